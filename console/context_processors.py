@@ -1,0 +1,40 @@
+from django.conf import settings
+
+from organizations.access import organizations_of
+
+# Which sidebar entry and which secondary-menu entry each page belongs to.
+NAVIGATION = {
+    "dashboard": ("dashboard", ""),
+    "products": ("products", ""),
+    "product_detail": ("products", ""),
+    "billing_addresses": ("billing", "billing_addresses"),
+    "billing_address_add": ("billing", "billing_addresses"),
+    "billing_address_edit": ("billing", "billing_addresses"),
+    "billing_address_delete": ("billing", "billing_addresses"),
+    "organization_settings": ("settings", "organization"),
+    "organization_edit": ("settings", "organization"),
+    "members": ("settings", "users"),
+    "member_add": ("settings", "users"),
+    "member_edit": ("settings", "users"),
+    "member_remove": ("settings", "users"),
+    "activity_log": ("settings", "activity"),
+}
+
+
+def console(request):
+    """The organization being shown (set by `organization_view`), for the sidebar and the switcher."""
+    context = {"demo_mode": settings.DEMO_MODE}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return context
+    access = getattr(request, "access", None)
+    match = getattr(request, "resolver_match", None)
+    nav_section, nav_page = NAVIGATION.get(match.url_name if match else "", ("", ""))
+    context.update(
+        access=access,
+        permissions={permission.value for permission in access.permissions} if access else set(),
+        switchable_organizations=organizations_of(user),
+        nav_section=nav_section,
+        nav_page=nav_page,
+    )
+    return context

@@ -1,0 +1,102 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from console.models import MailboxMessage
+from organizations import selectors, services
+from organizations.access import Permission, organizations_of
+from organizations.forms import ThemeForm
+from organizations.web import organization_view
+
+
+def home(request):
+    """Back to the organization last shown, else the first one; sign-in for visitors."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    organizations = organizations_of(request.user)
+    last_id = request.session.get("current_organization_id")
+    organization = organizations.filter(pk=last_id).first() if last_id else None
+    organization = organization or organizations.first()
+    if organization is None:
+        return redirect("organization_new")
+    return redirect("dashboard", org_id=organization.pk)
+
+
+@organization_view(Permission.VIEW_DASHBOARD)
+def dashboard(request):
+    access = request.access
+    categories = selectors.product_categories_with_products(access)
+    context = {
+        "categories": categories,
+        "product_count": sum(len(category.visible_products) for category in categories),
+    }
+    if access.can(Permission.VIEW_MEMBERS):
+        context["member_count"] = selectors.members_visible_to(access).count()
+    if access.can(Permission.VIEW_BILLING):
+        context["billing_address_count"] = selectors.billing_addresses_visible_to(access).count()
+    return render(request, "console/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def set_theme(request):
+    form = ThemeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_set_theme(user=request.user, theme=form.cleaned_data["theme"])
+        except ValidationError:
+            messages.error(request, "Choose automatic, light or dark.")
+    else:
+        messages.error(request, "Choose automatic, light or dark.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False):
+        next_url = "home"
+    return redirect(next_url)
+
+
+def _mailbox_enabled() -> bool:
+    return settings.EMAIL_BACKEND == "console.mailbox.MailboxBackend"
+
+
+def _mailbox_messages(request):
+    """Staff read all mail; signed-in people their own; in demo mode anyone may open an address (`?to=`)."""
+    if settings.MAILERS["default"]["BACKEND"] != settings.MAILBOX_BACKEND:
+        raise Http404("The simulated mailbox is off: emails are sent through SMTP.")
+    requested = request.GET.get("to", "").strip().lower()
+    user = request.user
+    if user.is_authenticated and user.is_staff:
+        address = requested
+    elif requested and settings.DEMO_MODE:
+        address = requested
+    elif user.is_authenticated:
+        address = user.email
+    else:
+        return MailboxMessage.objects.none(), ""
+    mailbox = MailboxMessage.objects.all()
+    if address:
+        mailbox = mailbox.filter(recipients__contains=f",{address},")
+    return mailbox, address
+
+
+def mailbox(request):
+    mailbox_messages, address = _mailbox_messages(request)
+    return render(
+        request,
+        "console/mailbox.html",
+        {"mailbox_messages": mailbox_messages[:100], "address": address, "demo_mode": settings.DEMO_MODE},
+    )
+
+
+def mailbox_message(request, message_id):
+    mailbox_messages, address = _mailbox_messages(request)
+    message = get_object_or_404(mailbox_messages, pk=message_id)
+    return render(request, "console/mailbox_message.html", {"message": message, "address": address})
+
+
+def outdated_browser(request):
+    return render(request, "console/outdated_browser.html")

@@ -1,0 +1,22 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from organizations import account_views
+
+urlpatterns = [
+    path("login/", account_views.SignInView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("signup/", account_views.sign_up, name="signup"),
+    path("password/", account_views.password_change, name="password_change"),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(template_name="accounts/set_password.html"),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="accounts/set_password_done.html"),
+        name="password_reset_complete",
+    ),
+    path("organizations/new/", account_views.organization_new, name="organization_new"),
+]

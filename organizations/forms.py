@@ -1,0 +1,99 @@
+"""Forms parse what people type; the services in services.py decide whether it is allowed."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django_countries import countries
+
+from organizations.models import EntityType, Role, Theme
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the fields it names, the rest above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class SignUpForm(forms.Form):
+    entity_type = forms.ChoiceField(
+        label="Type of entity", choices=EntityType.choices, widget=forms.RadioSelect, initial=EntityType.COMPANY
+    )
+    organization_name = forms.CharField(label="Name of the organization", max_length=200)
+    country = forms.ChoiceField(label="Country", choices=[("", "Choose a country")] + list(countries))
+    vat_number = forms.CharField(
+        label="VAT number",
+        required=False,
+        max_length=200,
+        help_text="Companies: the VAT number of your company, for example CHE-123.456.789 MWST or DE123456789.",
+    )
+    full_name = forms.CharField(label="Your name", max_length=150)
+    email = forms.EmailField(label="Email address", max_length=254)
+    password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
+    accept_terms = forms.BooleanField(label="I have read and accept the terms and conditions", required=False)
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200)
+    entity_type = forms.ChoiceField(label="Type of entity", choices=EntityType.choices)
+    country = forms.ChoiceField(label="Country", choices=list(countries))
+    vat_number = forms.CharField(label="VAT number", required=False, max_length=200)
+    accept_terms = forms.BooleanField(
+        label="I have read and accept the terms and conditions",
+        required=False,
+        help_text="Required to save a new VAT number.",
+    )
+
+
+class NewOrganizationForm(OrganizationForm):
+    accept_terms = forms.BooleanField(label="I have read and accept the terms and conditions", required=False)
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254)
+    role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.USER)
+    products = forms.ModelMultipleChoiceField(
+        label="Products (external users only)",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="An external user sees and manages only these products.",
+    )
+
+    def __init__(self, *args, products_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["products"].queryset = products_queryset
+
+
+class MemberEditForm(MemberForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["email"]
+
+
+class BillingAddressForm(forms.Form):
+    name = forms.CharField(label="Name or company", max_length=200)
+    street = forms.CharField(label="Street and number", max_length=200)
+    postal_code = forms.CharField(label="Postal code", max_length=20)
+    city = forms.CharField(label="City", max_length=100)
+    country = forms.ChoiceField(label="Country", choices=[("", "Choose a country")] + list(countries))
+    email = forms.EmailField(label="Billing email", required=False, max_length=254)
+    vat_number = forms.CharField(label="VAT number", required=False, max_length=200)
+    is_default = forms.BooleanField(label="Use as default address", required=False)
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="Current password", widget=forms.PasswordInput, strip=False)
+    new_password1 = forms.CharField(label="New password", widget=forms.PasswordInput, strip=False)
+    new_password2 = forms.CharField(label="New password (again)", widget=forms.PasswordInput, strip=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("new_password1") != cleaned.get("new_password2"):
+            self.add_error("new_password2", "The two passwords differ.")
+        return cleaned
+
+
+class ThemeForm(forms.Form):
+    theme = forms.ChoiceField(choices=Theme.choices)
