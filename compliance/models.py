@@ -20,7 +20,11 @@ class AuditEvent(models.Model):
     )
     actor_email = models.CharField(max_length=254, blank=True, help_text="Kept when the user is deleted.")
     organization = models.ForeignKey(
-        "organizations.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
     )
     on_behalf_of = models.ForeignKey(
         "organizations.Organization",
@@ -44,7 +48,16 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["organization", "-created_at"])]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email or 'system'} {self.action} {self.target_repr}"
+        actor = self.actor_email or "system"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {actor} {self.action} {self.target_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only.")
 
     @property
     def changes_display(self) -> list[tuple[str, str]]:
@@ -56,11 +69,3 @@ class AuditEvent(models.Model):
             else:
                 rows.append((field, str(value)))
         return rows
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Audit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit events are append-only.")

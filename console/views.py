@@ -69,9 +69,7 @@ def _mailbox_messages(request):
         raise Http404("The simulated mailbox is off: emails are sent through SMTP.")
     requested = request.GET.get("to", "").strip().lower()
     user = request.user
-    if user.is_authenticated and user.is_staff:
-        address = requested
-    elif requested and settings.DEMO_MODE:
+    if (user.is_authenticated and user.is_staff) or (requested and settings.DEMO_MODE):
         address = requested
     elif user.is_authenticated:
         address = user.email

@@ -10,6 +10,9 @@ from enum import StrEnum
 
 from organizations.models import Membership, Organization, Role, User
 
+# Ids beyond a 64-bit integer cannot exist; asking the database for one would be an error, not a miss.
+MAX_DATABASE_ID = 2**63
+
 
 class Permission(StrEnum):
     VIEW_DASHBOARD = "view_dashboard"
@@ -41,7 +44,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_BILLING,
         }
     ),
-    Role.EXTERNAL: frozenset({Permission.VIEW_DASHBOARD, Permission.VIEW_PRODUCTS, Permission.MANAGE_PRODUCTS}),
+    Role.EXTERNAL: frozenset(
+        {Permission.VIEW_DASHBOARD, Permission.VIEW_PRODUCTS, Permission.MANAGE_PRODUCTS}
+    ),
 }
 
 
@@ -81,15 +86,21 @@ def resolve_access(user: User, organization: Organization | int | str) -> Access
         organization_id = int(organization_id)
     except (TypeError, ValueError):
         return None
+    if not 0 < organization_id < MAX_DATABASE_ID:
+        return None
     membership = (
-        Membership.objects.select_related("organization").filter(user=user, organization_id=organization_id).first()
+        Membership.objects.select_related("organization")
+        .filter(user=user, organization_id=organization_id)
+        .first()
     )
     if membership is None:
         return None
     product_ids = None
     if membership.role == Role.EXTERNAL:
         product_ids = frozenset(membership.products.values_list("pk", flat=True))
-    return Access(user=user, organization=membership.organization, role=membership.role, product_ids=product_ids)
+    return Access(
+        user=user, organization=membership.organization, role=membership.role, product_ids=product_ids
+    )
 
 
 def organizations_of(user: User):

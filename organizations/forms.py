@@ -18,15 +18,18 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 class SignUpForm(forms.Form):
     entity_type = forms.ChoiceField(
-        label="Type of entity", choices=EntityType.choices, widget=forms.RadioSelect, initial=EntityType.COMPANY
+        label="Type of entity",
+        choices=EntityType.choices,
+        widget=forms.RadioSelect,
+        initial=EntityType.COMPANY,
     )
     organization_name = forms.CharField(label="Name of the organization", max_length=200)
-    country = forms.ChoiceField(label="Country", choices=[("", "Choose a country")] + list(countries))
+    country = forms.ChoiceField(label="Country", choices=[("", "Choose a country"), *countries])
     vat_number = forms.CharField(
         label="VAT number",
         required=False,
         max_length=200,
-        help_text="Companies: the VAT number of your company, for example CHE-123.456.789 MWST or DE123456789.",
+        help_text="For a company: its VAT number, for example CHE-123.456.789 MWST or DE123456789.",
     )
     full_name = forms.CharField(label="Your name", max_length=150)
     email = forms.EmailField(label="Email address", max_length=254)
@@ -77,7 +80,7 @@ class BillingAddressForm(forms.Form):
     street = forms.CharField(label="Street and number", max_length=200)
     postal_code = forms.CharField(label="Postal code", max_length=20)
     city = forms.CharField(label="City", max_length=100)
-    country = forms.ChoiceField(label="Country", choices=[("", "Choose a country")] + list(countries))
+    country = forms.ChoiceField(label="Country", choices=[("", "Choose a country"), *countries])
     email = forms.EmailField(label="Billing email", required=False, max_length=254)
     vat_number = forms.CharField(label="VAT number", required=False, max_length=200)
     is_default = forms.BooleanField(label="Use as default address", required=False)

@@ -87,7 +87,9 @@ class Organization(models.Model):
     entity_type = models.CharField(max_length=32, choices=EntityType.choices)
     country = CountryField()
     currency = models.CharField(max_length=3, choices=Currency.choices, editable=False)
-    vat_number = models.CharField("VAT number", max_length=40, blank=True, help_text="Stored in compact form.")
+    vat_number = models.CharField(
+        "VAT number", max_length=40, blank=True, help_text="Stored in compact form."
+    )
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
     is_referenced_partner = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -99,7 +101,9 @@ class Organization(models.Model):
                 condition=Q(entity_type="individual", vat_number="") | ~Q(entity_type="individual"),
                 name="organization_individual_has_no_vat_number",
             ),
-            models.CheckConstraint(condition=Q(currency__in=["CHF", "EUR"]), name="organization_currency_known"),
+            models.CheckConstraint(
+                condition=Q(currency__in=["CHF", "EUR"]), name="organization_currency_known"
+            ),
         ]
 
     def __str__(self):
@@ -113,7 +117,9 @@ class Organization(models.Model):
 class VatNumberChange(models.Model):
     """One entry of an organization's VAT number history; the number applies from `effective_from`."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="vat_number_changes")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="vat_number_changes"
+    )
     previous_number = models.CharField(max_length=40, blank=True)
     new_number = models.CharField(max_length=40, blank=True)
     effective_from = models.DateTimeField(default=timezone.now)
@@ -140,13 +146,17 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=32, choices=Role.choices)
-    products = models.ManyToManyField("organizations.Product", blank=True, related_name="external_memberships")
+    products = models.ManyToManyField(
+        "organizations.Product", blank=True, related_name="external_memberships"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["organization", "user__email"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "organization"], name="membership_one_per_user_and_organization"),
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="membership_one_per_user_and_organization"
+            ),
         ]
 
     def __str__(self):
@@ -221,7 +231,9 @@ class ProductType(models.Model):
     class Meta:
         ordering = ["category__position", "position", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(price_chf__gte=0, price_eur__gte=0), name="product_type_price_positive"),
+            models.CheckConstraint(
+                condition=Q(price_chf__gte=0, price_eur__gte=0), name="product_type_price_positive"
+            ),
         ]
 
     def __str__(self):

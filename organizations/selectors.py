@@ -9,7 +9,9 @@ from organizations.models import BillingAddress, Membership, Product, ProductCat
 def products_visible_to(access: Access) -> QuerySet[Product]:
     if not access.can(Permission.VIEW_PRODUCTS):
         return Product.objects.none()
-    products = Product.objects.filter(organization=access.organization).select_related("product_type__category")
+    products = Product.objects.filter(organization=access.organization).select_related(
+        "product_type__category"
+    )
     if access.product_ids is not None:
         products = products.filter(pk__in=access.product_ids)
     return products
@@ -28,7 +30,9 @@ def product_categories_with_products(access: Access) -> list[ProductCategory]:
     result = []
     for category in categories:
         category.visible_products = [
-            product for product_type in category.product_types.all() for product in product_type.visible_products_of_type
+            product
+            for product_type in category.product_types.all()
+            for product in product_type.visible_products_of_type
         ]
         result.append(category)
     return result

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-
 from django_countries import countries
 
 from compliance.audit import audit_record
@@ -81,7 +80,9 @@ def organization_create(
     *, by: User, name: str, entity_type: str, country: str, vat_number: str = "", accept_terms: bool
 ) -> Organization:
     """A new organization with `by` as its legal representative."""
-    name, entity_type, country = _clean_organization_fields(name=name, entity_type=entity_type, country=country)
+    name, entity_type, country = _clean_organization_fields(
+        name=name, entity_type=entity_type, country=country
+    )
     compact = clean_vat_number(entity_type=entity_type, country=country, vat_number=vat_number)
     if not accept_terms:
         raise ValidationError({"accept_terms": "Read and accept the terms and conditions to continue."})
@@ -167,7 +168,9 @@ def organization_update(
     accept_terms: bool = False,
 ) -> Organization:
     """Change the organization's legal data; a new VAT number needs the terms accepted and is dated."""
-    _require(access, Permission.EDIT_ORGANIZATION, "Only legal representatives and administrators can edit it.")
+    _require(
+        access, Permission.EDIT_ORGANIZATION, "Only legal representatives and administrators can edit it."
+    )
     organization = Organization.objects.select_for_update().get(pk=access.organization.pk)
     new_name, new_entity_type, new_country = _clean_organization_fields(
         name=organization.name if name is None else name,
@@ -206,7 +209,11 @@ def organization_update(
             organization.terms_accepted_at = now
     organization.save()
     audit_record(
-        actor=access.user, organization=organization, action="organization.updated", target=organization, changes=changes
+        actor=access.user,
+        organization=organization,
+        action="organization.updated",
+        target=organization,
+        changes=changes,
     )
     return organization
 
@@ -245,7 +252,9 @@ def _clean_role_and_products(*, access: Access, role: str, products) -> list[Pro
 @transaction.atomic
 def membership_add(*, access: Access, email: str, role: str, products=None) -> Membership:
     """Give someone a role; a person without an account is invited to set a password."""
-    _require(access, Permission.MANAGE_MEMBERS, "Only legal representatives and administrators can add users.")
+    _require(
+        access, Permission.MANAGE_MEMBERS, "Only legal representatives and administrators can add users."
+    )
     email = User.objects.normalize_email((email or "").strip()).lower()
     try:
         validate_email(email)
@@ -285,13 +294,18 @@ def membership_add(*, access: Access, email: str, role: str, products=None) -> M
 def _set_password_path(user: User) -> str:
     return reverse(
         "password_reset_confirm",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
     )
 
 
 @transaction.atomic
 def membership_change_role(*, access: Access, membership: Membership, role: str, products=None) -> Membership:
-    _require(access, Permission.MANAGE_MEMBERS, "Only legal representatives and administrators can change roles.")
+    _require(
+        access, Permission.MANAGE_MEMBERS, "Only legal representatives and administrators can change roles."
+    )
     if membership.organization_id != access.organization.pk:
         raise PermissionDenied("This member belongs to another organization.")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -321,7 +335,9 @@ def membership_change_role(*, access: Access, membership: Membership, role: str,
 
 @transaction.atomic
 def membership_remove(*, access: Access, membership: Membership) -> None:
-    _require(access, Permission.MANAGE_MEMBERS, "Only legal representatives and administrators can remove users.")
+    _require(
+        access, Permission.MANAGE_MEMBERS, "Only legal representatives and administrators can remove users."
+    )
     if membership.organization_id != access.organization.pk:
         raise PermissionDenied("This member belongs to another organization.")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -388,7 +404,11 @@ def _make_default(address: BillingAddress) -> None:
 
 @transaction.atomic
 def billing_address_create(*, access: Access, data: dict, is_default: bool = False) -> BillingAddress:
-    _require(access, Permission.MANAGE_BILLING_ADDRESSES, "Only legal representatives and administrators can do this.")
+    _require(
+        access,
+        Permission.MANAGE_BILLING_ADDRESSES,
+        "Only legal representatives and administrators can do this.",
+    )
     cleaned = _clean_billing_address(access=access, data=data)
     organization = Organization.objects.select_for_update().get(pk=access.organization.pk)
     is_default = is_default or not organization.billing_addresses.exists()
@@ -409,7 +429,11 @@ def billing_address_create(*, access: Access, data: dict, is_default: bool = Fal
 def billing_address_update(
     *, access: Access, address: BillingAddress, data: dict, is_default: bool | None = None
 ) -> BillingAddress:
-    _require(access, Permission.MANAGE_BILLING_ADDRESSES, "Only legal representatives and administrators can do this.")
+    _require(
+        access,
+        Permission.MANAGE_BILLING_ADDRESSES,
+        "Only legal representatives and administrators can do this.",
+    )
     if address.organization_id != access.organization.pk:
         raise PermissionDenied("This address belongs to another organization.")
     Organization.objects.select_for_update().get(pk=access.organization.pk)
@@ -440,10 +464,16 @@ def billing_address_update(
 @transaction.atomic
 def billing_address_delete(*, access: Access, address: BillingAddress) -> None:
     """Delete an address; when it was the default, the oldest remaining one becomes the default."""
-    _require(access, Permission.MANAGE_BILLING_ADDRESSES, "Only legal representatives and administrators can do this.")
+    _require(
+        access,
+        Permission.MANAGE_BILLING_ADDRESSES,
+        "Only legal representatives and administrators can do this.",
+    )
     if address.organization_id != access.organization.pk:
         raise PermissionDenied("This address belongs to another organization.")
     Organization.objects.select_for_update().get(pk=access.organization.pk)
+    # The stored row, not the caller's copy, says whether it is the default.
+    address = BillingAddress.objects.get(pk=address.pk)
     audit_record(
         actor=access.user,
         organization=access.organization,
@@ -454,7 +484,9 @@ def billing_address_delete(*, access: Access, address: BillingAddress) -> None:
     was_default = address.is_default
     address.delete()
     if was_default:
-        successor = BillingAddress.objects.filter(organization_id=access.organization.pk).order_by("created_at", "pk")
+        successor = BillingAddress.objects.filter(organization_id=access.organization.pk).order_by(
+            "created_at", "pk"
+        )
         successor = successor.first()
         if successor is not None:
             successor.is_default = True
@@ -497,7 +529,13 @@ def user_set_theme(*, user: User, theme: str) -> User:
         old = user.theme
         user.theme = theme
         user.save(update_fields=["theme"])
-        audit_record(actor=user, organization=None, action="user.theme_changed", target=user, changes={"theme": [old, theme]})
+        audit_record(
+            actor=user,
+            organization=None,
+            action="user.theme_changed",
+            target=user,
+            changes={"theme": [old, theme]},
+        )
     return user
 
 

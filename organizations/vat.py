@@ -73,7 +73,9 @@ def check_vat_number(country: str, number: str) -> VatCheck:
         return VatCheck(valid=False, reason="Use only letters, digits, spaces, dots and dashes.")
     module = _module_for(country)
     if module is None:
-        return VatCheck(valid=False, reason=f"VAT numbers of {_country_name(country)} cannot be checked here.")
+        return VatCheck(
+            valid=False, reason=f"VAT numbers of {_country_name(country)} cannot be checked here."
+        )
 
     compact = clean(number, " -./").upper()
     foreign = _foreign_country(country, compact)
@@ -84,7 +86,11 @@ def check_vat_number(country: str, number: str) -> VatCheck:
             f"{_country_name(country)}.",
         )
     if module is ch_vat and compact.startswith("CHE") and not compact.endswith(("MWST", "TVA", "IVA")):
-        return VatCheck(valid=False, reason="A Swiss VAT number ends with MWST, TVA or IVA (CHE-123.456.789 MWST).")
+        return VatCheck(
+            valid=False, reason="A Swiss VAT number ends with MWST, TVA or IVA (CHE-123.456.789 MWST)."
+        )
+    if module is eu_vat and compact.startswith(country) and country != EU_VAT_PREFIX[country]:
+        compact = EU_VAT_PREFIX[country] + compact[len(country) :]  # GR… is written EL…
     if module is eu_vat and not compact[:2].isalpha():
         compact = EU_VAT_PREFIX[country] + compact
     try:
@@ -94,7 +100,9 @@ def check_vat_number(country: str, number: str) -> VatCheck:
     except stdnum_errors.InvalidChecksum:
         return VatCheck(valid=False, reason="This VAT number is not valid: its check digit is wrong.")
     except stdnum_errors.InvalidLength:
-        return VatCheck(valid=False, reason=f"This VAT number has the wrong length for {_country_name(country)}.")
+        return VatCheck(
+            valid=False, reason=f"This VAT number has the wrong length for {_country_name(country)}."
+        )
     except stdnum_errors.ValidationError:
         return VatCheck(valid=False, reason=f"This is not a valid VAT number of {_country_name(country)}.")
     return VatCheck(valid=True, compact=compact, formatted=format_vat_number(country, compact))

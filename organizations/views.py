@@ -5,7 +5,13 @@ from django.views.decorators.http import require_http_methods
 
 from organizations import selectors, services
 from organizations.access import Permission
-from organizations.forms import BillingAddressForm, MemberEditForm, MemberForm, OrganizationForm, apply_service_errors
+from organizations.forms import (
+    BillingAddressForm,
+    MemberEditForm,
+    MemberForm,
+    OrganizationForm,
+    apply_service_errors,
+)
 from organizations.models import Role
 from organizations.web import organization_view
 
@@ -59,7 +65,9 @@ def organization_edit(request):
         else:
             messages.success(request, "Your organization has been saved.")
             return redirect("organization_settings", org_id=organization.pk)
-    return render(request, "organizations/organization_edit.html", {"form": form, "organization": organization})
+    return render(
+        request, "organizations/organization_edit.html", {"form": form, "organization": organization}
+    )
 
 
 @organization_view(Permission.VIEW_MEMBERS)
@@ -68,7 +76,10 @@ def members(request):
     return render(
         request,
         "organizations/members.html",
-        {"memberships": selectors.members_visible_to(access), "can_manage": access.can(Permission.MANAGE_MEMBERS)},
+        {
+            "memberships": selectors.members_visible_to(access),
+            "can_manage": access.can(Permission.MANAGE_MEMBERS),
+        },
     )
 
 
@@ -87,7 +98,9 @@ def member_add(request):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"{membership.user.email} has been added as {membership.get_role_display()}.")
+            messages.success(
+                request, f"{membership.user.email} has been added as {membership.get_role_display()}."
+            )
             return redirect("members", org_id=access.organization.pk)
     return render(request, "organizations/member_form.html", {"form": form, "adding": True})
 
@@ -129,7 +142,11 @@ def member_remove(request, membership_id):
     return render(
         request,
         "organizations/member_remove.html",
-        {"membership": membership, "error": error, "is_legal_representative": membership.role == Role.LEGAL_REPRESENTATIVE},
+        {
+            "membership": membership,
+            "error": error,
+            "is_legal_representative": membership.role == Role.LEGAL_REPRESENTATIVE,
+        },
     )
 
 
@@ -170,7 +187,8 @@ def billing_address_edit(request, address_id):
     access = request.access
     address = get_object_or_404(selectors.billing_addresses_visible_to(access), pk=address_id)
     initial = {
-        field: getattr(address, field) for field in ("name", "street", "postal_code", "city", "email", "is_default")
+        field: getattr(address, field)
+        for field in ("name", "street", "postal_code", "city", "email", "is_default")
     }
     initial.update(country=address.country.code, vat_number=address.vat_number_display)
     form = BillingAddressForm(request.POST or None, initial=initial)
@@ -185,7 +203,9 @@ def billing_address_edit(request, address_id):
             messages.success(request, "The billing address has been saved.")
             return redirect("billing_addresses", org_id=access.organization.pk)
     return render(
-        request, "organizations/billing_address_form.html", {"form": form, "address": address, "adding": False}
+        request,
+        "organizations/billing_address_form.html",
+        {"form": form, "address": address, "adding": False},
     )
 
 

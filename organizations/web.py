@@ -10,7 +10,7 @@ from organizations.access import Permission, resolve_access
 
 
 def organization_view(permission: Permission):
-    """Resolve `org_id` into `request.access`: 404 without access, 403 (with a reason) without `permission`."""
+    """Resolve `org_id` into `request.access`: 404 without access, 403 with a reason without `permission`."""
 
     def decorator(view):
         @login_required

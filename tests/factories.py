@@ -36,7 +36,9 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Organization {n}")
     entity_type = EntityType.COMPANY
     country = "CH"
-    currency = factory.LazyAttribute(lambda o: Currency.CHF if str(o.country) in {"CH", "LI"} else Currency.EUR)
+    currency = factory.LazyAttribute(
+        lambda o: Currency.CHF if str(o.country) in {"CH", "LI"} else Currency.EUR
+    )
     vat_number = ""
 
 

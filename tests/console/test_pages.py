@@ -111,7 +111,9 @@ def test_sign_up_as_a_company_creates_the_organization_with_its_vat_number(clien
         ({"password": "short"}, "password", "too short"),
     ],
 )
-def test_sign_up_with_bad_input_shows_the_error_on_the_field_and_saves_nothing(client, change, field, message):
+def test_sign_up_with_bad_input_shows_the_error_on_the_field_and_saves_nothing(
+    client, change, field, message
+):
     response = client.post(reverse("signup"), {**SIGN_UP, **change})
     assert response.status_code == 200
     assert message in str(response.context["form"].errors[field])
@@ -122,7 +124,12 @@ def test_sign_up_with_bad_input_shows_the_error_on_the_field_and_saves_nothing(c
 def test_editing_the_vat_number_needs_the_terms_and_is_recorded(client, legal_representative, organization):
     client.force_login(legal_representative)
     url = reverse("organization_edit", kwargs={"org_id": organization.pk})
-    form = {"name": organization.name, "entity_type": "company", "country": "CH", "vat_number": "CHE-109.322.551 MWST"}
+    form = {
+        "name": organization.name,
+        "entity_type": "company",
+        "country": "CH",
+        "vat_number": "CHE-109.322.551 MWST",
+    }
 
     refused = client.post(url, form)
     assert "Read and accept the terms" in str(refused.context["form"].errors["accept_terms"])
@@ -144,7 +151,8 @@ def test_adding_a_user_without_an_account_sends_a_set_password_email(
     client.force_login(legal_representative)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("member_add", kwargs={"org_id": organization.pk}), {"email": "new@helvetia.example", "role": "user"}
+            reverse("member_add", kwargs={"org_id": organization.pk}),
+            {"email": "new@helvetia.example", "role": "user"},
         )
     assert response.status_code == 302
     assert Membership.objects.get(user__email="new@helvetia.example").role == Role.USER
@@ -152,16 +160,22 @@ def test_adding_a_user_without_an_account_sends_a_set_password_email(
     assert "/accounts/reset/" in mail.body
 
 
-def test_the_last_legal_representative_cannot_be_removed_from_the_page(client, legal_representative, organization):
+def test_the_last_legal_representative_cannot_be_removed_from_the_page(
+    client, legal_representative, organization
+):
     client.force_login(legal_representative)
     membership = Membership.objects.get(user=legal_representative)
-    response = client.post(reverse("member_remove", kwargs={"org_id": organization.pk, "membership_id": membership.pk}))
+    response = client.post(
+        reverse("member_remove", kwargs={"org_id": organization.pk, "membership_id": membership.pk})
+    )
     assert response.status_code == 200
     assert "at least one legal representative" in response.text
     assert Membership.objects.filter(pk=membership.pk).exists()
 
 
-def test_a_member_of_another_organization_is_a_404_in_member_pages(client, legal_representative, organization, outsider):
+def test_a_member_of_another_organization_is_a_404_in_member_pages(
+    client, legal_representative, organization, outsider
+):
     client.force_login(legal_representative)
     foreign = Membership.objects.get(user=outsider)
     for name in ("member_edit", "member_remove"):
@@ -175,8 +189,14 @@ def test_billing_address_with_a_bad_vat_number_is_refused_on_the_field(client, a
     client.force_login(administrator)
     response = client.post(
         reverse("billing_address_add", kwargs={"org_id": organization.pk}),
-        {"name": "HQ", "street": "Bahnhofstrasse 1", "postal_code": "8001", "city": "Zürich", "country": "DE",
-         "vat_number": "CHE-116.281.710 MWST"},
+        {
+            "name": "HQ",
+            "street": "Bahnhofstrasse 1",
+            "postal_code": "8001",
+            "city": "Zürich",
+            "country": "DE",
+            "vat_number": "CHE-116.281.710 MWST",
+        },
     )
     assert "VAT number of Switzerland" in str(response.context["form"].errors["vat_number"])
     assert not BillingAddress.objects.exists()
@@ -191,16 +211,27 @@ def test_external_user_sees_only_their_products(client, organization, external_u
     assert "granted.example.ch" in page
     assert "hidden.example.ch" not in page
     hidden = organization.products.get(name="hidden.example.ch")
-    assert client.get(reverse("product_detail", kwargs={"org_id": organization.pk, "product_id": hidden.pk})).status_code == 404
+    assert (
+        client.get(
+            reverse("product_detail", kwargs={"org_id": organization.pk, "product_id": hidden.pk})
+        ).status_code
+        == 404
+    )
 
 
-@pytest.mark.parametrize(("page", "make_rows"), [
-    ("products", lambda org, n: ProductFactory.create_batch(n, organization=org)),
-    ("members", lambda org, n: MembershipFactory.create_batch(n, organization=org, role=Role.USER)),
-    ("billing_addresses", lambda org, n: BillingAddressFactory.create_batch(n, organization=org)),
-    ("activity_log", lambda org, n: [AuditEvent.objects.create(organization=org, action="x") for _ in range(n)]),
-    ("dashboard", lambda org, n: ProductFactory.create_batch(n, organization=org)),
-])
+@pytest.mark.parametrize(
+    ("page", "make_rows"),
+    [
+        ("products", lambda org, n: ProductFactory.create_batch(n, organization=org)),
+        ("members", lambda org, n: MembershipFactory.create_batch(n, organization=org, role=Role.USER)),
+        ("billing_addresses", lambda org, n: BillingAddressFactory.create_batch(n, organization=org)),
+        (
+            "activity_log",
+            lambda org, n: [AuditEvent.objects.create(organization=org, action="x") for _ in range(n)],
+        ),
+        ("dashboard", lambda org, n: ProductFactory.create_batch(n, organization=org)),
+    ],
+)
 def test_list_pages_use_the_same_number_of_queries_for_5_and_50_rows(
     client, organization, legal_representative, django_assert_max_num_queries, page, make_rows
 ):
@@ -226,15 +257,21 @@ def test_theme_is_saved_per_user_and_applied(client, legal_representative, organ
     legal_representative.refresh_from_db()
     assert legal_representative.theme == "dark"
     assert 'data-bs-theme="dark"' in client.get(dashboard).text
-    assert client.post(reverse("set_theme"), {"theme": "neon", "next": "https://evil.example/"}).url == reverse("home")
+    assert client.post(
+        reverse("set_theme"), {"theme": "neon", "next": "https://evil.example/"}
+    ).url == reverse("home")
     legal_representative.refresh_from_db()
     assert legal_representative.theme == "dark"
 
 
 def test_mailbox_shows_only_the_signed_in_users_mail(client, legal_representative, settings):
     settings.DEMO_MODE = False
-    MailboxMessage.objects.create(from_email="a@x", recipients=",legal@helvetia.example,", subject="Mine", body="m")
-    MailboxMessage.objects.create(from_email="a@x", recipients=",someone@else.example,", subject="Theirs", body="t")
+    MailboxMessage.objects.create(
+        from_email="a@x", recipients=",legal@helvetia.example,", subject="Mine", body="m"
+    )
+    MailboxMessage.objects.create(
+        from_email="a@x", recipients=",someone@else.example,", subject="Theirs", body="t"
+    )
     client.force_login(legal_representative)
     page = client.get(reverse("mailbox") + "?to=someone@else.example").text
     assert "Mine" in page
@@ -243,7 +280,12 @@ def test_mailbox_shows_only_the_signed_in_users_mail(client, legal_representativ
 
 @pytest.mark.django_db
 def test_mailbox_is_gone_when_smtp_is_configured(client, settings):
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {"host": "localhost"}}}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "localhost"},
+        }
+    }
     client.force_login(UserFactory())
     assert client.get(reverse("mailbox")).status_code == 404
 
@@ -258,3 +300,10 @@ def test_pages_carry_the_security_headers(client, legal_representative, organiza
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert "<script>" not in response.text
+
+
+@pytest.mark.parametrize("org_id", ["9223372036854775808", "99999999999999999999999", "0"])
+def test_ids_no_database_can_hold_are_404_not_errors(client, legal_representative, org_id):
+    client.force_login(legal_representative)
+    assert client.get(f"/o/{org_id}/").status_code == 404
+    assert client.get(f"/o/{org_id}/settings/users/1/edit/").status_code == 404

@@ -1,0 +1,46 @@
+"""Production settings fail loudly on bad configuration and pass Django's deployment checks."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(64),
+    "ALLOWED_HOSTS": "manager.example.com",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def manage(*args, **overrides):
+    env = {key: value for key, value in os.environ.items() if key not in PRODUCTION}
+    env.update({key: value for key, value in {**PRODUCTION, **overrides}.items() if value is not None})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_deployment_checks_pass_with_production_variables():
+    result = manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"SECRET_KEY": None}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "too-short"}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "a" * 60}, "SECRET_KEY must be set"),
+        ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS must list"),
+    ],
+)
+def test_production_refuses_weak_configuration(overrides, message):
+    result = manage("check", **overrides)
+    assert result.returncode != 0
+    assert message in result.stderr
