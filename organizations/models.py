@@ -132,6 +132,14 @@ class VatNumberChange(models.Model):
     def __str__(self):
         return f"{self.organization}: {self.previous_number or '—'} → {self.new_number or '—'}"
 
+    @property
+    def new_number_display(self) -> str:
+        return vat.format_vat_number(self.organization.country.code, self.new_number)
+
+    @property
+    def previous_number_display(self) -> str:
+        return vat.format_vat_number(self.organization.country.code, self.previous_number)
+
 
 class Role(models.TextChoices):
     LEGAL_REPRESENTATIVE = "legal_representative", "Legal representative"

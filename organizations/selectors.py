@@ -58,4 +58,6 @@ def billing_addresses_visible_to(access: Access) -> QuerySet[BillingAddress]:
 def vat_number_history(access: Access) -> QuerySet[VatNumberChange]:
     if not access.can(Permission.VIEW_SETTINGS):
         return VatNumberChange.objects.none()
-    return VatNumberChange.objects.filter(organization=access.organization).select_related("changed_by")
+    return VatNumberChange.objects.filter(organization=access.organization).select_related(
+        "changed_by", "organization"
+    )

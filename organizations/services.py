@@ -178,7 +178,17 @@ def organization_update(
         country=organization.country.code if country is None else country,
     )
     typed_vat_number = organization.vat_number if vat_number is None else vat_number
-    compact = clean_vat_number(entity_type=new_entity_type, country=new_country, vat_number=typed_vat_number)
+    legal_data_unchanged = (new_entity_type, new_country) == (
+        organization.entity_type,
+        organization.country.code,
+    )
+    if legal_data_unchanged and not typed_vat_number.strip() and not organization.vat_number:
+        # A company that never gave a VAT number (created before the rule, or by staff) stays editable.
+        compact = ""
+    else:
+        compact = clean_vat_number(
+            entity_type=new_entity_type, country=new_country, vat_number=typed_vat_number
+        )
     vat_changed = compact != organization.vat_number
     if vat_changed and compact and not accept_terms:
         raise ValidationError({"accept_terms": TERMS_REQUIRED})
@@ -222,9 +232,10 @@ def organization_update(
 
 
 def _legal_representatives_left(organization: Organization, *, without: Membership) -> int:
+    """Counted under the organization's row lock, so two demotions at once cannot leave none."""
+    Organization.objects.select_for_update().get(pk=organization.pk)
     return (
-        Membership.objects.select_for_update()
-        .filter(organization=organization, role=Role.LEGAL_REPRESENTATIVE)
+        Membership.objects.filter(organization=organization, role=Role.LEGAL_REPRESENTATIVE)
         .exclude(pk=without.pk)
         .count()
     )
@@ -380,7 +391,9 @@ def _clean_billing_address(*, access: Access, data: dict) -> dict:
     cleaned["country"] = cleaned["country"].upper()
     if cleaned["country"] not in dict(countries):
         errors["country"] = "Choose a country."
-    if cleaned["email"]:
+    if len(cleaned["email"]) > 254:
+        errors["email"] = "At most 254 characters."
+    elif cleaned["email"]:
         try:
             validate_email(cleaned["email"])
         except ValidationError:

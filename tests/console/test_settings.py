@@ -18,7 +18,12 @@ PRODUCTION = {
 
 
 def manage(*args, **overrides):
-    env = {key: value for key, value in os.environ.items() if key not in PRODUCTION}
+    # DJANGO_ALLOW_ASYNC_UNSAFE (set for the browser tests) must not leak into a production check.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {*PRODUCTION, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update({key: value for key, value in {**PRODUCTION, **overrides}.items() if value is not None})
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False

@@ -15,6 +15,7 @@ from django.utils.http import urlsafe_base64_decode
 from compliance.models import AuditEvent
 from console.models import MailboxMessage
 from organizations import services
+from organizations.access import resolve_access
 from organizations.models import (
     BillingAddress,
     EntityType,
@@ -1320,3 +1321,31 @@ class TestUserPreferences:
         plain_user.refresh_from_db()
         assert plain_user.check_password(PASSWORD)
         assert not AuditEvent.objects.exists()
+
+
+class TestRegressions:
+    def test_a_company_that_never_gave_a_vat_number_can_still_be_renamed(self, db):
+        organization = OrganizationFactory(country="DE", vat_number="")
+        access = resolve_access(member(organization), organization)
+        services.organization_update(access=access, name="Renamed GmbH", vat_number="")
+        organization.refresh_from_db()
+        assert organization.name == "Renamed GmbH"
+        assert organization.vat_number == ""
+
+    def test_a_company_cannot_remove_its_vat_number(self, db):
+        organization = OrganizationFactory(country="DE", vat_number="DE136695976")
+        access = resolve_access(member(organization), organization)
+        with pytest.raises(ValidationError) as excinfo:
+            services.organization_update(access=access, vat_number="")
+        assert error_fields(excinfo) == {"vat_number"}
+        organization.refresh_from_db()
+        assert organization.vat_number == "DE136695976"
+
+    def test_a_billing_email_longer_than_the_column_is_refused_on_its_field(self, db):
+        organization = OrganizationFactory()
+        access = resolve_access(member(organization), organization)
+        data = {"name": "HQ", "street": "Main 1", "postal_code": "8000", "city": "Zürich", "country": "CH"}
+        with pytest.raises(ValidationError) as excinfo:
+            services.billing_address_create(access=access, data={**data, "email": "a" * 250 + "@example.com"})
+        assert error_fields(excinfo) == {"email"}
+        assert not BillingAddress.objects.exists()

@@ -1,0 +1,12 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from console.api.views import SwaggerView
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/", include("organizations.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

@@ -1,0 +1,41 @@
+"""Errors raised by services, answered in DRF's shapes.
+
+Services raise Django's `ValidationError` (with field names) and `PermissionDenied`; the API answers them with
+400 `{field: [messages]}` and 403 `{"detail": message}`, as DRF does for its own exceptions. Register it with
+`REST_FRAMEWORK["EXCEPTION_HANDLER"] = "organizations.api.exceptions.exception_handler"`; the API views also use it
+directly through `DjangoErrorsMixin`, so they answer the same with or without that setting.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def api_exception_from_django(exc: Exception) -> Exception:
+    """The DRF exception for a Django `ValidationError` or `PermissionDenied`; other exceptions unchanged."""
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            detail = {
+                (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
+                for field, messages in exc.message_dict.items()
+            }
+        else:
+            detail = {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
+        return exceptions.ValidationError(detail)
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(*exc.args)
+    return exc
+
+
+def exception_handler(exc, context):
+    return drf_exception_handler(api_exception_from_django(exc), context)
+
+
+class DjangoErrorsMixin:
+    """API views answer the services' Django exceptions with `exception_handler`, whatever the settings."""
+
+    def get_exception_handler(self):
+        return exception_handler

@@ -1,0 +1,79 @@
+"""The OpenAPI schema, and the Swagger UI page running under the site's Content Security Policy."""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+
+
+@pytest.fixture
+def client(client_of):
+    return client_of(None)
+
+
+def test_the_schema_describes_every_endpoint(client):
+    response = client.get("/api/schema/?format=json")
+
+    assert response.status_code == 200
+    schema = response.json()
+    assert set(schema["paths"]) == {
+        "/api/v1/me",
+        "/api/v1/catalog",
+        "/api/v1/vat/check",
+        "/api/v1/organizations",
+        "/api/v1/organizations/{org_id}",
+        "/api/v1/organizations/{org_id}/members",
+        "/api/v1/organizations/{org_id}/members/{id}",
+        "/api/v1/organizations/{org_id}/billing-addresses",
+        "/api/v1/organizations/{org_id}/billing-addresses/{id}",
+        "/api/v1/organizations/{org_id}/products",
+        "/api/v1/organizations/{org_id}/products/{id}",
+    }
+    patch = schema["paths"]["/api/v1/organizations/{org_id}"]["patch"]
+    body = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(schema["components"]["schemas"][body]["properties"]) == {
+        "name",
+        "entity_type",
+        "country",
+        "vat_number",
+        "accept_terms",
+    }
+    assert set(patch["responses"]) == {"200", "400", "403", "404"}
+
+
+def test_the_schema_validates_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+    assert "/api/v1/organizations/{org_id}/members" in (tmp_path / "schema.yaml").read_text()
+
+
+def test_the_docs_page_has_no_inline_script_and_nonces_its_style(client):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    nonce = re.search(r"script-src 'self' 'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.DOTALL)
+    assert len(scripts) == 3
+    for attributes, content in scripts:
+        assert 'src="' in attributes or f'nonce="{nonce}"' in attributes
+        assert content.strip() == ""
+    for attributes in re.findall(r"<style([^>]*)>", html):
+        assert f'nonce="{nonce}"' in attributes
+    assert not re.search(r"<[^>]+\son[a-z]+\s*=", html), "inline event handlers run as inline script"
+
+
+def test_the_docs_init_script_and_assets_are_served(client):
+    html = client.get("/api/docs/").content.decode()
+    sources = re.findall(r'<script src="([^"]+)"', html)
+    init_script = next(source for source in sources if source.startswith("/api/docs/"))
+
+    response = client.get(init_script)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/javascript")
+    assert 'url: "/api/schema/"' in response.content.decode()
+    for asset in [*sources, *re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)]:
+        if asset.startswith("/static/"):
+            assert finders.find(asset.removeprefix("/static/")), asset
