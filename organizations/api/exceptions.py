@@ -1,9 +1,8 @@
 """Errors raised by services, answered in DRF's shapes.
 
 Services raise Django's `ValidationError` (with field names) and `PermissionDenied`; the API answers them with
-400 `{field: [messages]}` and 403 `{"detail": message}`, as DRF does for its own exceptions. Register it with
-`REST_FRAMEWORK["EXCEPTION_HANDLER"] = "organizations.api.exceptions.exception_handler"`; the API views also use it
-directly through `DjangoErrorsMixin`, so they answer the same with or without that setting.
+400 `{field: [messages]}` and 403 `{"detail": message}`, as DRF does for its own exceptions. It is the
+project's `REST_FRAMEWORK["EXCEPTION_HANDLER"]`; the API views also use it through `DjangoErrorsMixin`.
 """
 
 from django.core.exceptions import NON_FIELD_ERRORS
