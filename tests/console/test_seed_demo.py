@@ -1,0 +1,164 @@
+"""`manage.py seed_demo`: demo data built through the services, and running it again changes nothing."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from compliance.models import AuditEvent
+from console.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from organizations.models import BillingAddress, Membership, Organization, Product, Role, User
+
+EXPECTED_ROLES = {
+    ("anna@helvetia.example", "Helvetia Web AG"): Role.LEGAL_REPRESENTATIVE,
+    ("bruno@helvetia.example", "Helvetia Web AG"): Role.ADMINISTRATOR,
+    ("carla@helvetia.example", "Helvetia Web AG"): Role.USER,
+    ("dario@helvetia.example", "Helvetia Web AG"): Role.EXTERNAL,
+    ("erik@rheinmedia.example", "Rheinmedia GmbH"): Role.LEGAL_REPRESENTATIVE,
+    ("camille@martin.example", "Camille Martin"): Role.LEGAL_REPRESENTATIVE,
+    ("paul@pixelpartners.example", "Pixel Partners Sàrl"): Role.LEGAL_REPRESENTATIVE,
+    ("petra@pixelpartners.example", "Pixel Partners Sàrl"): Role.ADMINISTRATOR,
+}
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict:
+    return {
+        "users": User.objects.count(),
+        "organizations": Organization.objects.count(),
+        "memberships": Membership.objects.count(),
+        "products": Product.objects.count(),
+        "billing_addresses": BillingAddress.objects.count(),
+        "audit_events": AuditEvent.objects.count(),
+        "external_grants": Membership.products.through.objects.count(),
+    }
+
+
+@pytest.fixture
+def seeded(db):
+    return seed()
+
+
+def test_running_it_twice_creates_nothing_more(seeded):
+    first = counts()
+
+    output = seed()
+
+    assert counts() == first
+    assert first["users"] == 9
+    assert first["organizations"] == 4
+    assert first["memberships"] == 8
+    assert "nothing to create" in output
+
+
+def test_every_demo_account_signs_in_with_the_demo_password(seeded):
+    emails = [account["email"] for account in DEMO_ACCOUNTS]
+
+    assert len(emails) == len(set(emails)) == 9
+    for email in emails:
+        assert authenticate(email=email, password=DEMO_PASSWORD) is not None, email
+        assert authenticate(email=email, password="wrong-password") is None
+
+
+def test_the_summary_lists_every_account_and_the_password(seeded):
+    assert DEMO_PASSWORD in seeded
+    for account in DEMO_ACCOUNTS:
+        assert account["email"] in seeded
+        assert account["role_description"] in seeded
+
+
+def test_members_have_the_listed_roles(seeded):
+    roles = {
+        (membership.user.email, membership.organization.name): membership.role
+        for membership in Membership.objects.select_related("user", "organization")
+    }
+
+    assert roles == EXPECTED_ROLES
+
+
+def test_the_external_user_is_granted_one_product_of_his_organization(seeded):
+    dario = Membership.objects.get(user__email="dario@helvetia.example")
+
+    granted = list(dario.products.all())
+
+    assert len(granted) == 1
+    assert granted[0].organization == dario.organization
+
+
+def test_organizations_have_their_legal_data(seeded):
+    helvetia = Organization.objects.get(name="Helvetia Web AG")
+    rheinmedia = Organization.objects.get(name="Rheinmedia GmbH")
+    camille = Organization.objects.get(name="Camille Martin")
+    pixel = Organization.objects.get(name="Pixel Partners Sàrl")
+
+    assert (helvetia.country.code, helvetia.currency, helvetia.vat_number) == (
+        "CH",
+        "CHF",
+        "CHE116281710MWST",
+    )
+    assert (rheinmedia.country.code, rheinmedia.currency, rheinmedia.vat_number) == (
+        "DE",
+        "EUR",
+        "DE136695976",
+    )
+    assert (camille.entity_type, camille.country.code, camille.currency, camille.vat_number) == (
+        "individual",
+        "FR",
+        "EUR",
+        "",
+    )
+    assert (pixel.country.code, pixel.currency, pixel.is_referenced_partner) == ("CH", "CHF", True)
+    assert pixel.vat_number.startswith("CHE")
+    assert not helvetia.is_referenced_partner
+
+
+def test_each_organization_has_a_default_billing_address_and_two_to_five_products(seeded):
+    for organization in Organization.objects.all():
+        assert organization.billing_addresses.filter(is_default=True).count() == 1, organization
+        assert 2 <= organization.products.count() <= 5, organization
+        assert organization.products.values("product_type__category").distinct().count() >= 2, organization
+
+
+def test_the_audit_log_holds_the_services_events(seeded):
+    for organization in Organization.objects.all():
+        created = AuditEvent.objects.get(organization=organization, action="organization.created")
+        representative = organization.memberships.get(role=Role.LEGAL_REPRESENTATIVE).user
+        assert created.actor == representative
+        assert (
+            AuditEvent.objects.filter(organization=organization, action="billing_address.created").count()
+            == 1
+        )
+        assert (
+            AuditEvent.objects.filter(organization=organization, action="product.installed").count()
+            == organization.products.count()
+        )
+    assert AuditEvent.objects.filter(action="membership.added").count() == 4
+
+
+def test_the_staff_account_is_a_superuser(seeded):
+    admin = User.objects.get(email="admin@manager.example")
+
+    assert admin.is_staff
+    assert admin.is_superuser
+    assert admin.check_password(DEMO_PASSWORD)
+
+
+def test_running_it_again_restores_demo_passwords_and_roles(seeded):
+    bruno = User.objects.get(email="bruno@helvetia.example")
+    bruno.set_password("changed-by-someone-1")
+    bruno.save()
+    Membership.objects.filter(user=bruno).update(role=Role.USER)
+    before = counts()
+
+    seed()
+
+    assert authenticate(email="bruno@helvetia.example", password=DEMO_PASSWORD) == bruno
+    assert Membership.objects.get(user=bruno).role == Role.ADMINISTRATOR
+    assert counts()["memberships"] == before["memberships"]
+    assert AuditEvent.objects.filter(action="membership.role_changed").count() == 1
