@@ -34,6 +34,14 @@ class AuditEvent(models.Model):
         related_name="audit_events_as_partner",
         help_text="The partner organization the actor acted for.",
     )
+    counterparty = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events_as_counterparty",
+        help_text="The other organization of a partnership, which sees the event too.",
+    )
     action = models.CharField(max_length=64, db_index=True)
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)

@@ -18,6 +18,16 @@ NAVIGATION = {
     "member_edit": ("settings", "users"),
     "member_remove": ("settings", "users"),
     "activity_log": ("settings", "activity"),
+    "partners": ("partners", ""),
+    "partner_add": ("partners", ""),
+    "partner_detail": ("partners", ""),
+    "partner_payment_edit": ("partners", ""),
+    "partnership_stop": ("partners", ""),
+    "partnership_answer": ("partners", ""),
+    "managed_clients": ("reseller", "managed_clients"),
+    "client_request": ("reseller", "managed_clients"),
+    "managed_client_stop": ("reseller", "managed_clients"),
+    "invitation_answer": ("reseller", "managed_clients"),
 }
 
 

@@ -4,6 +4,7 @@ Production mode (`DEBUG=False`) refuses to start with a missing or weak `SECRET_
 `ALLOWED_HOSTS`; see `README.md` for every variable.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "compliance",
     "organizations",
+    "partners",
     "console",
 ]
 
@@ -143,6 +145,11 @@ else:
     MAILERS = {"default": {"BACKEND": MAILBOX_BACKEND}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Manager <no-reply@manager.localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Partner program: invitation links expire; new partner profiles start with these rates.
+PARTNER_INVITATION_MAX_AGE_DAYS = env.int("PARTNER_INVITATION_MAX_AGE_DAYS", default=14)
+PARTNER_DEFAULT_RESELLER_DISCOUNT = Decimal(env.str("PARTNER_DEFAULT_RESELLER_DISCOUNT", default="0.15"))
+PARTNER_DEFAULT_CASHBACK_RATE = Decimal(env.str("PARTNER_DEFAULT_CASHBACK_RATE", default="0.10"))
 
 TASKS = {
     "default": {

@@ -1,10 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path, register_converter
+from django.urls import include, path
 
 from console import views
-from console.converters import DatabaseIdConverter
-
-register_converter(DatabaseIdConverter, "id")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,9 +10,12 @@ urlpatterns = [
     path("mailbox/<id:message_id>/", views.mailbox_message, name="mailbox_message"),
     path("theme/", views.set_theme, name="set_theme"),
     path("browser-not-supported/", views.outdated_browser, name="outdated_browser"),
+    path("terms/", views.terms, name="terms"),
     path("o/<id:org_id>/", views.dashboard, name="dashboard"),
     path("o/<id:org_id>/", include("organizations.urls")),
     path("o/<id:org_id>/", include("compliance.urls")),
+    path("o/<id:org_id>/", include("partners.urls")),
+    path("invitations/", include("partners.link_urls")),
     path("api/", include("console.api.urls")),
     path("admin/", admin.site.urls),
 ]

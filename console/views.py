@@ -12,6 +12,7 @@ from organizations import selectors, services
 from organizations.access import Permission, organizations_of
 from organizations.forms import ThemeForm
 from organizations.web import organization_view
+from partners import selectors as partner_selectors
 
 
 def home(request):
@@ -39,6 +40,9 @@ def dashboard(request):
         context["member_count"] = selectors.members_visible_to(access).count()
     if access.can(Permission.VIEW_BILLING):
         context["billing_address_count"] = selectors.billing_addresses_visible_to(access).count()
+    if access.can(Permission.VIEW_MANAGED_CLIENTS):
+        # The Partner Dashboard: the clients this partner manages, each one click away.
+        context["managed_clients"] = partner_selectors.managed_clients(access)[:12]
     return render(request, "console/dashboard.html", context)
 
 
@@ -98,3 +102,7 @@ def mailbox_message(request, message_id):
 
 def outdated_browser(request):
     return render(request, "console/outdated_browser.html")
+
+
+def terms(request):
+    return render(request, "console/terms.html")

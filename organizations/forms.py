@@ -2,6 +2,10 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django_countries import countries
 
 from organizations.models import EntityType, Role, Theme
@@ -14,6 +18,22 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
         return
     for field, messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages)
+
+
+TERMS_LABEL = "I have read and accept the terms and conditions"
+
+
+def _terms_help(prefix: str = "") -> SafeString:
+    link = format_html(
+        '<a href="{}" target="_blank" rel="noopener">Read the terms and conditions</a>', reverse("terms")
+    )
+    return format_html("{}{}", prefix, link)
+
+
+# Lazy: the URL map is not loaded when this module is imported.
+terms_help = lazy(_terms_help, SafeString)
+TERMS_LINK = terms_help()
+VAT_HELP = "For example CHE-123.456.789 MWST or DE123456789."
 
 
 class SignUpForm(forms.Form):
@@ -29,28 +49,28 @@ class SignUpForm(forms.Form):
         label="VAT number",
         required=False,
         max_length=200,
-        help_text="For a company: its VAT number, for example CHE-123.456.789 MWST or DE123456789.",
+        help_text=f"For a company: its VAT number. {VAT_HELP}",
     )
     full_name = forms.CharField(label="Your name", max_length=150)
     email = forms.EmailField(label="Email address", max_length=254)
     password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
-    accept_terms = forms.BooleanField(label="I have read and accept the terms and conditions", required=False)
+    accept_terms = forms.BooleanField(label=TERMS_LABEL, required=False, help_text=TERMS_LINK)
 
 
 class OrganizationForm(forms.Form):
     name = forms.CharField(label="Name", max_length=200)
     entity_type = forms.ChoiceField(label="Type of entity", choices=EntityType.choices)
     country = forms.ChoiceField(label="Country", choices=list(countries))
-    vat_number = forms.CharField(label="VAT number", required=False, max_length=200)
+    vat_number = forms.CharField(label="VAT number", required=False, max_length=200, help_text=VAT_HELP)
     accept_terms = forms.BooleanField(
-        label="I have read and accept the terms and conditions",
+        label=TERMS_LABEL,
         required=False,
-        help_text="Required to save a new VAT number.",
+        help_text=terms_help("Required to save a new VAT number. "),
     )
 
 
 class NewOrganizationForm(OrganizationForm):
-    accept_terms = forms.BooleanField(label="I have read and accept the terms and conditions", required=False)
+    accept_terms = forms.BooleanField(label=TERMS_LABEL, required=False, help_text=TERMS_LINK)
 
 
 class MemberForm(forms.Form):

@@ -36,6 +36,13 @@ from organizations.vat import check_vat_number, supports_vat_number
 TERMS_REQUIRED = "Read and accept the terms and conditions to save a VAT number."
 
 
+def _audit(access: Access, **event) -> None:
+    """One audit event in the organization of `access`, marked "on behalf of" when a partner acted."""
+    audit_record(
+        actor=access.user, organization=access.organization, on_behalf_of=access.on_behalf_of, **event
+    )
+
+
 def _require(access: Access, permission: Permission, message: str) -> None:
     if not access.can(permission):
         raise PermissionDenied(message)
@@ -218,9 +225,8 @@ def organization_update(
         if accept_terms:
             organization.terms_accepted_at = now
     organization.save()
-    audit_record(
-        actor=access.user,
-        organization=organization,
+    _audit(
+        access,
         action="organization.updated",
         target=organization,
         changes=changes,
@@ -285,9 +291,8 @@ def membership_add(*, access: Access, email: str, role: str, products=None) -> M
     except IntegrityError:
         raise ValidationError({"email": "This person is already a member of the organization."}) from None
     membership.products.set(products)
-    audit_record(
-        actor=access.user,
-        organization=organization,
+    _audit(
+        access,
         action="membership.added",
         target=membership,
         changes={"email": email, "role": role, "products": [p.pk for p in products]},
@@ -334,9 +339,8 @@ def membership_change_role(*, access: Access, membership: Membership, role: str,
     membership.role = role
     membership.save(update_fields=["role"])
     membership.products.set(products)
-    audit_record(
-        actor=access.user,
-        organization=access.organization,
+    _audit(
+        access,
         action="membership.role_changed",
         target=membership,
         changes={"role": [old_role, role], "products": [old_products, sorted(p.pk for p in products)]},
@@ -360,9 +364,8 @@ def membership_remove(*, access: Access, membership: Membership) -> None:
         )
         if _legal_representatives_left(access.organization, without=membership) == 0:
             raise ValidationError("An organization always keeps at least one legal representative.")
-    audit_record(
-        actor=access.user,
-        organization=access.organization,
+    _audit(
+        access,
         action="membership.removed",
         target=membership,
         changes={"email": membership.user.email, "role": membership.role},
@@ -428,9 +431,8 @@ def billing_address_create(*, access: Access, data: dict, is_default: bool = Fal
     if is_default:
         BillingAddress.objects.filter(organization=organization, is_default=True).update(is_default=False)
     address = BillingAddress.objects.create(organization=organization, is_default=is_default, **cleaned)
-    audit_record(
-        actor=access.user,
-        organization=organization,
+    _audit(
+        access,
         action="billing_address.created",
         target=address,
         changes={**cleaned, "is_default": is_default},
@@ -464,9 +466,8 @@ def billing_address_update(
     if not changes:
         return address
     address.save()
-    audit_record(
-        actor=access.user,
-        organization=access.organization,
+    _audit(
+        access,
         action="billing_address.updated",
         target=address,
         changes=changes,
@@ -487,9 +488,8 @@ def billing_address_delete(*, access: Access, address: BillingAddress) -> None:
     Organization.objects.select_for_update().get(pk=access.organization.pk)
     # The stored row, not the caller's copy, says whether it is the default.
     address = BillingAddress.objects.get(pk=address.pk)
-    audit_record(
-        actor=access.user,
-        organization=access.organization,
+    _audit(
+        access,
         action="billing_address.deleted",
         target=address,
         changes={"name": address.name, "city": address.city},
@@ -521,9 +521,8 @@ def product_install(*, access: Access, product_type: ProductType, name: str) -> 
     if not product_type.is_active:
         raise ValidationError({"product_type": "This product is no longer sold."})
     product = Product.objects.create(organization=access.organization, product_type=product_type, name=name)
-    audit_record(
-        actor=access.user,
-        organization=access.organization,
+    _audit(
+        access,
         action="product.installed",
         target=product,
         changes={"product_type": product_type.slug, "name": name},

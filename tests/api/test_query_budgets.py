@@ -61,7 +61,7 @@ def add_product_types(count):
         ("administrator", "{org}/members", lambda w, n: add_members(w.organization, n, [w.product]), 6),
         ("user", "{org}/billing-addresses", lambda w, n: add_addresses(w.organization, n), 5),
         ("administrator", "{org}/products", lambda w, n: add_products(w.organization, n), 5),
-        ("external", "{org}/products", lambda w, n: add_products(w.organization, n, w.caller), 6),
+        ("external", "{org}/products", lambda w, n: add_products(w.organization, n, w.caller), 7),
     ],
     ids=["me", "organizations", "catalog", "members", "billing-addresses", "products", "products-external"],
 )

@@ -9,10 +9,12 @@ from tests.factories import OrganizationFactory, ProductFactory, UserFactory, me
 
 P = Permission
 
-# What each role may do, written out here rather than read from the code under test.
+RESELLER = {P.VIEW_MANAGED_CLIENTS, P.ANSWER_INVITATIONS, P.MANAGE_CLIENTS}
+# What each role may do in a referenced partner's organization, written out here rather than read from the code.
 MAY = {
     Role.LEGAL_REPRESENTATIVE: set(Permission),
-    Role.ADMINISTRATOR: set(Permission) - {P.MANAGE_PARTNERS, P.MANAGE_LEGAL_REPRESENTATIVES},
+    Role.ADMINISTRATOR: set(Permission)
+    - {P.MANAGE_PARTNERS, P.MANAGE_LEGAL_REPRESENTATIVES, P.MANAGE_CLIENTS},
     Role.USER: {
         P.VIEW_DASHBOARD,
         P.VIEW_PRODUCTS,
@@ -20,20 +22,33 @@ MAY = {
         P.VIEW_SETTINGS,
         P.VIEW_MEMBERS,
         P.VIEW_BILLING,
+        P.VIEW_MANAGED_CLIENTS,
     },
     Role.EXTERNAL: {P.VIEW_DASHBOARD, P.VIEW_PRODUCTS, P.MANAGE_PRODUCTS},
 }
 
 MATRIX = [
-    pytest.param(role, permission, permission in MAY[role], id=f"{role}-{permission}")
+    pytest.param(
+        role,
+        permission,
+        referenced,
+        permission in MAY[role] and (referenced or permission not in RESELLER),
+        id=f"{role}-{permission}-{'partner' if referenced else 'plain'}",
+    )
     for role in Role
     for permission in Permission
+    for referenced in (True, False)
 ]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("role", "permission", "allowed"), MATRIX)
-def test_each_role_may_do_exactly_what_the_roles_table_says(organization, role, permission, allowed):
+@pytest.mark.parametrize(("role", "permission", "referenced", "allowed"), MATRIX)
+def test_each_role_may_do_exactly_what_the_roles_table_says(
+    organization, role, permission, referenced, allowed
+):
+    """The Reseller Area's permissions exist only in an organization that is a referenced partner."""
+    organization.is_referenced_partner = referenced
+    organization.save()
     user = member(organization, role)
 
     access = resolve_access(user, organization)
@@ -44,7 +59,7 @@ def test_each_role_may_do_exactly_what_the_roles_table_says(organization, role, 
 
 
 def test_the_matrix_covers_every_role_and_permission():
-    assert len(MATRIX) == len(Role) * len(Permission)
+    assert len(MATRIX) == len(Role) * len(Permission) * 2
     assert set(MAY) == set(Role)
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from compliance.audit import audit_record
 from organizations.access import resolve_access
 from organizations.models import EntityType, Membership, Organization, Product, ProductType, Role, User
 from organizations.services import (
@@ -20,6 +19,8 @@ from organizations.services import (
     organization_create,
     product_install,
 )
+from partners.models import Partnership
+from partners.services import partner_profile_save, partnership_accept, partnership_invite
 
 DEMO_PASSWORD = "manager-demo-2026"
 ADMIN_EMAIL = "admin@manager.example"
@@ -184,11 +185,34 @@ class Command(BaseCommand):
             for spec in ORGANIZATIONS:
                 self._seed_organization(spec)
             self._seed_admin()
+            self._seed_partnerships()
         if self.created:
             self.stdout.write(self.style.SUCCESS(f"Demo data ready: {self.created} objects created."))
         else:
             self.stdout.write(self.style.SUCCESS("Demo data already present: nothing to create."))
         self._print_accounts()
+
+    def _seed_partnerships(self) -> None:
+        """Helvetia Web AG gave Pixel Partners full access (Helvetia pays); Rheinmedia's invitation is pending."""
+        partner = Organization.objects.get(name="Pixel Partners Sàrl", is_referenced_partner=True)
+        for client_name, representative_email, access_level, accept in [
+            ("Helvetia Web AG", "anna@helvetia.example", "full", True),
+            ("Rheinmedia GmbH", "erik@rheinmedia.example", "limited", False),
+        ]:
+            client = Organization.objects.get(name=client_name)
+            if Partnership.objects.filter(client=client, partner=partner).exists():
+                continue
+            client_access = resolve_access(User.objects.get(email=representative_email), client)
+            partnership = partnership_invite(
+                access=client_access,
+                partner=partner,
+                access_level=access_level,
+                products=list(client.products.all()[:2]) if access_level == "limited" else [],
+            )
+            self.created += 1
+            if accept:
+                partner_access = resolve_access(User.objects.get(email="paul@pixelpartners.example"), partner)
+                partnership_accept(access=partner_access, partnership=partnership)
 
     def _demo_user(self, member: DemoMember) -> User:
         """The demo account, created when missing, with its name and the demo password."""
@@ -234,17 +258,15 @@ class Command(BaseCommand):
                 accept_terms=True,
             )
             self.created += 1
-        if spec.is_referenced_partner and not organization.is_referenced_partner:
-            # Referencing a partner is the provider's decision; no console service offers it.
-            Organization.objects.filter(pk=organization.pk).update(is_referenced_partner=True)
-            organization.is_referenced_partner = True
-            audit_record(
-                actor=None,
+        if spec.is_referenced_partner and not hasattr(organization, "partner_profile"):
+            partner_profile_save(
                 organization=organization,
-                action="organization.referenced_as_partner",
-                target=organization,
-                changes={"is_referenced_partner": [False, True]},
+                by=None,
+                public_name=organization.name,
+                contact_email=spec.legal_representative.email,
+                description="Web agency in Geneva: sites, shops and mail for small businesses.",
             )
+            self.created += 1
         access = resolve_access(representative, organization)
 
         if not organization.billing_addresses.exists():

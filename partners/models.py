@@ -1,0 +1,152 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+RATE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.9"))]
+
+
+class PartnerProfile(models.Model):
+    """What the partner directory shows of a referenced partner, and its reseller rates."""
+
+    organization = models.OneToOneField(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="partner_profile"
+    )
+    public_name = models.CharField(max_length=200)
+    contact_email = models.EmailField()
+    country = CountryField()
+    description = models.TextField(blank=True)
+    reseller_discount_rate = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        validators=RATE_VALIDATORS,
+        help_text="0.150 = 15 % off the public price.",
+    )
+    cashback_rate = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        validators=RATE_VALIDATORS,
+        help_text="0.100 = 10 % of the public price.",
+    )
+    is_listed = models.BooleanField("listed in the directory", default=True)
+
+    class Meta:
+        ordering = ["public_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reseller_discount_rate__gte=0, reseller_discount_rate__lte=Decimal("0.9")),
+                name="partner_profile_discount_rate_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(cashback_rate__gte=0, cashback_rate__lte=Decimal("0.9")),
+                name="partner_profile_cashback_rate_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.public_name
+
+
+class Access(models.TextChoices):
+    LIMITED = "limited", "Limited"
+    FULL = "full", "Full"
+
+
+class PaymentMethod(models.TextChoices):
+    CLIENT = "client", "The client pays"
+    PARTNER = "partner", "The partner pays"
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACTIVE = "active", "Active"
+    REFUSED = "refused", "Refused"
+    CANCELLED = "cancelled", "Cancelled"
+    STOPPED = "stopped", "Stopped"
+    EXPIRED = "expired", "Expired"
+
+
+class InitiatedBy(models.TextChoices):
+    CLIENT = "client", "Invited by the client"
+    PARTNER = "partner", "Requested by the partner"
+
+
+LIVE_STATUSES = (Status.PENDING, Status.ACTIVE)
+
+
+class PartnershipQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(status__in=LIVE_STATUSES)
+
+    def active(self):
+        return self.filter(status=Status.ACTIVE)
+
+
+class Partnership(models.Model):
+    """A partner organization's access to a client organization, from invitation to stop."""
+
+    client = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="partnerships_as_client"
+    )
+    partner = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="partnerships_as_partner"
+    )
+    access = models.CharField(max_length=8, choices=Access.choices)
+    products = models.ManyToManyField(
+        "organizations.Product",
+        blank=True,
+        related_name="partnerships",
+        help_text="Granted products (limited).",
+    )
+    payment_method = models.CharField(
+        max_length=8, choices=PaymentMethod.choices, default=PaymentMethod.CLIENT
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    initiated_by = models.CharField(max_length=8, choices=InitiatedBy.choices, default=InitiatedBy.CLIENT)
+    # A new nonce kills every link sent before (resend).
+    invitation_nonce = models.CharField(max_length=32)
+    invitation_sent_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payment_method_changed_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "partner"],
+                condition=Q(status__in=["pending", "active"]),
+                name="partnership_one_live_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_method="client") | Q(access="full"),
+                name="partnership_partner_pays_only_with_full_access",
+            ),
+            models.CheckConstraint(
+                condition=~Q(client=models.F("partner")), name="partnership_not_with_itself"
+            ),
+        ]
+        indexes = [models.Index(fields=["partner", "status"]), models.Index(fields=["client", "status"])]
+
+    def __str__(self):
+        return f"{self.partner} → {self.client} ({self.get_access_display()}, {self.get_status_display()})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES

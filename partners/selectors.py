@@ -1,0 +1,85 @@
+"""Reads of the partner program, scoped by the caller's access."""
+
+from django.db.models import Count, Q, QuerySet
+
+from organizations.access import Access, Permission
+from organizations.selectors import products_visible_to
+from partners.models import PartnerProfile, Partnership, Status
+
+
+def partner_directory(search: str = "") -> QuerySet[PartnerProfile]:
+    """Referenced partners, searchable by name or contact email (any signed-in user may search)."""
+    profiles = PartnerProfile.objects.filter(
+        is_listed=True, organization__is_referenced_partner=True
+    ).select_related("organization")
+    search = (search or "").strip()
+    if search:
+        profiles = profiles.filter(
+            Q(public_name__icontains=search)
+            | Q(contact_email__icontains=search)
+            | Q(organization__name__icontains=search)
+        )
+    return profiles.order_by("public_name", "pk")
+
+
+def partnerships_of_client(access: Access) -> QuerySet[Partnership]:
+    """The client's Partner page: live partnerships first, then the history."""
+    if not access.can(Permission.VIEW_PARTNERS) or access.partnership is not None:
+        return Partnership.objects.none()
+    return (
+        Partnership.objects.filter(client=access.organization)
+        .select_related("partner__partner_profile")
+        .annotate(product_count=Count("products"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def managed_clients(access: Access) -> QuerySet[Partnership]:
+    """Reseller Area → Managed Clients: the active partnerships of the partner, with product counts."""
+    if not access.can(Permission.VIEW_MANAGED_CLIENTS) or access.partnership is not None:
+        return Partnership.objects.none()
+    return (
+        Partnership.objects.filter(partner=access.organization, status=Status.ACTIVE)
+        .select_related("client")
+        .annotate(client_product_count=Count("client__products", distinct=True))
+        .order_by("client__name", "pk")
+    )
+
+
+def pending_partnerships_of_partner(access: Access) -> QuerySet[Partnership]:
+    """Invitations the partner received and requests it sent, still waiting for an answer."""
+    if not access.can(Permission.VIEW_MANAGED_CLIENTS) or access.partnership is not None:
+        return Partnership.objects.none()
+    return (
+        Partnership.objects.filter(partner=access.organization, status=Status.PENDING)
+        .select_related("client")
+        .prefetch_related("products")
+        .order_by("-invitation_sent_at", "-pk")
+    )
+
+
+def partnership_for(access: Access, partnership_id: int) -> Partnership | None:
+    """A partnership the caller's organization is a side of, as the client or as the partner."""
+    if access.partnership is not None:
+        return None
+    sides = Q()
+    if access.can(Permission.VIEW_PARTNERS):
+        sides |= Q(client=access.organization)
+    if access.can(Permission.VIEW_MANAGED_CLIENTS):
+        sides |= Q(partner=access.organization)
+    if not sides:
+        return None
+    return (
+        Partnership.objects.filter(sides, pk=partnership_id)
+        .select_related("client", "partner__partner_profile")
+        .prefetch_related("products__product_type")
+        .first()
+    )
+
+
+def products_by_category(access: Access) -> list[tuple]:
+    """The client's products grouped by category, for the Limited access panel."""
+    groups: dict = {}
+    for product in products_visible_to(access):
+        groups.setdefault(product.product_type.category, []).append(product)
+    return list(groups.items())

@@ -1,0 +1,362 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from organizations.access import Permission, resolve_access
+from organizations.forms import apply_service_errors
+from organizations.web import organization_view
+from partners import selectors, services
+from partners.forms import AccessChoiceForm, ClientRequestForm, PartnerSearchForm, PaymentMethodForm, StopForm
+from partners.invitations import read_invitation_token
+from partners.models import Access, InitiatedBy, Partnership, PaymentMethod, Status
+
+
+def _partnership_or_404(request, partnership_id) -> Partnership:
+    partnership = selectors.partnership_for(request.access, partnership_id)
+    if partnership is None:
+        raise Http404("No such partnership.")
+    return partnership
+
+
+def _is_client_side(request, partnership: Partnership) -> bool:
+    return partnership.client_id == request.access.organization.pk
+
+
+def _back(request, partnership: Partnership):
+    org_id = request.access.organization.pk
+    if _is_client_side(request, partnership):
+        return redirect("partners", org_id=org_id)
+    return redirect("managed_clients", org_id=org_id)
+
+
+def _refusal_message(refusal) -> str:
+    return " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
+
+
+# Client side: Partner
+
+
+@organization_view(Permission.VIEW_PARTNERS)
+def partners(request):
+    access = request.access
+    partnerships = list(selectors.partnerships_of_client(access))
+    return render(
+        request,
+        "partners/partners.html",
+        {
+            "live": [p for p in partnerships if p.status in (Status.PENDING, Status.ACTIVE)],
+            "history": [p for p in partnerships if p.status not in (Status.PENDING, Status.ACTIVE)],
+            "can_manage": access.can(Permission.MANAGE_PARTNERS),
+        },
+    )
+
+
+@organization_view(Permission.MANAGE_PARTNERS)
+@require_http_methods(["GET", "POST"])
+def partner_add(request):
+    """Add a partner: search, tick → Continue → Limited or Full → Continue → products or wallet → Continue."""
+    access = request.access
+    data = request.POST if request.method == "POST" else request.GET
+    search_form = PartnerSearchForm(data)
+    search = search_form.data.get("q", "").strip()
+    results = (
+        list(selectors.partner_directory(search).exclude(organization=access.organization)[:20])
+        if search
+        else []
+    )
+    context = {"search_form": search_form, "search": search, "results": results, "step": "search"}
+    if request.method == "GET":
+        return render(request, "partners/partner_add.html", context)
+
+    step = request.POST.get("step", "search")
+    partner_ids = request.POST.getlist("partner")
+    partner = None
+    if len(partner_ids) == 1 and partner_ids[0].isdigit():
+        partner = selectors.partner_directory().filter(organization_id=int(partner_ids[0])).first()
+    if partner is None:
+        context["error"] = "Tick one partner in the search results."
+        return render(request, "partners/partner_add.html", context)
+    context.update(partner=partner, step="access", access_form=AccessChoiceForm(request.POST or None))
+    if step == "search":
+        context["access_form"] = AccessChoiceForm()
+        return render(request, "partners/partner_add.html", context)
+
+    access_form = context["access_form"]
+    if not access_form.is_valid():
+        return render(request, "partners/partner_add.html", context)
+    access_level = access_form.cleaned_data["access"]
+    context.update(
+        access_level=access_level,
+        step="details",
+        categories=selectors.products_by_category(access),
+        payment_form=PaymentMethodForm(initial={"payment_method": PaymentMethod.CLIENT}),
+        selected_products=[int(pk) for pk in request.POST.getlist("products") if pk.isdigit()],
+    )
+    if step == "access":
+        return render(request, "partners/partner_add.html", context)
+
+    payment_method = PaymentMethod.CLIENT
+    if access_level == Access.FULL:
+        payment_form = PaymentMethodForm(request.POST)
+        context["payment_form"] = payment_form
+        if not payment_form.is_valid():
+            return render(request, "partners/partner_add.html", context)
+        payment_method = payment_form.cleaned_data["payment_method"]
+    products = [
+        p for _, group in context["categories"] for p in group if p.pk in context["selected_products"]
+    ]
+    try:
+        services.partnership_invite(
+            access=access,
+            partner=partner.organization,
+            access_level=access_level,
+            products=products,
+            payment_method=payment_method,
+        )
+    except ValidationError as error:
+        context["error"] = _refusal_message(error)
+        return render(request, "partners/partner_add.html", context)
+    messages.success(
+        request,
+        f"Invitation sent to {partner.public_name}. You can resend or delete it until it is accepted.",
+    )
+    return redirect("partners", org_id=access.organization.pk)
+
+
+@organization_view(Permission.VIEW_PARTNERS)
+def partner_detail(request, partnership_id):
+    partnership = _partnership_or_404(request, partnership_id)
+    if not _is_client_side(request, partnership):
+        raise Http404("No such partner.")
+    return render(
+        request,
+        "partners/partner_detail.html",
+        {"partnership": partnership, "can_manage": request.access.can(Permission.MANAGE_PARTNERS)},
+    )
+
+
+@organization_view(Permission.MANAGE_PARTNERS)
+@require_http_methods(["GET", "POST"])
+def partner_payment_edit(request, partnership_id):
+    """The pencil of the Payment section: who pays from now on, with what each choice means."""
+    partnership = _partnership_or_404(request, partnership_id)
+    if not _is_client_side(request, partnership):
+        raise Http404("No such partner.")
+    form = PaymentMethodForm(request.POST or None, initial={"payment_method": partnership.payment_method})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partnership_change_payment_method(
+                access=request.access,
+                partnership=partnership,
+                payment_method=form.cleaned_data["payment_method"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request, f"The payment method has been saved; {partnership.partner.name} was notified."
+            )
+            return redirect(
+                "partner_detail", org_id=request.access.organization.pk, partnership_id=partnership.pk
+            )
+    return render(request, "partners/partner_payment_edit.html", {"partnership": partnership, "form": form})
+
+
+@organization_view(Permission.VIEW_DASHBOARD)
+@require_POST
+def partnership_resend(request, partnership_id):
+    partnership = _partnership_or_404(request, partnership_id)
+    try:
+        services.partnership_resend(access=request.access, partnership=partnership)
+    except (ValidationError, PermissionDenied) as refusal:
+        messages.error(request, _refusal_message(refusal))
+    else:
+        messages.success(
+            request, "The invitation has been sent again with a new link; the previous link no longer works."
+        )
+    return _back(request, partnership)
+
+
+@organization_view(Permission.VIEW_DASHBOARD)
+@require_POST
+def partnership_delete(request, partnership_id):
+    partnership = _partnership_or_404(request, partnership_id)
+    try:
+        services.partnership_cancel(access=request.access, partnership=partnership)
+    except (ValidationError, PermissionDenied) as refusal:
+        messages.error(request, _refusal_message(refusal))
+    else:
+        messages.success(request, "The invitation has been deleted.")
+    return _back(request, partnership)
+
+
+@organization_view(Permission.VIEW_DASHBOARD)
+@require_http_methods(["GET", "POST"])
+def partnership_stop(request, partnership_id):
+    """Stop Collaboration: a first confirmation, then the account password."""
+    partnership = _partnership_or_404(request, partnership_id)
+    client_side = _is_client_side(request, partnership)
+    needed = Permission.MANAGE_PARTNERS if client_side else Permission.MANAGE_CLIENTS
+    if not request.access.can(needed):
+        raise PermissionDenied("Only a legal representative can stop a collaboration.")
+    if partnership.status != Status.ACTIVE:
+        messages.error(request, "Only an active partnership can be stopped.")
+        return _back(request, partnership)
+    confirmed = request.method == "POST" and request.POST.get("confirmed") == "yes"
+    form = StopForm(request.POST if confirmed and "password" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        try:
+            services.partnership_stop(
+                access=request.access, partnership=partnership, password=form.cleaned_data["password"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            other = partnership.partner.name if client_side else partnership.client.name
+            messages.success(request, f"The collaboration with {other} has been stopped.")
+            return _back(request, partnership)
+    return render(
+        request,
+        "partners/partnership_stop.html",
+        {"partnership": partnership, "client_side": client_side, "confirmed": confirmed, "form": form},
+    )
+
+
+@organization_view(Permission.VIEW_DASHBOARD)
+@require_http_methods(["GET", "POST"])
+def partnership_answer(request, partnership_id):
+    """Accept or refuse: the partner answers a client's invitation; the client answers a partner's request
+    and may narrow it (Limited instead of Full, which products, keeping its wallet)."""
+    access = request.access
+    partnership = _partnership_or_404(request, partnership_id)
+    client_side = _is_client_side(request, partnership)
+    answering_side = (partnership.initiated_by == InitiatedBy.CLIENT) != client_side
+    if not answering_side:
+        raise Http404("This invitation is waiting for the other organization.")
+    narrowing = client_side
+    access_form = AccessChoiceForm(request.POST or None, initial={"access": partnership.access})
+    payment_form = PaymentMethodForm(
+        request.POST or None, initial={"payment_method": partnership.payment_method}
+    )
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("answer") == "refuse":
+                services.partnership_refuse(access=access, partnership=partnership)
+                messages.success(request, "The invitation has been refused.")
+                return _back(request, partnership)
+            if narrowing:
+                access_form.is_valid()
+                payment_form.is_valid()
+                categories = selectors.products_by_category(access)
+                chosen = {int(pk) for pk in request.POST.getlist("products") if pk.isdigit()}
+                services.partnership_accept(
+                    access=access,
+                    partnership=partnership,
+                    access_level=access_form.cleaned_data.get("access", partnership.access),
+                    products=[p for _, group in categories for p in group if p.pk in chosen],
+                    payment_method=payment_form.cleaned_data.get("payment_method", PaymentMethod.CLIENT),
+                )
+            else:
+                services.partnership_accept(access=access, partnership=partnership)
+        except (ValidationError, PermissionDenied) as refusal:
+            error = _refusal_message(refusal)
+        else:
+            if client_side:
+                messages.success(request, f"{partnership.partner.name} now manages your organization.")
+                return redirect("partners", org_id=access.organization.pk)
+            messages.success(request, f"You now manage {partnership.client.name}.")
+            return redirect("managed_clients", org_id=access.organization.pk)
+    return render(
+        request,
+        "partners/partnership_answer.html",
+        {
+            "partnership": partnership,
+            "client_side": client_side,
+            "narrowing": narrowing,
+            "access_form": access_form,
+            "payment_form": payment_form,
+            "categories": selectors.products_by_category(access) if narrowing else [],
+            "error": error,
+            "expired": partnership.status == Status.PENDING and services.is_stale(partnership),
+        },
+    )
+
+
+# Partner side: Reseller Area
+
+
+@organization_view(Permission.VIEW_MANAGED_CLIENTS)
+def managed_clients(request):
+    access = request.access
+    pending = list(selectors.pending_partnerships_of_partner(access))
+    return render(
+        request,
+        "partners/managed_clients.html",
+        {
+            "clients": selectors.managed_clients(access),
+            "received": [p for p in pending if p.initiated_by == InitiatedBy.CLIENT],
+            "sent": [p for p in pending if p.initiated_by == InitiatedBy.PARTNER],
+            "can_answer": access.can(Permission.ANSWER_INVITATIONS),
+            "can_manage": access.can(Permission.MANAGE_CLIENTS),
+        },
+    )
+
+
+@organization_view(Permission.MANAGE_CLIENTS)
+@require_http_methods(["GET", "POST"])
+def client_request(request):
+    """Add a client: ask a client's legal representative for access."""
+    form = ClientRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            partnership = services.partnership_request(
+                access=request.access,
+                client_email=form.cleaned_data["client_email"],
+                access_level=form.cleaned_data["access"],
+                payment_method=form.cleaned_data["payment_method"]
+                if form.cleaned_data["access"] == Access.FULL
+                else PaymentMethod.CLIENT,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Your request has been sent to {partnership.client.name}.")
+            return redirect("managed_clients", org_id=request.access.organization.pk)
+    return render(request, "partners/client_request.html", {"form": form})
+
+
+# The link in the invitation email
+
+
+@login_required
+def invitation_link(request, token):
+    """Check the signed link, then open the answer page in the organization that must answer."""
+    read = read_invitation_token(token)
+    partnership = None
+    if read.partnership_id is not None:
+        partnership = (
+            Partnership.objects.select_related("client", "partner").filter(pk=read.partnership_id).first()
+        )
+    if partnership is None or partnership.invitation_nonce != read.nonce:
+        problem = read.problem or ("replaced" if partnership is not None else "invalid")
+        return render(request, "partners/invitation_link.html", {"problem": problem}, status=400)
+    if partnership.status != Status.PENDING:
+        return render(
+            request, "partners/invitation_link.html", {"problem": "answered", "partnership": partnership}
+        )
+    answering = partnership.partner if partnership.initiated_by == InitiatedBy.CLIENT else partnership.client
+    access = resolve_access(request.user, answering)
+    if access is None or access.partnership is not None:
+        return render(
+            request,
+            "partners/invitation_link.html",
+            {"problem": "wrong_account", "partnership": partnership, "answering": answering},
+            status=403,
+        )
+    name = "invitation_answer" if answering.pk == partnership.partner_id else "partnership_answer"
+    return redirect(reverse(name, kwargs={"org_id": answering.pk, "partnership_id": partnership.pk}))
