@@ -172,7 +172,7 @@ def resolve_access(user: User, organization: Organization | int | str) -> Access
 
 
 def organizations_of(user: User):
-    """The organizations the user can switch to: their own, and the clients their partner organizations manage."""
+    """The organizations the user can switch to: their own, and the clients their partners manage."""
     if user is None or not user.is_authenticated:
         return Organization.objects.none()
     partner_ids = Membership.objects.filter(user=user, role__in=PARTNER_ACTING_ROLES).values(

@@ -10,7 +10,7 @@ from tests.factories import OrganizationFactory, ProductFactory, UserFactory, me
 P = Permission
 
 RESELLER = {P.VIEW_MANAGED_CLIENTS, P.ANSWER_INVITATIONS, P.MANAGE_CLIENTS}
-# What each role may do in a referenced partner's organization, written out here rather than read from the code.
+# What each role may do in a referenced partner's organization, written out rather than read from the code.
 MAY = {
     Role.LEGAL_REPRESENTATIVE: set(Permission),
     Role.ADMINISTRATOR: set(Permission)

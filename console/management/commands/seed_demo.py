@@ -193,7 +193,7 @@ class Command(BaseCommand):
         self._print_accounts()
 
     def _seed_partnerships(self) -> None:
-        """Helvetia Web AG gave Pixel Partners full access (Helvetia pays); Rheinmedia's invitation is pending."""
+        """Helvetia Web AG gave Pixel Partners full access; Rheinmedia's invitation is still pending."""
         partner = Organization.objects.get(name="Pixel Partners Sàrl", is_referenced_partner=True)
         for client_name, representative_email, access_level, accept in [
             ("Helvetia Web AG", "anna@helvetia.example", "full", True),
