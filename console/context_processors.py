@@ -31,6 +31,16 @@ NAVIGATION = {
 }
 
 
+def _switchable(user) -> list[dict]:
+    """The switcher's entries: the user's own organizations, then the clients their partners manage."""
+    own_ids = set(user.memberships.values_list("organization_id", flat=True))
+    entries = [
+        {"organization": organization, "managed": organization.pk not in own_ids}
+        for organization in organizations_of(user)
+    ]
+    return sorted(entries, key=lambda entry: entry["managed"])
+
+
 def console(request):
     """The organization being shown (set by `organization_view`), for the sidebar and the switcher."""
     context = {"demo_mode": settings.DEMO_MODE}
@@ -43,7 +53,7 @@ def console(request):
     context.update(
         access=access,
         permissions={permission.value for permission in access.permissions} if access else set(),
-        switchable_organizations=organizations_of(user),
+        switchable_organizations=_switchable(user),
         nav_section=nav_section,
         nav_page=nav_page,
     )

@@ -22,6 +22,8 @@ def home(request):
     organizations = organizations_of(request.user)
     last_id = request.session.get("current_organization_id")
     organization = organizations.filter(pk=last_id).first() if last_id else None
+    # A partner user starts in their own organization, not in a client's.
+    organization = organization or organizations.filter(memberships__user=request.user).first()
     organization = organization or organizations.first()
     if organization is None:
         return redirect("organization_new")

@@ -4,6 +4,7 @@ from django.db.models import Count, Q, QuerySet
 
 from organizations.access import Access, Permission
 from organizations.selectors import products_visible_to
+from partners.models import LIVE_STATUSES as LIVE
 from partners.models import PartnerProfile, Partnership, Status
 
 
@@ -83,3 +84,8 @@ def products_by_category(access: Access) -> list[tuple]:
     for product in products_visible_to(access):
         groups.setdefault(product.product_type.category, []).append(product)
     return list(groups.items())
+
+
+def live_partnership_with(access: Access, partner) -> Partnership | None:
+    """The client's pending or active partnership with this partner, to warn before the wizard goes on."""
+    return partnerships_of_client(access).filter(partner=partner, status__in=LIVE).first()

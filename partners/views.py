@@ -80,6 +80,13 @@ def partner_add(request):
     if partner is None:
         context["error"] = "Tick one partner in the search results."
         return render(request, "partners/partner_add.html", context)
+    existing = selectors.live_partnership_with(access, partner.organization)
+    if existing is not None:
+        state = "an invitation is pending" if existing.status == Status.PENDING else "it has access"
+        context["error"] = (
+            f"{partner.public_name}: {state}. See the Partner page to resend, delete or stop it."
+        )
+        return render(request, "partners/partner_add.html", context)
     context.update(partner=partner, step="access", access_form=AccessChoiceForm(request.POST or None))
     if step == "search":
         context["access_form"] = AccessChoiceForm()
