@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.conf import settings
 
 from organizations.access import organizations_of
@@ -53,7 +55,8 @@ def console(request):
     context.update(
         access=access,
         permissions={permission.value for permission in access.permissions} if access else set(),
-        switchable_organizations=_switchable(user),
+        # Called only by templates that show the switcher (not the admin's).
+        switchable_organizations=partial(_switchable, user),
         nav_section=nav_section,
         nav_page=nav_page,
     )

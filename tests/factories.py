@@ -1,7 +1,11 @@
 """Factories for test data; they build through the models, services are exercised by the tests themselves."""
 
+import secrets
+from decimal import Decimal
+
 import factory
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from organizations.models import (
     BillingAddress,
@@ -75,3 +79,53 @@ class BillingAddressFactory(factory.django.DjangoModelFactory):
 def member(organization: Organization, role: str = Role.LEGAL_REPRESENTATIVE, **user_fields) -> User:
     """A user with `role` in `organization`."""
     return MembershipFactory(organization=organization, role=role, user=UserFactory(**user_fields)).user
+
+
+# The partner program
+
+
+class PartnerProfileFactory(factory.django.DjangoModelFactory):
+    """A referenced partner's directory entry; its organization becomes a referenced partner."""
+
+    class Meta:
+        model = "partners.PartnerProfile"
+        django_get_or_create = ("organization",)
+
+    organization = factory.SubFactory(OrganizationFactory, is_referenced_partner=True)
+    public_name = factory.LazyAttribute(lambda p: p.organization.name)
+    contact_email = factory.Sequence(lambda n: f"contact{n}@partner.example")
+    country = factory.LazyAttribute(lambda p: p.organization.country)
+    reseller_discount_rate = Decimal("0.150")
+    cashback_rate = Decimal("0.100")
+
+    @factory.post_generation
+    def referenced(self, create, extracted, **kwargs):
+        if create and not self.organization.is_referenced_partner:
+            self.organization.is_referenced_partner = True
+            self.organization.save(update_fields=["is_referenced_partner"])
+
+
+class PartnershipFactory(factory.django.DjangoModelFactory):
+    """A partnership in any status (built directly, not through the services); `products=[...]` grants."""
+
+    class Meta:
+        model = "partners.Partnership"
+
+    client = factory.SubFactory(OrganizationFactory)
+    partner = factory.LazyFunction(lambda: PartnerProfileFactory().organization)
+    access = "full"
+    payment_method = "client"
+    status = "active"
+    initiated_by = "client"
+    invitation_nonce = factory.LazyFunction(lambda: secrets.token_hex(16))
+    answered_at = factory.LazyAttribute(
+        lambda p: timezone.now() if p.status in ("active", "refused", "stopped") else None
+    )
+    ended_at = factory.LazyAttribute(
+        lambda p: timezone.now() if p.status in ("cancelled", "stopped", "expired") else None
+    )
+
+    @factory.post_generation
+    def products(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.products.set(extracted)
