@@ -322,6 +322,13 @@ def _require_sender(access: Access, partnership: Partnership) -> None:
         _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
 
 
+def _end(partnership: Partnership, status: str, *, by: User | None) -> None:
+    partnership.status = status
+    partnership.ended_at = timezone.now()
+    partnership.ended_by = by
+    partnership.save(update_fields=["status", "ended_at", "ended_by"])
+
+
 def _require_pending(partnership: Partnership) -> None:
     if partnership.status != Status.PENDING:
         raise ValidationError(
@@ -349,10 +356,7 @@ def partnership_cancel(*, access: Access, partnership: Partnership) -> Partnersh
     partnership = _lock(partnership)
     _require_sender(access, partnership)
     _require_pending(partnership)
-    partnership.status = Status.CANCELLED
-    partnership.ended_at = timezone.now()
-    partnership.ended_by = access.user
-    partnership.save(update_fields=["status", "ended_at", "ended_by"])
+    _end(partnership, Status.CANCELLED, by=access.user)
     _audit(access, partnership, "partnership.cancelled")
     return partnership
 
@@ -375,9 +379,7 @@ def _require_fresh(partnership: Partnership) -> None:
 
 def _expire_if_stale(partnership: Partnership) -> None:
     if partnership.status == Status.PENDING and is_stale(partnership):
-        partnership.status = Status.EXPIRED
-        partnership.ended_at = timezone.now()
-        partnership.save(update_fields=["status", "ended_at"])
+        _end(partnership, Status.EXPIRED, by=None)
         audit_record(
             actor=None,
             organization=partnership.client,
@@ -546,10 +548,7 @@ def partnership_stop(*, access: Access, partnership: Partnership, password: str)
         raise ValidationError({"password": "The password is not correct."})
     if partnership.status != Status.ACTIVE:
         raise ValidationError("Only an active partnership can be stopped.")
-    partnership.status = Status.STOPPED
-    partnership.ended_at = timezone.now()
-    partnership.ended_by = access.user
-    partnership.save(update_fields=["status", "ended_at", "ended_by"])
+    _end(partnership, Status.STOPPED, by=access.user)
     side = "client" if access.organization.pk == partnership.client_id else "partner"
     _audit(access, partnership, "partnership.stopped", {"stopped_by": side})
     email_on_commit(

@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from partners.services import partnerships_expire_stale
+
+
+class Command(BaseCommand):
+    help = "Mark pending partner invitations whose links have expired (run it daily, e.g. from cron)."
+
+    def handle(self, *args, **options):
+        count = partnerships_expire_stale()
+        self.stdout.write(self.style.SUCCESS(f"{count} invitation{'s' if count != 1 else ''} expired."))
