@@ -1,8 +1,9 @@
 """The access resolver: the one place that answers "what may this user do in this organization?".
 
 Every view, selector and API endpoint asks `resolve_access()`; nothing else reads memberships to decide
-access. A user with no access at all gets `None` (callers answer 404); a user with access but without a
-permission gets an `Access` whose `can()` is false (callers answer 403 with a clear refusal).
+access. A user with no access at all gets `None` (callers answer 404); a member without a permission gets an
+`Access` whose `can()` is false (callers answer 403 with a clear refusal); a partner acting for a client is
+answered 404 for everything outside its grant (`hides_refusals`).
 """
 
 from dataclasses import dataclass
@@ -97,6 +98,11 @@ class Access:
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
+
+    @property
+    def hides_refusals(self) -> bool:
+        """A partner is refused with "not found": what lies outside its grant is not even shown to exist."""
+        return self.partnership is not None
 
     def can_see_product(self, product) -> bool:
         if product.organization_id != self.organization.pk or not self.can(Permission.VIEW_PRODUCTS):

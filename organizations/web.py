@@ -22,6 +22,8 @@ def organization_view(permission: Permission):
             request.access = access
             request.session["current_organization_id"] = access.organization.pk
             if not access.can(permission):
+                if access.hides_refusals:
+                    raise Http404("No such page.")
                 raise PermissionDenied(f"Your role ({access.role_label}) does not allow this page.")
             return view(request, *args, **kwargs)
 

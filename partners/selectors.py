@@ -1,6 +1,6 @@
 """Reads of the partner program, scoped by the caller's access."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, When
 
 from organizations.access import Access, Permission
 from organizations.selectors import products_visible_to
@@ -42,7 +42,13 @@ def managed_clients(access: Access) -> QuerySet[Partnership]:
     return (
         Partnership.objects.filter(partner=access.organization, status=Status.ACTIVE)
         .select_related("client")
-        .annotate(client_product_count=Count("client__products", distinct=True))
+        # What the partner manages: the granted products with Limited access, every product with Full.
+        .annotate(
+            client_product_count=Case(
+                When(access="limited", then=Count("products", distinct=True)),
+                default=Count("client__products", distinct=True),
+            )
+        )
         .order_by("client__name", "pk")
     )
 

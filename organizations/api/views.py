@@ -85,6 +85,8 @@ class OrganizationScopedMixin(DjangoErrorsMixin):
             return
         permission = self.permissions[self.action]
         if not access.can(permission):
+            if access.hides_refusals:
+                raise NotFound("Not found.")
             raise PermissionDenied(
                 f"Your role ({access.role_label}) does not allow you to {PERMISSION_WORDING[permission]}."
             )

@@ -307,3 +307,16 @@ def test_ids_no_database_can_hold_are_404_not_errors(client, legal_representativ
     client.force_login(legal_representative)
     assert client.get(f"/o/{org_id}/").status_code == 404
     assert client.get(f"/o/{org_id}/settings/users/1/edit/").status_code == 404
+
+
+def test_mailbox_links_only_full_web_addresses_and_escapes_the_rest(client, legal_representative):
+    body = 'Manage www.client.ch <b>now</b>: http://127.0.0.1:8000/invitations/abc/\nThanks "you"'
+    message = MailboxMessage.objects.create(
+        from_email="a@x", recipients=",legal@helvetia.example,", subject="Invite", body=body
+    )
+    client.force_login(legal_representative)
+    page = client.get(reverse("mailbox_message", kwargs={"message_id": message.pk})).text
+    assert '<a href="http://127.0.0.1:8000/invitations/abc/">' in page
+    assert 'href="http://www.client.ch' not in page
+    assert "&lt;b&gt;now&lt;/b&gt;" in page
+    assert "<br>Thanks &quot;you&quot;" in page
