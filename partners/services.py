@@ -139,8 +139,11 @@ def is_stale(partnership: Partnership) -> bool:
 def _create_pending(
     *, client, partner, by, initiated_by, access_level, products, payment_method
 ) -> Partnership:
+    # The caller named the other side: the partner (Add a partner) or the client's email (Add a client).
+    field = "partner" if initiated_by == InitiatedBy.CLIENT else "client_email"
+    duplicate = {field: "There is already a pending invitation or an active partnership."}
     if Partnership.objects.live().filter(client=client, partner=partner).exists():
-        raise ValidationError({"partner": "There is already a pending invitation or an active partnership."})
+        raise ValidationError(duplicate)
     try:
         with transaction.atomic():
             partnership = Partnership.objects.create(
@@ -153,9 +156,7 @@ def _create_pending(
                 created_by=by,
             )
     except IntegrityError:
-        raise ValidationError(
-            {"partner": "There is already a pending invitation or an active partnership."}
-        ) from None
+        raise ValidationError(duplicate) from None
     partnership.products.set(products)
     return partnership
 
@@ -229,9 +230,10 @@ def partnership_invite(
     client = access.organization
     if partner.pk == client.pk:
         raise ValidationError({"partner": "An organization cannot be its own partner."})
-    if not PartnerProfile.objects.filter(
-        organization=partner, organization__is_referenced_partner=True
-    ).exists():
+    listed = PartnerProfile.objects.filter(
+        organization=partner, organization__is_referenced_partner=True, is_listed=True
+    )
+    if not listed.exists():
         raise ValidationError({"partner": "Choose a partner from the directory of referenced partners."})
     access_level, products, payment_method = _clean_terms(
         client=client,
@@ -454,7 +456,7 @@ def partnership_accept(
         partnership.payment_method = new_payment
         partnership.products.set(new_products)
     elif access_level is not None or products is not None or payment_method is not None:
-        raise ValidationError("A partner accepts the invitation as the client sent it.")
+        raise ValidationError({"access": "A partner accepts the invitation as the client sent it."})
     partnership.status = Status.ACTIVE
     partnership.answered_at = timezone.now()
     partnership.answered_by = access.user

@@ -358,7 +358,12 @@ def invitation_link(request, token):
         )
     answering = partnership.partner if partnership.initiated_by == InitiatedBy.CLIENT else partnership.client
     access = resolve_access(request.user, answering)
-    if access is None or access.partnership is not None:
+    needed = (
+        Permission.ANSWER_INVITATIONS
+        if answering.pk == partnership.partner_id
+        else Permission.MANAGE_PARTNERS
+    )
+    if access is None or access.partnership is not None or not access.can(needed):
         return render(
             request,
             "partners/invitation_link.html",

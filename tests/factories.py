@@ -90,6 +90,7 @@ class PartnerProfileFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "partners.PartnerProfile"
         django_get_or_create = ("organization",)
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(OrganizationFactory, is_referenced_partner=True)
     public_name = factory.LazyAttribute(lambda p: p.organization.name)
@@ -110,6 +111,7 @@ class PartnershipFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "partners.Partnership"
+        skip_postgeneration_save = True
 
     client = factory.SubFactory(OrganizationFactory)
     partner = factory.LazyFunction(lambda: PartnerProfileFactory().organization)

@@ -42,11 +42,12 @@ PERMISSION_WORDING = {
 ORG_ID = OpenApiParameter("org_id", int, OpenApiParameter.PATH, description="The organization's id.")
 
 
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     descriptions = {
         400: "Invalid input: `{field: [messages]}`, or `non_field_errors` for a rule on the whole request.",
         403: "Not signed in, or your role does not allow this: `{detail}`.",
         404: "No such object among those you can reach: `{detail}`.",
+        409: "The object's current state does not allow this (e.g. no longer pending): `{detail}`.",
     }
     return {code: OpenApiResponse(description=descriptions[code]) for code in codes}
 
@@ -75,11 +76,17 @@ class OrganizationScopedMixin(DjangoErrorsMixin):
     permissions: dict[str, Permission] = {}
     model = None
 
+    # Whether a partner acting for the organization may use these endpoints at all.
+    open_to_partners = True
+    permission_wording = PERMISSION_WORDING
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication first: anonymous callers get 403 here
         access = resolve_access(request.user, kwargs["org_id"])
         if access is None:
             raise NotFound("No such organization.")
+        if access.partnership is not None and not self.open_to_partners:
+            raise NotFound("A partner acting for this organization has no part in this.")
         self.access = access
         if self.action in (None, "metadata"):  # a method not allowed (405), or OPTIONS, which changes nothing
             return
@@ -87,9 +94,12 @@ class OrganizationScopedMixin(DjangoErrorsMixin):
         if not access.can(permission):
             if access.hides_refusals:
                 raise NotFound("Not found.")
-            raise PermissionDenied(
-                f"Your role ({access.role_label}) does not allow you to {PERMISSION_WORDING[permission]}."
-            )
+            self.deny(access, permission)
+
+    def deny(self, access: Access, permission: Permission):
+        raise PermissionDenied(
+            f"Your role ({access.role_label}) does not allow you to {self.permission_wording[permission]}."
+        )
 
     def scoped_queryset(self, access: Access) -> QuerySet:
         raise NotImplementedError
@@ -146,14 +156,14 @@ class OrganizationListView(DjangoErrorsMixin, generics.ListAPIView):
     retrieve=extend_schema(
         summary="An organization's legal data",
         description="Needs a role that sees the organization's settings (not external).",
-        responses={200: serializers.OrganizationSerializer, **_errors(403, 404)},
+        responses={200: serializers.OrganizationSerializer, **error_responses(403, 404)},
     ),
     partial_update=extend_schema(
         summary="Change an organization's legal data",
         description="Legal representatives and administrators. A new VAT number needs `accept_terms: true`; "
         "the currency follows from the country at creation and never changes.",
         request=serializers.OrganizationUpdateInputSerializer,
-        responses={200: serializers.OrganizationSerializer, **_errors(400, 403, 404)},
+        responses={200: serializers.OrganizationSerializer, **error_responses(400, 403, 404)},
     ),
 )
 @extend_schema(tags=["organizations"], parameters=[ORG_ID])
@@ -186,25 +196,25 @@ class OrganizationViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
 @extend_schema_view(
     list=extend_schema(summary="The members", responses={200: serializers.MemberSerializer(many=True)}),
     retrieve=extend_schema(
-        summary="A member", responses={200: serializers.MemberSerializer, **_errors(403, 404)}
+        summary="A member", responses={200: serializers.MemberSerializer, **error_responses(403, 404)}
     ),
     create=extend_schema(
         summary="Add a member",
         description="Someone without an account is invited by email to set a password. The external role "
         "needs `products`; only a legal representative appoints another one.",
         request=serializers.MemberCreateInputSerializer,
-        responses={201: serializers.MemberSerializer, **_errors(400, 403, 404)},
+        responses={201: serializers.MemberSerializer, **error_responses(400, 403, 404)},
     ),
     partial_update=extend_schema(
         summary="Change a member's role or products",
         description="An organization always keeps at least one legal representative.",
         request=serializers.MemberUpdateInputSerializer,
-        responses={200: serializers.MemberSerializer, **_errors(400, 403, 404)},
+        responses={200: serializers.MemberSerializer, **error_responses(400, 403, 404)},
     ),
     destroy=extend_schema(
         summary="Remove a member",
         description="An organization always keeps at least one legal representative.",
-        responses={204: None, **_errors(400, 403, 404)},
+        responses={204: None, **error_responses(400, 403, 404)},
     ),
 )
 @extend_schema(tags=["members"], parameters=[ORG_ID])
@@ -261,23 +271,23 @@ class MemberViewSet(
     ),
     retrieve=extend_schema(
         summary="A billing address",
-        responses={200: serializers.BillingAddressSerializer, **_errors(403, 404)},
+        responses={200: serializers.BillingAddressSerializer, **error_responses(403, 404)},
     ),
     create=extend_schema(
         summary="Add a billing address",
         description="The first address of an organization is its default.",
         request=serializers.BillingAddressInputSerializer,
-        responses={201: serializers.BillingAddressSerializer, **_errors(400, 403, 404)},
+        responses={201: serializers.BillingAddressSerializer, **error_responses(400, 403, 404)},
     ),
     partial_update=extend_schema(
         summary="Change a billing address",
         request=serializers.BillingAddressInputSerializer,
-        responses={200: serializers.BillingAddressSerializer, **_errors(400, 403, 404)},
+        responses={200: serializers.BillingAddressSerializer, **error_responses(400, 403, 404)},
     ),
     destroy=extend_schema(
         summary="Delete a billing address",
         description="When it was the default, the oldest remaining address becomes the default.",
-        responses={204: None, **_errors(403, 404)},
+        responses={204: None, **error_responses(403, 404)},
     ),
 )
 @extend_schema(tags=["billing addresses"], parameters=[ORG_ID])
@@ -329,7 +339,7 @@ class BillingAddressViewSet(
         description="External members see only the products they were given.",
     ),
     retrieve=extend_schema(
-        summary="A product", responses={200: serializers.ProductSerializer, **_errors(404)}
+        summary="A product", responses={200: serializers.ProductSerializer, **error_responses(404)}
     ),
 )
 @extend_schema(tags=["products"], parameters=[ORG_ID])
@@ -376,7 +386,7 @@ class VatCheckView(DjangoErrorsMixin, APIView):
         description="Answers 200 for any well-formed request: `valid` says whether the number is one of "
         "`country`, and `reason` why not.",
         request=serializers.VatCheckInputSerializer,
-        responses={200: serializers.VatCheckSerializer, **_errors(400)},
+        responses={200: serializers.VatCheckSerializer, **error_responses(400)},
     )
     def post(self, request):
         data = parse(request, serializers.VatCheckInputSerializer)

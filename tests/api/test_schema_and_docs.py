@@ -29,6 +29,21 @@ def test_the_schema_describes_every_endpoint(client):
         "/api/v1/organizations/{org_id}/billing-addresses/{id}",
         "/api/v1/organizations/{org_id}/products",
         "/api/v1/organizations/{org_id}/products/{id}",
+        "/api/v1/partners",
+        "/api/v1/organizations/{org_id}/partnerships",
+        "/api/v1/organizations/{org_id}/partnerships/{id}",
+        "/api/v1/organizations/{org_id}/partnerships/{id}/accept",
+        "/api/v1/organizations/{org_id}/partnerships/{id}/refuse",
+        "/api/v1/organizations/{org_id}/partnerships/{id}/resend",
+        "/api/v1/organizations/{org_id}/partnerships/{id}/stop",
+        "/api/v1/organizations/{org_id}/invitations",
+        "/api/v1/organizations/{org_id}/invitations/{id}/accept",
+        "/api/v1/organizations/{org_id}/invitations/{id}/refuse",
+        "/api/v1/organizations/{org_id}/client-requests",
+        "/api/v1/organizations/{org_id}/client-requests/{id}",
+        "/api/v1/organizations/{org_id}/client-requests/{id}/resend",
+        "/api/v1/organizations/{org_id}/managed-clients",
+        "/api/v1/organizations/{org_id}/managed-clients/{client_id}/stop",
     }
     patch = schema["paths"]["/api/v1/organizations/{org_id}"]["patch"]
     body = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]

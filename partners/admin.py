@@ -1,0 +1,127 @@
+"""Django admin for the partner program: directory entries with their rates, and partnerships (read-only).
+
+Staff make an organization a referenced partner by giving it a directory entry, and set its reseller rates;
+both go through `partners.services.partner_profile_save`, which writes the audit event. Every step of a
+partnership (invite, accept, who pays, stop) has rules and emails in the services, so partnerships are only
+read here.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.options import ActionLocation
+from django_countries.filters import CountryFilter
+
+from partners.models import PartnerProfile, Partnership
+from partners.services import partner_profile_save
+
+PROFILE_FIELDS = (
+    "public_name",
+    "contact_email",
+    "description",
+    "reseller_discount_rate",
+    "cashback_rate",
+    "is_listed",
+)
+
+
+@admin.register(PartnerProfile)
+class PartnerProfileAdmin(admin.ModelAdmin):
+    list_display = (
+        "public_name",
+        "organization",
+        "contact_email",
+        "country",
+        "reseller_discount_rate",
+        "cashback_rate",
+        "is_listed",
+    )
+    list_select_related = ("organization",)
+    list_filter = ("is_listed", ("country", CountryFilter))
+    search_fields = ("public_name", "contact_email", "organization__name")
+    autocomplete_fields = ("organization",)
+    fields = (
+        "organization",
+        "public_name",
+        "contact_email",
+        "country",
+        "description",
+        "reseller_discount_rate",
+        "cashback_rate",
+        "is_listed",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The country is the organization's; a directory entry never moves to another organization.
+        return ("country",) if obj is None else ("organization", "country")
+
+    def save_model(self, request, obj, form, change):
+        profile = partner_profile_save(
+            organization=obj.organization,
+            by=request.user,
+            **{field: getattr(obj, field) for field in PROFILE_FIELDS},
+        )
+        # The admin goes on with `obj` (its history entry, the redirect to the saved profile).
+        obj.pk = profile.pk
+        obj.country = profile.country
+        obj.contact_email = profile.contact_email
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        # Partnerships, invoices and cashback refer to the partner; take it out of the directory instead
+        # ("listed in the directory").
+        return False
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(admin.ModelAdmin):
+    list_display = (
+        "client",
+        "partner",
+        "access",
+        "payment_method",
+        "status",
+        "initiated_by",
+        "created_at",
+        "answered_at",
+        "ended_at",
+    )
+    list_select_related = ("client", "partner")
+    list_filter = ("status", "access", "payment_method", "initiated_by")
+    search_fields = ("client__name", "partner__name", "partner__partner_profile__public_name")
+    date_hierarchy = "created_at"
+    # The invitation nonce is left out: together with a signature it makes the accept / refuse link.
+    fields = (
+        "client",
+        "partner",
+        "access",
+        "granted_products",
+        "payment_method",
+        "status",
+        "initiated_by",
+        "created_at",
+        "created_by",
+        "invitation_sent_at",
+        "answered_at",
+        "answered_by",
+        "payment_method_changed_at",
+        "ended_at",
+        "ended_by",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="granted products")
+    def granted_products(self, obj):
+        products = obj.products.select_related("product_type").order_by("name")
+        return ", ".join(str(product) for product in products) or "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,165 @@
+"""Serializers of the partner program API: Output serializers read partnerships, Input serializers parse
+requests.
+
+Input serializers check types and shapes only; `partners.services` decides what is allowed and answers with
+field errors. Every serializer lists its fields, so extra input (a `status`, a `client`) changes nothing.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from organizations.api.serializers import COUNTRY_HELP, OrganizationProductField
+from organizations.models import Organization
+from partners import selectors
+from partners.models import Access, PartnerProfile, Partnership, PaymentMethod
+
+NOT_IN_DIRECTORY = "Choose a partner from the directory of referenced partners."
+
+
+def _sorted_product_ids(partnership: Partnership) -> list[int]:
+    # `.all()` reads the prefetched products when the list prefetched them.
+    return sorted(product.pk for product in partnership.products.all())
+
+
+# Output
+
+
+class PartnerDirectorySerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(
+        source="organization_id",
+        read_only=True,
+        help_text="The partner organization's id: send it as `partner` to invite this partner.",
+    )
+    country = serializers.CharField(source="country.code", read_only=True, help_text=COUNTRY_HELP)
+
+    class Meta:
+        model = PartnerProfile
+        fields = ["id", "public_name", "contact_email", "country", "description"]
+        read_only_fields = fields
+
+
+class OrganizationRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class PartnershipSerializer(serializers.ModelSerializer):
+    client = OrganizationRefSerializer(read_only=True)
+    partner = OrganizationRefSerializer(read_only=True)
+    products = serializers.SerializerMethodField(help_text="Ids of the granted products (Limited access).")
+
+    class Meta:
+        model = Partnership
+        fields = [
+            "id",
+            "client",
+            "partner",
+            "access",
+            "payment_method",
+            "status",
+            "initiated_by",
+            "products",
+            "created_at",
+            "invitation_sent_at",
+            "answered_at",
+            "ended_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_products(self, partnership: Partnership) -> list[int]:
+        return _sorted_product_ids(partnership)
+
+
+class ManagedClientSerializer(serializers.ModelSerializer):
+    """A row of Reseller Area → Managed Clients: a client managed through an active partnership."""
+
+    id = serializers.IntegerField(
+        source="client_id", read_only=True, help_text="The client organization's id."
+    )
+    name = serializers.CharField(source="client.name", read_only=True)
+    partnership_id = serializers.IntegerField(source="pk", read_only=True)
+    since = serializers.DateTimeField(
+        source="answered_at", read_only=True, help_text="When the partnership became active."
+    )
+    product_count = serializers.IntegerField(
+        source="client_product_count", read_only=True, help_text="Products installed in the client."
+    )
+
+    class Meta:
+        model = Partnership
+        fields = ["id", "name", "partnership_id", "access", "payment_method", "since", "product_count"]
+        read_only_fields = fields
+
+
+# Input
+
+
+class DirectoryPartnerField(serializers.PrimaryKeyRelatedField):
+    """The id of an organization listed in the partner directory; any other id is refused."""
+
+    default_error_messages = {"does_not_exist": NOT_IN_DIRECTORY, "incorrect_type": NOT_IN_DIRECTORY}
+
+    def __init__(self, **kwargs):
+        # The class-level queryset only tells the schema the model; get_queryset() asks the directory.
+        super().__init__(queryset=Organization.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        return Organization.objects.filter(pk__in=selectors.partner_directory().values("organization_id"))
+
+
+class PartnershipInviteInputSerializer(serializers.Serializer):
+    partner = DirectoryPartnerField(help_text="The partner organization's id, as the directory lists it.")
+    access = serializers.ChoiceField(choices=Access.choices)
+    products = OrganizationProductField(
+        many=True,
+        required=False,
+        help_text="Limited access: ids of the products the partner may manage (at least one).",
+    )
+    payment_method = serializers.ChoiceField(
+        choices=PaymentMethod.choices,
+        required=False,
+        default=PaymentMethod.CLIENT,
+        help_text="`partner` (the partner pays) only with Full access.",
+    )
+
+
+class PaymentMethodInputSerializer(serializers.Serializer):
+    payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
+
+
+class PasswordInputSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        trim_whitespace=False, style={"input_type": "password"}, help_text="Your account password."
+    )
+
+
+class RequestAnswerInputSerializer(serializers.Serializer):
+    """The client accepting a partner's request may narrow it; what is left out stays as the partner asked."""
+
+    access = serializers.ChoiceField(
+        choices=Access.choices, required=False, help_text="`limited` narrows a request for Full access."
+    )
+    products = OrganizationProductField(
+        many=True, required=False, help_text="Limited access: ids of the products to grant."
+    )
+    payment_method = serializers.ChoiceField(
+        choices=PaymentMethod.choices,
+        required=False,
+        help_text="`client` keeps your own wallet when the partner offered to pay.",
+    )
+
+
+class ClientRequestInputSerializer(serializers.Serializer):
+    client_email = serializers.EmailField(
+        max_length=254, help_text="Email address of the client's legal representative."
+    )
+    access = serializers.ChoiceField(choices=Access.choices)
+    payment_method = serializers.ChoiceField(
+        choices=PaymentMethod.choices,
+        required=False,
+        default=PaymentMethod.CLIENT,
+        help_text="`partner` (you pay) only with Full access.",
+    )

@@ -1,0 +1,412 @@
+"""The partner program API: the directory, the client's partnerships, and the partner's Reseller Area.
+
+Views parse input with an Input serializer, call a service of `partners.services` and answer with an Output
+serializer; who may do what, and in which state, is decided there. Every endpoint below
+`organizations/{org_id}/` asks the access resolver first and reaches partnerships through `partners.selectors`
+only, so a partnership of other organizations is a 404.
+"""
+
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.response import Response
+
+from organizations.access import RESELLER_PERMISSIONS, Access, Permission
+from organizations.api.exceptions import DjangoErrorsMixin
+from organizations.api.views import ORG_ID, OrganizationScopedMixin, error_responses
+from partners import selectors, services
+from partners.api import serializers
+from partners.models import InitiatedBy, PartnerProfile, Partnership
+
+PERMISSION_WORDING = {
+    Permission.VIEW_PARTNERS: "see the organization's partners",
+    Permission.MANAGE_PARTNERS: "manage the organization's partners",
+    Permission.VIEW_MANAGED_CLIENTS: "see the managed clients",
+    Permission.ANSWER_INVITATIONS: "answer partnership invitations",
+    Permission.MANAGE_CLIENTS: "add or stop managed clients",
+}
+
+PARTNERSHIP_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The partnership's id.")
+CLIENT_ID = OpenApiParameter(
+    "client_id", int, OpenApiParameter.PATH, description="The managed client organization's id."
+)
+SEARCH = OpenApiParameter(
+    "search", str, OpenApiParameter.QUERY, description="Part of the partner's name or contact email."
+)
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The partnership's current state does not allow this."
+    default_code = "conflict"
+
+
+@contextmanager
+def state_conflicts_as_409():
+    """Answer a transition the partnership's state refuses with 409.
+
+    The services refuse a transition for the partnership's state (no longer pending, not active, the link
+    expired) with a `ValidationError` naming no field; errors about the input name their field and stay 400.
+    """
+    try:
+        yield
+    except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise
+        raise Conflict(" ".join(error.messages)) from error
+
+
+class PartnerProgramMixin(OrganizationScopedMixin):
+    """The organization endpoints of the partner program: a partner acting for the organization has no part
+    in its own partnerships (404); the Reseller Area says when the organization is not a partner."""
+
+    model = Partnership
+    open_to_partners = False
+    permission_wording = PERMISSION_WORDING
+
+    def deny(self, access: Access, permission: Permission):
+        if permission in RESELLER_PERMISSIONS and not access.organization.is_referenced_partner:
+            raise PermissionDenied(
+                f"{access.organization.name} is not a referenced partner; the Reseller Area is for partners."
+            )
+        super().deny(access, permission)
+
+    def transition(self, service, **kwargs) -> Partnership:
+        """Call a service that moves an existing partnership on; a refusal for its state is a 409."""
+        with state_conflicts_as_409():
+            return service(access=self.access, **kwargs)
+
+    def output(self, partnership: Partnership, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(serializers.PartnershipSerializer(partnership).data, status=status_code)
+
+
+def _with_output_relations(partnerships: QuerySet[Partnership]) -> QuerySet[Partnership]:
+    """Everything `PartnershipSerializer` reads, in a fixed number of queries whatever the row count."""
+    return partnerships.select_related("client", "partner").prefetch_related("products")
+
+
+# The directory
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["partners"],
+        summary="The partner directory",
+        description="Referenced partners listed in the directory, searchable by name or contact email. "
+        "Any signed-in user may search it.",
+        parameters=[SEARCH],
+        responses={200: serializers.PartnerDirectorySerializer(many=True), **error_responses(403)},
+    )
+)
+class PartnerDirectoryView(DjangoErrorsMixin, generics.ListAPIView):
+    """The referenced partners a client can invite."""
+
+    serializer_class = serializers.PartnerDirectorySerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PartnerProfile.objects.none()
+        return selectors.partner_directory(self.request.query_params.get("search", ""))
+
+
+# Client side: Partner
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your partners: invitations, active partnerships and history",
+        description="Legal representatives and administrators.",
+        responses={200: serializers.PartnershipSerializer(many=True), **error_responses(403, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="A partnership",
+        parameters=[PARTNERSHIP_ID],
+        responses={200: serializers.PartnershipSerializer, **error_responses(403, 404)},
+    ),
+    create=extend_schema(
+        summary="Add a partner (invite a referenced partner)",
+        description="Legal representatives only. Limited access needs `products`; only Full access lets the "
+        "partner pay. The partner is emailed a link to accept or refuse.",
+        request=serializers.PartnershipInviteInputSerializer,
+        responses={201: serializers.PartnershipSerializer, **error_responses(400, 403, 404)},
+    ),
+    partial_update=extend_schema(
+        summary="Change who pays",
+        description="Legal representatives only, on an active partnership; `partner` only with Full access. "
+        "Applies to orders and renewals from now on; the partner is emailed.",
+        parameters=[PARTNERSHIP_ID],
+        request=serializers.PaymentMethodInputSerializer,
+        responses={200: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a pending invitation",
+        description="Legal representatives only, on an invitation you sent that is still pending; it stays "
+        "in the history as cancelled.",
+        parameters=[PARTNERSHIP_ID],
+        responses={204: None, **error_responses(403, 404, 409)},
+    ),
+)
+@extend_schema(tags=["partnerships"], parameters=[ORG_ID])
+class PartnershipViewSet(
+    PartnerProgramMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The organization's partners, as the client: every partnership, live ones and their history."""
+
+    serializer_class = serializers.PartnershipSerializer
+    lookup_url_kwarg = "id"
+    permissions = {
+        "list": Permission.VIEW_PARTNERS,
+        "retrieve": Permission.VIEW_PARTNERS,
+        "create": Permission.MANAGE_PARTNERS,
+        "partial_update": Permission.MANAGE_PARTNERS,
+        "destroy": Permission.MANAGE_PARTNERS,
+        "resend": Permission.MANAGE_PARTNERS,
+        "stop": Permission.MANAGE_PARTNERS,
+        "accept": Permission.MANAGE_PARTNERS,
+        "refuse": Permission.MANAGE_PARTNERS,
+    }
+
+    def scoped_queryset(self, access):
+        return _with_output_relations(selectors.partnerships_of_client(access))
+
+    def create(self, request, org_id):
+        data = self.parse(serializers.PartnershipInviteInputSerializer)
+        partnership = services.partnership_invite(
+            access=self.access,
+            partner=data["partner"],
+            access_level=data["access"],
+            products=data.get("products", []),
+            payment_method=data["payment_method"],
+        )
+        return self.output(partnership, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, org_id, id):
+        partnership = self.get_object()
+        data = self.parse(serializers.PaymentMethodInputSerializer)
+        partnership = self.transition(
+            services.partnership_change_payment_method,
+            partnership=partnership,
+            payment_method=data["payment_method"],
+        )
+        return self.output(partnership)
+
+    def destroy(self, request, org_id, id):
+        self.transition(services.partnership_cancel, partnership=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Resend a pending invitation",
+        description="A fresh link is emailed; every link sent before stops working.",
+        parameters=[PARTNERSHIP_ID],
+        request=None,
+        responses={200: serializers.PartnershipSerializer, **error_responses(403, 404, 409)},
+    )
+    def resend(self, request, org_id, id):
+        return self.output(self.transition(services.partnership_resend, partnership=self.get_object()))
+
+    @extend_schema(
+        summary="Stop Collaboration",
+        description="Legal representatives only, confirmed with your password. The partner's access ends at "
+        "once; products, invoices and history stay.",
+        parameters=[PARTNERSHIP_ID],
+        request=serializers.PasswordInputSerializer,
+        responses={200: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def stop(self, request, org_id, id):
+        partnership = self.get_object()
+        data = self.parse(serializers.PasswordInputSerializer)
+        return self.output(
+            self.transition(services.partnership_stop, partnership=partnership, password=data["password"])
+        )
+
+    @extend_schema(
+        summary="Accept a partner's request for access",
+        description="Legal representatives only. You may narrow the request: `limited` instead of Full (with "
+        "`products`), or `client` to keep paying yourself.",
+        parameters=[PARTNERSHIP_ID],
+        request=serializers.RequestAnswerInputSerializer,
+        responses={200: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def accept(self, request, org_id, id):
+        partnership = self.get_object()
+        data = self.parse(serializers.RequestAnswerInputSerializer)
+        partnership = self.transition(
+            services.partnership_accept,
+            partnership=partnership,
+            access_level=data.get("access"),
+            products=data.get("products"),
+            payment_method=data.get("payment_method"),
+        )
+        return self.output(partnership)
+
+    @extend_schema(
+        summary="Refuse a partner's request for access",
+        description="Legal representatives only; the partner is emailed.",
+        parameters=[PARTNERSHIP_ID],
+        request=None,
+        responses={200: serializers.PartnershipSerializer, **error_responses(403, 404, 409)},
+    )
+    def refuse(self, request, org_id, id):
+        return self.output(self.transition(services.partnership_refuse, partnership=self.get_object()))
+
+
+# Partner side: Reseller Area
+
+
+class PartnerSideMixin(PartnerProgramMixin):
+    """A partnership of which the organization is the partner, started by `initiated_by`; else a 404."""
+
+    initiated_by: str
+
+    def get_object(self) -> Partnership:
+        partnership = selectors.partnership_for(self.access, self.kwargs["id"])
+        if (
+            partnership is None
+            or partnership.partner_id != self.access.organization.pk
+            or partnership.initiated_by != self.initiated_by
+        ):
+            raise NotFound("No such partnership.")
+        return partnership
+
+    def scoped_queryset(self, access):
+        pending = selectors.pending_partnerships_of_partner(access).filter(initiated_by=self.initiated_by)
+        return _with_output_relations(pending)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Invitations received from clients, waiting for your answer",
+        description="Partner organizations only.",
+        responses={200: serializers.PartnershipSerializer(many=True), **error_responses(403, 404)},
+    ),
+)
+@extend_schema(tags=["reseller area"], parameters=[ORG_ID])
+class InvitationViewSet(PartnerSideMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Invitations clients sent to the organization as their partner."""
+
+    serializer_class = serializers.PartnershipSerializer
+    initiated_by = InitiatedBy.CLIENT
+    permissions = {
+        "list": Permission.VIEW_MANAGED_CLIENTS,
+        "accept": Permission.ANSWER_INVITATIONS,
+        "refuse": Permission.ANSWER_INVITATIONS,
+    }
+
+    @extend_schema(
+        summary="Accept a client's invitation",
+        description="Legal representatives and administrators of the partner. The invitation is accepted as "
+        "the client sent it; a request body is ignored.",
+        parameters=[PARTNERSHIP_ID],
+        request=None,
+        responses={200: serializers.PartnershipSerializer, **error_responses(403, 404, 409)},
+    )
+    def accept(self, request, org_id, id):
+        return self.output(self.transition(services.partnership_accept, partnership=self.get_object()))
+
+    @extend_schema(
+        summary="Refuse a client's invitation",
+        description="Legal representatives and administrators of the partner; the client is emailed.",
+        parameters=[PARTNERSHIP_ID],
+        request=None,
+        responses={200: serializers.PartnershipSerializer, **error_responses(403, 404, 409)},
+    )
+    def refuse(self, request, org_id, id):
+        return self.output(self.transition(services.partnership_refuse, partnership=self.get_object()))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your requests to clients, waiting for their answer",
+        description="Partner organizations only.",
+        responses={200: serializers.PartnershipSerializer(many=True), **error_responses(403, 404)},
+    ),
+    create=extend_schema(
+        summary="Add a client (ask a client for access)",
+        description="Legal representatives of a partner organization. The client is found by its legal "
+        "representative's email and emailed a link; it may narrow what you ask when it accepts.",
+        request=serializers.ClientRequestInputSerializer,
+        responses={201: serializers.PartnershipSerializer, **error_responses(400, 403, 404)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a pending request",
+        description="Legal representatives of the partner; it stays in the history as cancelled.",
+        parameters=[PARTNERSHIP_ID],
+        responses={204: None, **error_responses(403, 404, 409)},
+    ),
+)
+@extend_schema(tags=["reseller area"], parameters=[ORG_ID])
+class ClientRequestViewSet(PartnerSideMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Requests for access the organization, as a partner, sent to clients."""
+
+    serializer_class = serializers.PartnershipSerializer
+    initiated_by = InitiatedBy.PARTNER
+    permissions = {
+        "list": Permission.VIEW_MANAGED_CLIENTS,
+        "create": Permission.MANAGE_CLIENTS,
+        "destroy": Permission.MANAGE_CLIENTS,
+        "resend": Permission.MANAGE_CLIENTS,
+    }
+
+    def create(self, request, org_id):
+        data = self.parse(serializers.ClientRequestInputSerializer)
+        partnership = services.partnership_request(
+            access=self.access,
+            client_email=data["client_email"],
+            access_level=data["access"],
+            payment_method=data["payment_method"],
+        )
+        return self.output(partnership, status.HTTP_201_CREATED)
+
+    def destroy(self, request, org_id, id):
+        self.transition(services.partnership_cancel, partnership=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Resend a pending request",
+        description="A fresh link is emailed to the client; every link sent before stops working.",
+        parameters=[PARTNERSHIP_ID],
+        request=None,
+        responses={200: serializers.PartnershipSerializer, **error_responses(403, 404, 409)},
+    )
+    def resend(self, request, org_id, id):
+        return self.output(self.transition(services.partnership_resend, partnership=self.get_object()))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Managed Clients",
+        description="The clients the organization manages through an active partnership, with the product "
+        "count of each. Partner organizations only.",
+        responses={200: serializers.ManagedClientSerializer(many=True), **error_responses(403, 404)},
+    ),
+)
+@extend_schema(tags=["reseller area"], parameters=[ORG_ID])
+class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Reseller Area → Managed Clients."""
+
+    serializer_class = serializers.ManagedClientSerializer
+    permissions = {"list": Permission.VIEW_MANAGED_CLIENTS, "stop": Permission.MANAGE_CLIENTS}
+
+    def scoped_queryset(self, access):
+        return selectors.managed_clients(access)
+
+    @extend_schema(
+        summary="Stop Collaboration with a client",
+        description="Legal representatives of the partner, confirmed with your password. Your access to the "
+        "client ends at once; its products, invoices and history stay.",
+        parameters=[CLIENT_ID],
+        request=serializers.PasswordInputSerializer,
+        responses={200: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def stop(self, request, org_id, client_id):
+        partnership = self.get_queryset().filter(client_id=client_id).first()
+        if partnership is None:
+            raise NotFound("No such managed client.")
+        data = self.parse(serializers.PasswordInputSerializer)
+        return self.output(
+            self.transition(services.partnership_stop, partnership=partnership, password=data["password"])
+        )
