@@ -80,8 +80,10 @@ class Access:
     role: str | None
     # None means every product of the organization; otherwise only these product ids.
     product_ids: frozenset[int] | None = None
-    # Set when the user acts for a partner organization through an active partnership.
+    # Set when the user acts for a partner organization through an active partnership, with the user's role
+    # in the partner organization: nobody does more for a client than their own role allows them at home.
     partnership: object | None = None
+    partner_role: str | None = None
 
     @property
     def on_behalf_of(self) -> Organization | None:
@@ -90,7 +92,7 @@ class Access:
     @property
     def permissions(self) -> frozenset[Permission]:
         if self.partnership is not None:
-            return PARTNER_PERMISSIONS[self.partnership.access]
+            return PARTNER_PERMISSIONS[self.partnership.access] & ROLE_PERMISSIONS[self.partner_role]
         permissions = ROLE_PERMISSIONS[self.role]
         if not self.organization.is_referenced_partner:
             permissions = permissions - RESELLER_PERMISSIONS
@@ -122,17 +124,23 @@ def _partnership_model():
 
 
 def _active_partnership(user: User, organization_id: int):
-    """The active partnership through which one of the user's partner organizations manages the client."""
-    partner_ids = Membership.objects.filter(user=user, role__in=PARTNER_ACTING_ROLES).values(
-        "organization_id"
+    """The active partnership through which one of the user's partner organizations manages the client,
+    and the user's role in that partner organization."""
+    partner_roles = dict(
+        Membership.objects.filter(user=user, role__in=PARTNER_ACTING_ROLES).values_list(
+            "organization_id", "role"
+        )
     )
-    return (
+    if not partner_roles:
+        return None, None
+    partnership = (
         _partnership_model()
-        .objects.filter(client_id=organization_id, partner_id__in=partner_ids, status="active")
+        .objects.filter(client_id=organization_id, partner_id__in=partner_roles, status="active")
         .select_related("client", "partner")
         .order_by("access", "pk")  # "full" sorts before "limited"
         .first()
     )
+    return partnership, partner_roles.get(partnership.partner_id) if partnership is not None else None
 
 
 def resolve_access(user: User, organization: Organization | int | str) -> Access | None:
@@ -157,7 +165,7 @@ def resolve_access(user: User, organization: Organization | int | str) -> Access
     )
     if membership is not None and membership.role != Role.EXTERNAL:
         return Access(user=user, organization=membership.organization, role=membership.role)
-    partnership = _active_partnership(user, organization_id)
+    partnership, partner_role = _active_partnership(user, organization_id)
     if partnership is not None:
         product_ids = None
         if partnership.access == "limited":
@@ -168,6 +176,7 @@ def resolve_access(user: User, organization: Organization | int | str) -> Access
             role=None,
             product_ids=product_ids,
             partnership=partnership,
+            partner_role=partner_role,
         )
     if membership is None:
         return None
