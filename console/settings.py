@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "compliance",
     "organizations",
     "partners",
+    "billing",
     "console",
 ]
 
@@ -150,6 +151,17 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 PARTNER_INVITATION_MAX_AGE_DAYS = env.int("PARTNER_INVITATION_MAX_AGE_DAYS", default=14)
 PARTNER_DEFAULT_RESELLER_DISCOUNT = Decimal(env.str("PARTNER_DEFAULT_RESELLER_DISCOUNT", default="0.15"))
 PARTNER_DEFAULT_CASHBACK_RATE = Decimal(env.str("PARTNER_DEFAULT_CASHBACK_RATE", default="0.10"))
+
+# Billing: the platform sells from SELLER_COUNTRY; these details are printed on every invoice.
+SELLER = {
+    "name": env.str("SELLER_NAME", default="Manager Hosting SA"),
+    "street": env.str("SELLER_STREET", default="Rue du Rhône 1"),
+    "postal_code": env.str("SELLER_POSTAL_CODE", default="1204"),
+    "city": env.str("SELLER_CITY", default="Genève"),
+    "country": env.str("SELLER_COUNTRY", default="CH"),
+    "vat_number": env.str("SELLER_VAT_NUMBER", default="CHE-116.281.710 MWST"),
+    "email": env.str("SELLER_EMAIL", default="billing@manager.localhost"),
+}
 
 TASKS = {
     "default": {

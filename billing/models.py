@@ -1,0 +1,286 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+
+class TaxRate(models.Model):
+    """A country's standard VAT rate over a period; a change is a new row, never an edit of the past."""
+
+    country = CountryField()
+    rate = models.DecimalField(max_digits=5, decimal_places=4, help_text="0.0810 = 8.1 %")
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True, help_text="Last day; empty while in force.")
+
+    class Meta:
+        ordering = ["country", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "valid_from"], name="tax_rate_one_per_country_and_start"
+            ),
+            models.CheckConstraint(condition=Q(rate__gte=0, rate__lt=1), name="tax_rate_between_0_and_1"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="tax_rate_period_not_reversed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.country.code} {self.rate * 100:.1f} % from {self.valid_from}"
+
+
+class OrderKind(models.TextChoices):
+    NEW = "new", "New product"
+    RENEWAL = "renewal", "Renewal"
+
+
+class Order(models.Model):
+    """An order or renewal of a product for an organization, with who placed it and who pays, frozen."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        help_text="Where the product is installed.",
+    )
+    product = models.ForeignKey("organizations.Product", on_delete=models.PROTECT, related_name="orders")
+    product_type = models.ForeignKey("organizations.ProductType", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=8, choices=OrderKind.choices)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    placed_by_partner = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders_placed_as_partner",
+        help_text="The partner organization the order was placed for, if a partner placed it.",
+    )
+    partner = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="partner_orders",
+        help_text="The client's active partner when the order was placed (who earns cashback or pays).",
+    )
+    payment_method = models.CharField(
+        max_length=8, blank=True, help_text="In force when the order was placed."
+    )
+    payer = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="orders_paid"
+    )
+    currency = models.CharField(max_length=3)
+    public_price = models.DecimalField(max_digits=12, decimal_places=2)
+    discount_rate = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0"))
+    net_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    cashback_rate = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0"))
+    cashback_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.product} ({self.currency} {self.net_amount})"
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", "Invoice"
+    CREDIT_NOTE = "credit_note", "Credit note"
+
+
+class InvoiceStatus(models.TextChoices):
+    DUE = "due", "Due"
+    PAID = "paid", "Paid"
+    CREDITED = "credited", "Credited"
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def delete(self):
+        raise PermissionError("Issued invoices are never deleted; issue a credit note instead.")
+
+
+class Invoice(models.Model):
+    """An issued invoice or credit note: numbered without gaps per series, its data frozen at issue."""
+
+    kind = models.CharField(max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
+    series = models.CharField(max_length=16)
+    number = models.PositiveIntegerField()
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        help_text="Who pays it.",
+    )
+    issued_at = models.DateTimeField(default=timezone.now, db_index=True)
+    currency = models.CharField(max_length=3)
+    seller = models.JSONField(help_text="The seller's name, address and VAT number at issue.")
+    buyer = models.JSONField(help_text="The buyer's name, address and VAT number at issue.")
+    net_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    gross_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    status = models.CharField(max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DUE)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    credit_note_for = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "number"], name="invoice_number_unique_in_series"),
+            models.CheckConstraint(
+                condition=Q(gross_amount=models.F("net_amount") + models.F("tax_amount")),
+                name="invoice_net_plus_tax_is_gross",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "-issued_at"])]
+
+    def __str__(self):
+        return self.display_number
+
+    # Once issued, only the payment status moves; everything else printed on the invoice is frozen.
+    MUTABLE_FIELDS = frozenset({"status", "paid_at"})
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not set(kwargs.get("update_fields") or ()) <= self.MUTABLE_FIELDS:
+            raise PermissionError("An issued invoice cannot be changed; issue a credit note instead.")
+        if self.pk is not None and not kwargs.get("update_fields"):
+            raise PermissionError("An issued invoice cannot be changed; issue a credit note instead.")
+        super().save(*args, **kwargs)
+
+    @property
+    def display_number(self) -> str:
+        return f"{self.series}-{self.number:06d}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Issued invoices are never deleted; issue a credit note instead.")
+
+
+class InvoiceLine(models.Model):
+    """One line of an invoice, with the tax rule that applied to it."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines"
+    )
+    description = models.CharField(max_length=300)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    net_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_rule = models.CharField(max_length=20)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    tax_wording = models.CharField(max_length=200)
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    gross_amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["invoice", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(gross_amount=models.F("net_amount") + models.F("tax_amount")),
+                name="invoice_line_net_plus_tax_is_gross",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+
+class Wallet(models.Model):
+    """An organization's prepaid balance; its ledger entries explain every change of it."""
+
+    organization = models.OneToOneField(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="wallet"
+    )
+    currency = models.CharField(max_length=3)
+    balance = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="wallet_balance_never_negative")
+        ]
+
+    def __str__(self):
+        return f"{self.organization}: {self.currency} {self.balance}"
+
+
+class EntryKind(models.TextChoices):
+    TOP_UP = "top_up", "Top-up"
+    PAYMENT = "payment", "Payment"
+    CASHBACK = "cashback", "Cashback"
+    REFUND = "refund", "Refund"
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The wallet ledger is append-only.")
+
+    def delete(self):
+        raise PermissionError("The wallet ledger is append-only.")
+
+
+class LedgerEntry(models.Model):
+    """One movement of a wallet; entries are only ever added."""
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=10, choices=EntryKind.choices)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, help_text="Positive in, negative out.")
+    balance_after = models.DecimalField(max_digits=14, decimal_places=2)
+    description = models.CharField(max_length=300)
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            models.CheckConstraint(condition=Q(balance_after__gte=0), name="ledger_balance_never_negative"),
+            models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_moves_money"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} → {self.balance_after}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The wallet ledger is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The wallet ledger is append-only.")
+
+
+class IdempotencyRecord(models.Model):
+    """The answer given to a money request with an Idempotency-Key, replayed for the same key and body."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    scope = models.CharField(max_length=100, help_text="The endpoint, so one key cannot cross endpoints.")
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_key_once")]
+
+    def __str__(self):
+        return f"{self.scope} {self.key}"

@@ -1,0 +1,444 @@
+"""Every state change of billing: orders and renewals, invoices, the wallet and cashback.
+
+An order installs (or extends) the product in the client organization, prices it with `pricing.price_for`,
+issues the payer's invoice with the tax of `tax.tax_for`, pays it from the payer's wallet when the balance
+covers it, and credits the partner's cashback — all in one transaction, with one audit event.
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from billing.models import (
+    EntryKind,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    LedgerEntry,
+    Order,
+    OrderKind,
+    TaxRate,
+    Wallet,
+)
+from billing.money import TaxedAmount, round_money
+from billing.pricing import PARTNER, price_for
+from billing.tax import tax_for
+from compliance.audit import audit_record
+from organizations.access import Access, Permission
+from organizations.models import BillingPeriod, Organization, Product, ProductStatus, ProductType, User
+from partners.models import Partnership, Status
+
+MAX_TOP_UP = Decimal("100000.00")
+
+
+# Wallet
+
+
+def wallet_of(organization: Organization) -> Wallet:
+    wallet, _ = Wallet.objects.get_or_create(
+        organization=organization, defaults={"currency": organization.currency}
+    )
+    return wallet
+
+
+def _move(
+    wallet: Wallet,
+    *,
+    amount: Decimal,
+    kind: str,
+    description: str,
+    by: User | None,
+    invoice: Invoice | None = None,
+    order: Order | None = None,
+) -> LedgerEntry | None:
+    """Add `amount` (negative to take) to the wallet in one conditional UPDATE, so the balance can never go
+    below zero, whatever runs at the same time. None when the balance does not cover a payment."""
+    amount = round_money(amount)
+    changed = Wallet.objects.filter(pk=wallet.pk, balance__gte=-amount if amount < 0 else 0).update(
+        balance=F("balance") + amount
+    )
+    if not changed:
+        return None
+    balance = Wallet.objects.values_list("balance", flat=True).get(pk=wallet.pk)
+    return LedgerEntry.objects.create(
+        wallet=wallet,
+        kind=kind,
+        amount=amount,
+        balance_after=balance,
+        description=description,
+        invoice=invoice,
+        order=order,
+        created_by=by,
+    )
+
+
+@transaction.atomic
+def wallet_top_up(*, access: Access, amount) -> LedgerEntry:
+    """A simulated card payment into the organization's wallet (no card is charged)."""
+    if access.partnership is not None or not access.can(Permission.VIEW_BILLING):
+        raise PermissionDenied("Only members of the organization can top up its wallet.")
+    try:
+        amount = round_money(Decimal(str(amount)))
+    except (ArithmeticError, ValueError, TypeError):
+        raise ValidationError({"amount": "Enter an amount such as 50.00."}) from None
+    if amount <= 0:
+        raise ValidationError({"amount": "Enter an amount above zero."})
+    if amount > MAX_TOP_UP:
+        raise ValidationError({"amount": f"A top-up is at most {MAX_TOP_UP}."})
+    wallet = wallet_of(access.organization)
+    entry = _move(
+        wallet, amount=amount, kind=EntryKind.TOP_UP, description="Top-up by card (simulated)", by=access.user
+    )
+    audit_record(
+        actor=access.user,
+        organization=access.organization,
+        action="wallet.topped_up",
+        target=wallet,
+        changes={"amount": str(amount), "currency": wallet.currency, "balance": str(entry.balance_after)},
+    )
+    _pay_due_invoices(access.organization, by=access.user)
+    return entry
+
+
+def _pay_from_wallet(invoice: Invoice, *, by: User | None) -> bool:
+    if invoice.status != InvoiceStatus.DUE or invoice.gross_amount <= 0:
+        return False
+    wallet = wallet_of(invoice.organization)
+    if wallet.currency != invoice.currency:
+        return False
+    entry = _move(
+        wallet,
+        amount=-invoice.gross_amount,
+        kind=EntryKind.PAYMENT,
+        description=f"Payment of invoice {invoice.display_number}",
+        by=by,
+        invoice=invoice,
+    )
+    if entry is None:
+        return False
+    invoice.status = InvoiceStatus.PAID
+    invoice.paid_at = timezone.now()
+    invoice.save(update_fields=["status", "paid_at"])
+    return True
+
+
+def _pay_due_invoices(organization: Organization, *, by: User | None) -> None:
+    """After a top-up, settle what the balance now covers, oldest first."""
+    due = Invoice.objects.filter(
+        organization=organization, status=InvoiceStatus.DUE, kind=InvoiceKind.INVOICE
+    )
+    for invoice in due.order_by("issued_at", "pk"):
+        if not _pay_from_wallet(invoice, by=by):
+            break
+
+
+# Invoices
+
+
+def _standard_rate(country: str, on: date) -> Decimal:
+    rate = (
+        TaxRate.objects.filter(country=country, valid_from__lte=on)
+        .exclude(valid_until__lt=on)
+        .order_by("-valid_from")
+        .values_list("rate", flat=True)
+        .first()
+    )
+    if rate is None:
+        raise ValidationError(f"No VAT rate is known for {country} on {on}; a staff member must add it.")
+    return rate
+
+
+def seller_data() -> dict:
+    return dict(settings.SELLER)
+
+
+def buyer_data(organization: Organization) -> dict:
+    """The payer as printed on the invoice: its default billing address, else its legal data."""
+    address = organization.billing_addresses.filter(is_default=True).first()
+    vat_number = (address.vat_number if address and address.vat_number else organization.vat_number) or ""
+    country = address.country.code if address else organization.country.code
+    return {
+        "organization_id": organization.pk,
+        "name": address.name if address else organization.name,
+        "street": address.street if address else "",
+        "postal_code": address.postal_code if address else "",
+        "city": address.city if address else "",
+        "country": country,
+        "vat_number": vat_number,
+        "email": address.email if address else "",
+    }
+
+
+def _next_number(series: str) -> int:
+    return (Invoice.objects.filter(series=series).aggregate(last=Max("number"))["last"] or 0) + 1
+
+
+def _issue(*, organization: Organization, kind: str, lines: list[dict], credit_note_for=None) -> Invoice:
+    """Issue an invoice: numbered without gaps in its series (the unique constraint decides a race; the loser
+    takes the next number), buyer and seller copied, tax decided and frozen per line."""
+    now = timezone.now()
+    buyer = buyer_data(organization)
+    decision = tax_for(
+        buyer_country=buyer["country"],
+        buyer_vat_number=buyer["vat_number"] if organization.entity_type != "individual" else "",
+        on=timezone.localdate(now),
+        standard_rate=_standard_rate,
+    )
+    priced = []
+    for line in lines:
+        amount = TaxedAmount.from_net(line["net_amount"], decision.rate)
+        priced.append((line, amount))
+    net = sum((amount.net for _, amount in priced), Decimal("0.00"))
+    tax = sum((amount.tax for _, amount in priced), Decimal("0.00"))
+    total = TaxedAmount(net=net, tax=tax, gross=net + tax)
+    prefix = "CN" if kind == InvoiceKind.CREDIT_NOTE else "INV"
+    series = f"{prefix}{now:%Y}"
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                invoice = Invoice.objects.create(
+                    kind=kind,
+                    series=series,
+                    number=_next_number(series),
+                    organization=organization,
+                    issued_at=now,
+                    currency=organization.currency,
+                    seller=seller_data(),
+                    buyer=buyer,
+                    net_amount=total.net,
+                    tax_amount=total.tax,
+                    gross_amount=total.gross,
+                    status=InvoiceStatus.CREDITED if kind == InvoiceKind.CREDIT_NOTE else InvoiceStatus.DUE,
+                    credit_note_for=credit_note_for,
+                )
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise ValidationError("Invoices are being issued very fast right now; try again.")
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            order=line.get("order"),
+            description=line["description"],
+            quantity=1,
+            unit_price=amount.net,
+            net_amount=amount.net,
+            tax_rule=decision.rule,
+            tax_rate=decision.rate,
+            tax_wording=decision.wording,
+            tax_amount=amount.tax,
+            gross_amount=amount.gross,
+        )
+        for line, amount in priced
+    )
+    return invoice
+
+
+@transaction.atomic
+def credit_note_issue(*, invoice: Invoice, by: User, reason: str) -> Invoice:
+    """Correct an issued invoice (staff): a credit note for its whole amount; paid money goes back to the
+    wallet as a refund."""
+    if not by.is_staff:
+        raise PermissionDenied("Only staff issue credit notes.")
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.kind != InvoiceKind.INVOICE or invoice.status == InvoiceStatus.CREDITED:
+        raise ValidationError("This invoice has already been credited.")
+    reason = (reason or "").strip() or "Correction"
+    lines = [
+        {"description": f"Credit for {line.description}", "net_amount": -line.net_amount}
+        for line in invoice.lines.all()
+    ]
+    credit_note = _issue(
+        organization=invoice.organization, kind=InvoiceKind.CREDIT_NOTE, lines=lines, credit_note_for=invoice
+    )
+    was_paid = invoice.status == InvoiceStatus.PAID
+    invoice.status = InvoiceStatus.CREDITED
+    invoice.save(update_fields=["status"])
+    if was_paid:
+        _move(
+            wallet_of(invoice.organization),
+            amount=invoice.gross_amount,
+            kind=EntryKind.REFUND,
+            description=f"Refund of invoice {invoice.display_number} ({credit_note.display_number})",
+            by=by,
+            invoice=credit_note,
+        )
+    audit_record(
+        actor=by,
+        organization=invoice.organization,
+        action="invoice.credited",
+        target=invoice,
+        changes={"credit_note": credit_note.display_number, "reason": reason, "refunded": was_paid},
+    )
+    return credit_note
+
+
+# Orders and renewals
+
+
+def _active_partnership_of(client: Organization, *, placed_by_partner: Organization | None):
+    """The partnership that prices the order: the placing partner's, else the client's (Full access first)."""
+    partnerships = Partnership.objects.filter(client=client, status=Status.ACTIVE).select_related(
+        "partner__partner_profile"
+    )
+    if placed_by_partner is not None:
+        return partnerships.filter(partner=placed_by_partner).first()
+    return partnerships.order_by("access", "pk").first()
+
+
+def _period_length(product_type: ProductType) -> timedelta:
+    return timedelta(days=30) if product_type.period == BillingPeriod.MONTH else timedelta(days=365)
+
+
+def _place(
+    *,
+    product: Product,
+    kind: str,
+    placed_by_partner: Organization | None,
+    by: User | None,
+) -> Order:
+    client = product.organization
+    partnership = _active_partnership_of(client, placed_by_partner=placed_by_partner)
+    if placed_by_partner is not None and partnership is None:
+        placed_by_partner = None  # the partner no longer manages the client: the client orders alone
+    profile = getattr(partnership.partner, "partner_profile", None) if partnership else None
+    payment_method = partnership.payment_method if partnership else ""
+    price = price_for(
+        public_price=product.product_type.price_in(client.currency),
+        placed_by_partner=placed_by_partner is not None,
+        has_partner=partnership is not None,
+        payment_method=payment_method,
+        reseller_discount_rate=profile.reseller_discount_rate if profile else Decimal("0"),
+        cashback_rate=profile.cashback_rate if profile else Decimal("0"),
+    )
+    payer = partnership.partner if price.payer == PARTNER else client
+    currency = payer.currency
+    net = price.net
+    if currency != client.currency:
+        # The partner pays in its own currency, from the public price list in that currency.
+        net = round_money(product.product_type.price_in(currency) * (Decimal("1") - price.discount_rate))
+    start = (
+        max(timezone.now(), product.expires_at)
+        if kind == OrderKind.RENEWAL and product.expires_at
+        else timezone.now()
+    )
+    end = start + _period_length(product.product_type)
+    order = Order.objects.create(
+        organization=client,
+        product=product,
+        product_type=product.product_type,
+        kind=kind,
+        placed_by=by,
+        placed_by_partner=placed_by_partner,
+        partner=partnership.partner if partnership else None,
+        payment_method=payment_method,
+        payer=payer,
+        currency=currency,
+        public_price=product.product_type.price_in(currency),
+        discount_rate=price.discount_rate,
+        net_amount=net,
+        cashback_rate=price.cashback_rate,
+        cashback_amount=price.cashback,
+        period_start=start,
+        period_end=end,
+    )
+    product.expires_at = end
+    product.status = ProductStatus.ACTIVE
+    product.save(update_fields=["expires_at", "status"])
+    invoice = _issue(
+        organization=payer,
+        kind=InvoiceKind.INVOICE,
+        lines=[
+            {
+                "order": order,
+                "description": f"{order.get_kind_display()}: {product.product_type.name} “{product.name}” "
+                f"for {client.name}, {start:%Y-%m-%d} to {end:%Y-%m-%d}",
+                "net_amount": net,
+            }
+        ],
+    )
+    _pay_from_wallet(invoice, by=by)
+    if price.cashback > 0 and partnership is not None:
+        partner = partnership.partner
+        cashback = price.cashback
+        if partner.currency != client.currency:
+            cashback = round_money(product.product_type.price_in(partner.currency) * price.cashback_rate)
+        _move(
+            wallet_of(partner),
+            amount=cashback,
+            kind=EntryKind.CASHBACK,
+            description=f"Cashback: {order.get_kind_display().lower()} of {product.name} for {client.name}",
+            by=None,
+            order=order,
+        )
+    audit_record(
+        actor=by,
+        organization=client,
+        on_behalf_of=placed_by_partner,
+        counterparty=partnership.partner if partnership else None,
+        action=f"order.{kind}",
+        target=order,
+        changes={
+            "product": product.name,
+            "payer": payer.name,
+            "net": str(net),
+            "currency": currency,
+            "invoice": invoice.display_number,
+            "paid": invoice.status == InvoiceStatus.PAID,
+        },
+    )
+    return order
+
+
+@transaction.atomic
+def product_order(*, access: Access, product_type: ProductType, name: str) -> Order:
+    """Order a new product: it is installed in the organization, whoever pays for it."""
+    if not access.can(Permission.MANAGE_PRODUCTS) or access.product_ids is not None:
+        raise PermissionDenied("You can manage only the products you were given; you cannot order new ones.")
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationError(
+            {"name": "Enter a name of at most 200 characters (a domain, a site, a drive…)."}
+        )
+    if not product_type.is_active:
+        raise ValidationError({"product_type": "This product is no longer sold."})
+    product = Product.objects.create(organization=access.organization, product_type=product_type, name=name)
+    return _place(product=product, kind=OrderKind.NEW, placed_by_partner=access.on_behalf_of, by=access.user)
+
+
+@transaction.atomic
+def product_renew(*, access: Access, product: Product) -> Order:
+    """Renew a product for one more period. It counts as placed by whoever placed its first order, under the
+    payment method in force today."""
+    if not access.can(Permission.MANAGE_PRODUCTS) or not access.can_see_product(product):
+        raise PermissionDenied("You cannot renew this product.")
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    return _renew(product, by=access.user)
+
+
+def _renew(product: Product, *, by: User | None) -> Order:
+    first = product.orders.order_by("created_at", "pk").first()
+    placed_by_partner = first.placed_by_partner if first is not None else None
+    return _place(product=product, kind=OrderKind.RENEWAL, placed_by_partner=placed_by_partner, by=by)
+
+
+def renewals_run(*, now=None) -> int:
+    """Renew every active product whose period ends within a day (manage.py run_renewals, a task)."""
+    now = now or timezone.now()
+    due = Product.objects.filter(status=ProductStatus.ACTIVE, expires_at__lte=now + timedelta(days=1))
+    count = 0
+    for product_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            product = Product.objects.select_for_update().get(pk=product_id)
+            if product.expires_at is None or product.expires_at > now + timedelta(days=1):
+                continue  # renewed meanwhile
+            _renew(product, by=None)
+            count += 1
+    return count
