@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from billing.figures import dashboard_figures
 from console.models import MailboxMessage
 from organizations import selectors, services
 from organizations.access import Permission, organizations_of
@@ -42,6 +43,7 @@ def dashboard(request):
         context["member_count"] = selectors.members_visible_to(access).count()
     if access.can(Permission.VIEW_BILLING):
         context["billing_address_count"] = selectors.billing_addresses_visible_to(access).count()
+    context["figures"] = dashboard_figures(access)
     if access.can(Permission.VIEW_MANAGED_CLIENTS):
         # The Partner Dashboard: the clients this partner manages, each one click away.
         context["managed_clients"] = partner_selectors.managed_clients(access)[:12]
