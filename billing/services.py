@@ -10,8 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db import transaction
 from django.utils import timezone
 
 from billing.models import (
@@ -19,6 +18,7 @@ from billing.models import (
     Invoice,
     InvoiceKind,
     InvoiceLine,
+    InvoiceSequence,
     InvoiceStatus,
     LedgerEntry,
     Order,
@@ -57,17 +57,20 @@ def _move(
     invoice: Invoice | None = None,
     order: Order | None = None,
 ) -> LedgerEntry | None:
-    """Add `amount` (negative to take) to the wallet in one conditional UPDATE, so the balance can never go
-    below zero, whatever runs at the same time. None when the balance does not cover a payment."""
+    """Add `amount` (negative to take) to the wallet, or nothing (None) when the balance does not cover it.
+
+    The wallet row is locked for the rest of the transaction and the sum is done in Decimal, so concurrent
+    payments queue and the balance never goes below zero (the database's check constraint is the last guard).
+    """
     amount = round_money(amount)
-    changed = Wallet.objects.filter(pk=wallet.pk, balance__gte=-amount if amount < 0 else 0).update(
-        balance=F("balance") + amount
-    )
-    if not changed:
+    locked = Wallet.objects.select_for_update().get(pk=wallet.pk)
+    balance = locked.balance + amount
+    if balance < 0:
         return None
-    balance = Wallet.objects.values_list("balance", flat=True).get(pk=wallet.pk)
+    locked.balance = balance
+    locked.save(update_fields=["balance"])
     return LedgerEntry.objects.create(
-        wallet=wallet,
+        wallet=locked,
         kind=kind,
         amount=amount,
         balance_after=balance,
@@ -87,6 +90,8 @@ def wallet_top_up(*, access: Access, amount) -> LedgerEntry:
         amount = round_money(Decimal(str(amount)))
     except (ArithmeticError, ValueError, TypeError):
         raise ValidationError({"amount": "Enter an amount such as 50.00."}) from None
+    if not amount.is_finite():
+        raise ValidationError({"amount": "Enter an amount such as 50.00."})
     if amount <= 0:
         raise ValidationError({"amount": "Enter an amount above zero."})
     if amount > MAX_TOP_UP:
@@ -107,8 +112,14 @@ def wallet_top_up(*, access: Access, amount) -> LedgerEntry:
 
 
 def _pay_from_wallet(invoice: Invoice, *, by: User | None) -> bool:
-    if invoice.status != InvoiceStatus.DUE or invoice.gross_amount <= 0:
+    """Pay a due invoice from its organization's wallet if the balance covers it. The invoice row is locked
+    and its status read again, so a credit note or another payment at the same time is never overwritten."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status != InvoiceStatus.DUE or invoice.kind != InvoiceKind.INVOICE:
         return False
+    if invoice.gross_amount == 0:
+        _mark_paid(invoice)
+        return True
     wallet = wallet_of(invoice.organization)
     if wallet.currency != invoice.currency:
         return False
@@ -122,10 +133,14 @@ def _pay_from_wallet(invoice: Invoice, *, by: User | None) -> bool:
     )
     if entry is None:
         return False
+    _mark_paid(invoice)
+    return True
+
+
+def _mark_paid(invoice: Invoice) -> None:
     invoice.status = InvoiceStatus.PAID
     invoice.paid_at = timezone.now()
     invoice.save(update_fields=["status", "paid_at"])
-    return True
 
 
 def _pay_due_invoices(organization: Organization, *, by: User | None) -> None:
@@ -176,67 +191,82 @@ def buyer_data(organization: Organization) -> dict:
 
 
 def _next_number(series: str) -> int:
-    return (Invoice.objects.filter(series=series).aggregate(last=Max("number"))["last"] or 0) + 1
+    """Take the next number of the series under the lock of its counter row."""
+    InvoiceSequence.objects.get_or_create(series=series)
+    sequence = InvoiceSequence.objects.select_for_update().get(series=series)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return sequence.last_number
 
 
-def _issue(*, organization: Organization, kind: str, lines: list[dict], credit_note_for=None) -> Invoice:
-    """Issue an invoice: numbered without gaps in its series (the unique constraint decides a race; the loser
-    takes the next number), buyer and seller copied, tax decided and frozen per line."""
-    now = timezone.now()
-    buyer = buyer_data(organization)
+def _taxed_lines(organization: Organization, buyer: dict, lines: list[dict]) -> list[dict]:
+    """Decide the tax once for the buyer and today, and freeze it on every line."""
     decision = tax_for(
         buyer_country=buyer["country"],
         buyer_vat_number=buyer["vat_number"] if organization.entity_type != "individual" else "",
-        on=timezone.localdate(now),
+        on=timezone.localdate(),
         standard_rate=_standard_rate,
     )
-    priced = []
-    for line in lines:
-        amount = TaxedAmount.from_net(line["net_amount"], decision.rate)
-        priced.append((line, amount))
-    net = sum((amount.net for _, amount in priced), Decimal("0.00"))
-    tax = sum((amount.tax for _, amount in priced), Decimal("0.00"))
+    return [
+        {
+            **line,
+            "amount": TaxedAmount.from_net(line["net_amount"], decision.rate),
+            "tax_rule": decision.rule,
+            "tax_rate": decision.rate,
+            "tax_wording": decision.wording,
+        }
+        for line in lines
+    ]
+
+
+def _issue(
+    *,
+    organization: Organization,
+    kind: str,
+    buyer: dict,
+    currency: str,
+    lines: list[dict],
+    credit_note_for=None,
+) -> Invoice:
+    """Record an invoice: numbered without gaps in its series (a locked counter; the unique constraint is the
+    last guard), seller and buyer copied, the lines' tax as decided."""
+    now = timezone.now()
+    net = sum((line["amount"].net for line in lines), Decimal("0.00"))
+    tax = sum((line["amount"].tax for line in lines), Decimal("0.00"))
     total = TaxedAmount(net=net, tax=tax, gross=net + tax)
     prefix = "CN" if kind == InvoiceKind.CREDIT_NOTE else "INV"
-    series = f"{prefix}{now:%Y}"
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                invoice = Invoice.objects.create(
-                    kind=kind,
-                    series=series,
-                    number=_next_number(series),
-                    organization=organization,
-                    issued_at=now,
-                    currency=organization.currency,
-                    seller=seller_data(),
-                    buyer=buyer,
-                    net_amount=total.net,
-                    tax_amount=total.tax,
-                    gross_amount=total.gross,
-                    status=InvoiceStatus.CREDITED if kind == InvoiceKind.CREDIT_NOTE else InvoiceStatus.DUE,
-                    credit_note_for=credit_note_for,
-                )
-            break
-        except IntegrityError:
-            continue
-    else:
-        raise ValidationError("Invoices are being issued very fast right now; try again.")
+    # The series is the year where the seller is, not in UTC: 1 January starts at midnight in Switzerland.
+    series = f"{prefix}{timezone.localdate(now):%Y}"
+    invoice = Invoice.objects.create(
+        kind=kind,
+        series=series,
+        number=_next_number(series),
+        organization=organization,
+        issued_at=now,
+        currency=currency,
+        seller=seller_data(),
+        buyer=buyer,
+        net_amount=total.net,
+        tax_amount=total.tax,
+        gross_amount=total.gross,
+        status=InvoiceStatus.CREDITED if kind == InvoiceKind.CREDIT_NOTE else InvoiceStatus.DUE,
+        credit_note_for=credit_note_for,
+    )
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,
             order=line.get("order"),
             description=line["description"],
             quantity=1,
-            unit_price=amount.net,
-            net_amount=amount.net,
-            tax_rule=decision.rule,
-            tax_rate=decision.rate,
-            tax_wording=decision.wording,
-            tax_amount=amount.tax,
-            gross_amount=amount.gross,
+            unit_price=line["amount"].net,
+            net_amount=line["amount"].net,
+            tax_rule=line["tax_rule"],
+            tax_rate=line["tax_rate"],
+            tax_wording=line["tax_wording"],
+            tax_amount=line["amount"].tax,
+            gross_amount=line["amount"].gross,
         )
-        for line, amount in priced
+        for line in lines
     )
     return invoice
 
@@ -251,17 +281,30 @@ def credit_note_issue(*, invoice: Invoice, by: User, reason: str) -> Invoice:
     if invoice.kind != InvoiceKind.INVOICE or invoice.status == InvoiceStatus.CREDITED:
         raise ValidationError("This invoice has already been credited.")
     reason = (reason or "").strip() or "Correction"
+    # The credit note mirrors the invoice as issued: same buyer, same tax, amounts negated.
     lines = [
-        {"description": f"Credit for {line.description}", "net_amount": -line.net_amount}
+        {
+            "order": line.order,
+            "description": f"Credit for {line.description}",
+            "amount": TaxedAmount(net=-line.net_amount, tax=-line.tax_amount, gross=-line.gross_amount),
+            "tax_rule": line.tax_rule,
+            "tax_rate": line.tax_rate,
+            "tax_wording": line.tax_wording,
+        }
         for line in invoice.lines.all()
     ]
     credit_note = _issue(
-        organization=invoice.organization, kind=InvoiceKind.CREDIT_NOTE, lines=lines, credit_note_for=invoice
+        organization=invoice.organization,
+        kind=InvoiceKind.CREDIT_NOTE,
+        buyer=invoice.buyer,
+        currency=invoice.currency,
+        lines=lines,
+        credit_note_for=invoice,
     )
     was_paid = invoice.status == InvoiceStatus.PAID
     invoice.status = InvoiceStatus.CREDITED
     invoice.save(update_fields=["status"])
-    if was_paid:
+    if was_paid and invoice.gross_amount > 0:
         _move(
             wallet_of(invoice.organization),
             amount=invoice.gross_amount,
@@ -270,14 +313,47 @@ def credit_note_issue(*, invoice: Invoice, by: User, reason: str) -> Invoice:
             by=by,
             invoice=credit_note,
         )
+    reversed_cashback = _reverse_cashback(invoice, credit_note, by=by)
     audit_record(
         actor=by,
         organization=invoice.organization,
         action="invoice.credited",
         target=invoice,
-        changes={"credit_note": credit_note.display_number, "reason": reason, "refunded": was_paid},
+        changes={
+            "credit_note": credit_note.display_number,
+            "reason": reason,
+            "refunded": was_paid,
+            "cashback_reversed": reversed_cashback,
+        },
     )
     return credit_note
+
+
+def _reverse_cashback(invoice: Invoice, credit_note: Invoice, *, by: User) -> list[str]:
+    """A credited order earns no cashback: take it back from the partner's wallet where the balance allows
+    (what the partner already spent stays spent; the activity log says which reversals were not possible)."""
+    outcomes = []
+    orders = Order.objects.filter(invoice_lines__invoice=invoice, cashback_amount__gt=0).select_related(
+        "partner"
+    )
+    for order in orders:
+        entry = (
+            order.ledger_entries.filter(kind=EntryKind.CASHBACK, amount__gt=0)
+            .select_related("wallet")
+            .first()
+        )
+        if entry is None:
+            continue
+        reversal = _move(
+            entry.wallet,
+            amount=-entry.amount,
+            kind=EntryKind.CASHBACK,
+            description=f"Cashback reversed: {credit_note.display_number} credits {invoice.display_number}",
+            by=by,
+            order=order,
+        )
+        outcomes.append(f"{order.partner}: {'reversed' if reversal else 'balance too low, not reversed'}")
+    return outcomes
 
 
 # Orders and renewals
@@ -303,11 +379,16 @@ def _place(
     kind: str,
     placed_by_partner: Organization | None,
     by: User | None,
+    acting_for: Organization | None,
 ) -> Order:
+    """`placed_by_partner` prices the order (for a renewal: who placed the first order); `acting_for` is the
+    partner the user acted for, if any, for the activity log."""
     client = product.organization
     partnership = _active_partnership_of(client, placed_by_partner=placed_by_partner)
     if placed_by_partner is not None and partnership is None:
-        placed_by_partner = None  # the partner no longer manages the client: the client orders alone
+        # That partner no longer manages the client: the order is the client's, under its current partner.
+        placed_by_partner = None
+        partnership = _active_partnership_of(client, placed_by_partner=None)
     profile = getattr(partnership.partner, "partner_profile", None) if partnership else None
     payment_method = partnership.payment_method if partnership else ""
     price = price_for(
@@ -352,17 +433,19 @@ def _place(
     product.expires_at = end
     product.status = ProductStatus.ACTIVE
     product.save(update_fields=["expires_at", "status"])
+    buyer = buyer_data(payer)
+    line = {
+        "order": order,
+        "description": f"{order.get_kind_display()}: {product.product_type.name} “{product.name}” "
+        f"for {client.name}, {start:%Y-%m-%d} to {end:%Y-%m-%d}",
+        "net_amount": net,
+    }
     invoice = _issue(
         organization=payer,
         kind=InvoiceKind.INVOICE,
-        lines=[
-            {
-                "order": order,
-                "description": f"{order.get_kind_display()}: {product.product_type.name} “{product.name}” "
-                f"for {client.name}, {start:%Y-%m-%d} to {end:%Y-%m-%d}",
-                "net_amount": net,
-            }
-        ],
+        buyer=buyer,
+        currency=currency,
+        lines=_taxed_lines(payer, buyer, [line]),
     )
     _pay_from_wallet(invoice, by=by)
     if price.cashback > 0 and partnership is not None:
@@ -381,8 +464,8 @@ def _place(
     audit_record(
         actor=by,
         organization=client,
-        on_behalf_of=placed_by_partner,
-        counterparty=partnership.partner if partnership else None,
+        on_behalf_of=acting_for,
+        counterparty=acting_for or (partnership.partner if partnership else None),
         action=f"order.{kind}",
         target=order,
         changes={
@@ -410,7 +493,13 @@ def product_order(*, access: Access, product_type: ProductType, name: str) -> Or
     if not product_type.is_active:
         raise ValidationError({"product_type": "This product is no longer sold."})
     product = Product.objects.create(organization=access.organization, product_type=product_type, name=name)
-    return _place(product=product, kind=OrderKind.NEW, placed_by_partner=access.on_behalf_of, by=access.user)
+    return _place(
+        product=product,
+        kind=OrderKind.NEW,
+        placed_by_partner=access.on_behalf_of,
+        by=access.user,
+        acting_for=access.on_behalf_of,
+    )
 
 
 @transaction.atomic
@@ -420,13 +509,19 @@ def product_renew(*, access: Access, product: Product) -> Order:
     if not access.can(Permission.MANAGE_PRODUCTS) or not access.can_see_product(product):
         raise PermissionDenied("You cannot renew this product.")
     product = Product.objects.select_for_update().get(pk=product.pk)
-    return _renew(product, by=access.user)
+    return _renew(product, by=access.user, acting_for=access.on_behalf_of)
 
 
-def _renew(product: Product, *, by: User | None) -> Order:
+def _renew(product: Product, *, by: User | None, acting_for: Organization | None) -> Order:
     first = product.orders.order_by("created_at", "pk").first()
     placed_by_partner = first.placed_by_partner if first is not None else None
-    return _place(product=product, kind=OrderKind.RENEWAL, placed_by_partner=placed_by_partner, by=by)
+    return _place(
+        product=product,
+        kind=OrderKind.RENEWAL,
+        placed_by_partner=placed_by_partner,
+        by=by,
+        acting_for=acting_for,
+    )
 
 
 def renewals_run(*, now=None) -> int:
@@ -439,6 +534,6 @@ def renewals_run(*, now=None) -> int:
             product = Product.objects.select_for_update().get(pk=product_id)
             if product.expires_at is None or product.expires_at > now + timedelta(days=1):
                 continue  # renewed meanwhile
-            _renew(product, by=None)
+            _renew(product, by=None, acting_for=None)
             count += 1
     return count

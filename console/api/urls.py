@@ -8,6 +8,7 @@ app_name = "api"
 urlpatterns = [
     path("v1/", include("organizations.api.urls")),
     path("v1/", include("partners.api.urls")),
+    path("v1/", include("billing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -44,6 +44,13 @@ def test_the_schema_describes_every_endpoint(client):
         "/api/v1/organizations/{org_id}/client-requests/{id}/resend",
         "/api/v1/organizations/{org_id}/managed-clients",
         "/api/v1/organizations/{org_id}/managed-clients/{client_id}/stop",
+        "/api/v1/organizations/{org_id}/orders",
+        "/api/v1/organizations/{org_id}/products/{id}/renew",
+        "/api/v1/organizations/{org_id}/invoices",
+        "/api/v1/organizations/{org_id}/invoices/{id}",
+        "/api/v1/organizations/{org_id}/invoices/{id}/pdf",
+        "/api/v1/organizations/{org_id}/wallet",
+        "/api/v1/organizations/{org_id}/wallet/top-up",
     }
     patch = schema["paths"]["/api/v1/organizations/{org_id}"]["patch"]
     body = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]

@@ -80,7 +80,7 @@ def test_the_sidebar_is_reachable_with_the_keyboard(page: Page, sign_in, represe
 
     destinations = [
         ("Products", f"/o/{organization.pk}/products/", "Products"),
-        ("Billing", f"/o/{organization.pk}/billing/addresses/", "Billing addresses"),
+        ("Billing", f"/o/{organization.pk}/billing/invoices/", "Invoices"),
         ("Settings", f"/o/{organization.pk}/settings/organization/", ORGANIZATION),
         ("Dashboard", f"/o/{organization.pk}/", ORGANIZATION),
     ]

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from billing import services as billing_services
 from compliance.models import AuditEvent
 from console.context_processors import NAVIGATION
 from organizations import services as organization_services
@@ -31,15 +32,22 @@ PAGES = (
     "activity_log",
     "partners",
     "partner_add",
+    "invoices",
+    "invoice_detail",
+    "wallet",
+    "product_order",
+    "product_renew_granted",
+    "product_renew_not_granted",
 )
 PRODUCTS = {"dashboard", "products", "product_detail_granted", "product_detail_not_granted"}
+ORDERING = {"product_order", "product_renew_granted", "product_renew_not_granted"}
 USERS_AND_SETTINGS = {"organization_settings", "members", "member_add", "member_edit", "member_remove"}
 # The pages each partnership opens (200). Everything else is 404 to a partner, also inside a client it
 # manages: what lies outside its grant is not even shown to exist (`Access.hides_refusals`), where the
 # client's own members are told 403 with a reason.
 OPENS = {
-    "full": PRODUCTS | USERS_AND_SETTINGS,
-    "limited": {"dashboard", "products", "product_detail_granted"},
+    "full": PRODUCTS | USERS_AND_SETTINGS | ORDERING,
+    "limited": {"dashboard", "products", "product_detail_granted", "product_renew_granted"},
 }
 PARTNERSHIPS = ("full", "limited", "stopped", "pending", "refused", "cancelled", "expired", "none")
 # Every acting role of the partner gets the partnership's pages, within what the role allows; without an
@@ -82,6 +90,15 @@ def client_pages(client_org, client_legal, client_user, granted_product, other_p
     urls["member_edit"] = reverse("member_edit", kwargs={**org, "membership_id": membership.pk})
     urls["member_remove"] = reverse("member_remove", kwargs={**org, "membership_id": membership.pk})
     urls["billing_address_edit"] = reverse("billing_address_edit", kwargs={**org, "address_id": address.pk})
+    placed = billing_services.product_order(
+        access=resolve_access(client_legal, client_org),
+        product_type=ProductType.objects.get(slug="web-hosting"),
+        name="ordered.helvetia.example",
+    )
+    invoice_id = placed.invoice_lines.get().invoice_id
+    urls["invoice_detail"] = reverse("invoice_detail", kwargs={**org, "invoice_id": invoice_id})
+    for kind, product in (("granted", granted_product), ("not_granted", other_product)):
+        urls[f"product_renew_{kind}"] = reverse("product_renew", kwargs={**org, "product_id": product.pk})
     return urls
 
 
@@ -91,6 +108,9 @@ _PLAIN = set(PAGES) - {
     "member_edit",
     "member_remove",
     "billing_address_edit",
+    "invoice_detail",
+    "product_renew_granted",
+    "product_renew_not_granted",
 }
 
 
@@ -112,8 +132,10 @@ def test_the_matrix_covers_every_console_page_of_an_organization():
         if section in {"dashboard", "products", "billing", "settings", "partners"}
         and name not in {"partner_detail", "partner_payment_edit", "partnership_stop", "partnership_answer"}
     }
-    covered = (set(PAGES) - {"product_detail_granted", "product_detail_not_granted"}) | {"product_detail"}
-    assert organization_pages - covered == {"billing_address_delete"}
+    variants = {"product_detail_granted", "product_detail_not_granted", "product_renew_granted"}
+    covered = (set(PAGES) - variants - {"product_renew_not_granted"}) | {"product_detail", "product_renew"}
+    # The confirmation of an order is only ever shown to the user who placed it (tests/billing_pages).
+    assert organization_pages - covered == {"billing_address_delete", "order_done"}
 
 
 @pytest.mark.parametrize(("partnership", "role", "page"), MATRIX)

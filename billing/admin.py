@@ -1,0 +1,279 @@
+"""Django admin for billing: tax rates are data staff keep; everything money-related is read-only.
+
+Invoices are immutable once issued and the wallet ledger is append-only, so neither is ever changed or
+deleted here; a wrong invoice is corrected with the "Issue a credit note" action, which goes through
+`billing.services.credit_note_issue` (refund to the wallet, audit event). Orders and wallets are the
+services' records. Tax-rate changes are audited like every admin change.
+"""
+
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django_countries.filters import CountryFilter
+
+from billing import services
+from billing.models import (
+    IdempotencyRecord,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    LedgerEntry,
+    Order,
+    TaxRate,
+    Wallet,
+)
+from billing.pdf import invoice_filename, render_invoice_pdf
+from organizations.admin import AuditedAdmin, ReadOnlyInline
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the services write: shown, searched and filtered, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(AuditedAdmin):
+    list_display = ("country", "rate_percent", "rate", "valid_from", "valid_until")
+    list_filter = (("country", CountryFilter),)
+    search_fields = ("country",)
+    date_hierarchy = "valid_from"
+    fields = ("country", "rate", "valid_from", "valid_until")
+
+    @admin.display(description="rate (%)", ordering="rate")
+    def rate_percent(self, obj):
+        return f"{obj.rate * 100:.2f}".rstrip("0").rstrip(".") + " %"
+
+    def audit_organization(self, obj):
+        return None
+
+    def has_delete_permission(self, request, obj=None):
+        # Issued invoices keep their rate; a row still documents which rate applied when.
+        return False
+
+
+# Invoices
+
+
+class InvoiceLineInline(ReadOnlyInline):
+    model = InvoiceLine
+    fields = ("description", "order", "net_amount", "tax_wording", "tax_rate", "tax_amount", "gross_amount")
+    readonly_fields = fields
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order")
+
+
+class CreditNoteInline(ReadOnlyInline):
+    model = Invoice
+    fk_name = "credit_note_for"
+    fields = ("display_number", "issued_at", "gross_amount")
+    readonly_fields = fields
+    verbose_name = "credit note"
+    verbose_name_plural = "credit notes"
+
+
+class CreditNoteForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=300,
+        help_text="Recorded in the activity log of the organization.",
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
+
+
+_DISPLAY_NUMBER = re.compile(r"^\s*([A-Za-z]+\d{4})-?0*(\d+)\s*$")
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = (
+        "display_number",
+        "kind",
+        "organization",
+        "issued_at",
+        "currency",
+        "net_amount",
+        "tax_amount",
+        "gross_amount",
+        "status",
+    )
+    list_select_related = ("organization",)
+    list_filter = ("kind", "status", "currency", "issued_at")
+    search_fields = ("organization__name", "series")
+    date_hierarchy = "issued_at"
+    fields = (
+        "display_number",
+        "kind",
+        "organization",
+        "issued_at",
+        "status",
+        "paid_at",
+        "credit_note_for",
+        "currency",
+        "net_amount",
+        "tax_amount",
+        "gross_amount",
+        "seller",
+        "buyer",
+        "pdf",
+    )
+    readonly_fields = fields
+    inlines = [InvoiceLineInline, CreditNoteInline]
+    actions = ["issue_credit_note"]
+
+    @admin.display(description="number", ordering="number")
+    def display_number(self, obj):
+        return obj.display_number
+
+    @admin.display(description="PDF")
+    def pdf(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:billing_invoice_pdf", args=[obj.pk]), "Download"
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        # Staff paste the number as printed: INV2026-000001.
+        match = _DISPLAY_NUMBER.match(search_term or "")
+        if match:
+            series, number = match.group(1).upper(), int(match.group(2))
+            return queryset.filter(series=series, number=number), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="billing_invoice_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    def pdf_view(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        invoice = get_object_or_404(Invoice, pk=object_id)
+        response = HttpResponse(render_invoice_pdf(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{invoice_filename(invoice)}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def has_credit_permission(self, request):
+        return request.user.is_staff and self.has_view_permission(request)
+
+    @admin.action(description="Issue a credit note", permissions=["credit"])
+    def issue_credit_note(self, request, queryset):
+        """Ask for the reason, then credit each selected invoice through the service."""
+        invoices = list(queryset.select_related("organization"))
+        form = CreditNoteForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "billing/admin_credit_note.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Issue a credit note",
+                    "opts": self.model._meta,
+                    "invoices": invoices,
+                    "form": form,
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                    "creditable": [
+                        invoice
+                        for invoice in invoices
+                        if invoice.kind == InvoiceKind.INVOICE and invoice.status != InvoiceStatus.CREDITED
+                    ],
+                },
+            )
+        for invoice in invoices:
+            try:
+                credit_note = services.credit_note_issue(
+                    invoice=invoice, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except (ValidationError, PermissionDenied) as refusal:
+                text = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
+                self.message_user(request, f"{invoice.display_number}: {text}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"{invoice.display_number}: credit note {credit_note.display_number} issued.",
+                    messages.SUCCESS,
+                )
+        return None
+
+
+# Orders, wallets and the ledger
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "product",
+        "organization",
+        "payer",
+        "placed_by_partner",
+        "currency",
+        "net_amount",
+        "cashback_amount",
+        "created_at",
+    )
+    list_select_related = ("product__product_type", "organization", "payer", "placed_by_partner")
+    list_filter = ("kind", "payment_method", "currency", "created_at")
+    search_fields = ("product__name", "organization__name", "payer__name", "placed_by__email")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdmin):
+    list_display = ("organization", "currency", "balance", "ledger")
+    list_select_related = ("organization",)
+    list_filter = ("currency",)
+    search_fields = ("organization__name",)
+    fields = ("organization", "currency", "balance", "ledger")
+    readonly_fields = fields
+
+    @admin.display(description="ledger")
+    def ledger(self, obj):
+        url = reverse("admin:billing_ledgerentry_changelist") + f"?wallet__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, "Entries")
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "organization", "kind", "amount", "balance_after", "description", "invoice")
+    list_select_related = ("wallet__organization", "invoice")
+    list_filter = ("kind", "wallet__currency", "created_at")
+    search_fields = ("wallet__organization__name", "description")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="organization", ordering="wallet__organization__name")
+    def organization(self, obj):
+        return obj.wallet.organization
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "scope", "key", "response_status")
+    list_select_related = ("user",)
+    list_filter = ("scope",)
+    search_fields = ("user__email", "key")
+    date_hierarchy = "created_at"

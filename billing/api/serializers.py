@@ -1,0 +1,340 @@
+"""Serializers of the billing API: Output serializers read orders, invoices and the wallet; Input serializers
+parse requests.
+
+Input serializers check types and shapes only; `billing.services` decides what is allowed and answers with
+field errors. Every serializer lists its fields, so extra input (a `price`, a `payer`) changes nothing.
+
+What an order shows depends on who asks (`OrderViewer` in the context): its invoice only to who may open the
+payer's invoices, what the payer paid only to the payer's side, the partner's cashback only to the partner.
+"""
+
+from functools import cached_property
+
+from django.db.models import TextChoices
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from billing.models import (
+    EntryKind,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    LedgerEntry,
+    Order,
+    OrderKind,
+)
+from organizations.access import Access, Permission, resolve_access
+from organizations.models import ProductType
+from partners.api.serializers import OrganizationRefSerializer
+
+
+def _sees_billing(access: Access | None) -> bool:
+    return access is not None and access.can(Permission.VIEW_BILLING) and access.partnership is None
+
+
+class OrderViewer:
+    """The caller looking at orders of `access.organization`: whose invoices it may open, asked once per
+    paying organization however many orders are shown."""
+
+    def __init__(self, access: Access):
+        self.access = access
+        self._sees_billing_of: dict[int, bool] = {}
+
+    @cached_property
+    def is_partner(self) -> bool:
+        return self.access.partnership is not None
+
+    def sees_billing_of(self, organization_id: int) -> bool:
+        if organization_id not in self._sees_billing_of:
+            if organization_id == self.access.organization.pk:
+                access = self.access
+            else:
+                access = resolve_access(self.access.user, organization_id)
+            self._sees_billing_of[organization_id] = _sees_billing(access)
+        return self._sees_billing_of[organization_id]
+
+    def sees_amounts_paid(self, order: Order) -> bool:
+        """A client is not shown the discount its partner pays at; the partner sees what either side paid."""
+        return self.is_partner or order.payer_id == self.access.organization.pk
+
+
+class NamedChoiceField(serializers.ChoiceField):
+    """A read-only choice whose choice set is one named enum of the schema (`OrderKindEnum`…): `kind` and
+    `status` name different choice sets across the API, which the schema could not name apart otherwise."""
+
+    def __init__(self, choices_class: type[TextChoices], **kwargs):
+        self.enum_name = f"{choices_class.__name__}Enum"
+        super().__init__(choices=choices_class.choices, read_only=True, **kwargs)
+
+
+class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = NamedChoiceField
+
+    def get_name(self):
+        return self.target.enum_name
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "enum": list(self.target.choices)}
+
+
+class InvoiceRefSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(source="display_number", read_only=True, help_text="e.g. INV2025-000042.")
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "number"]
+        read_only_fields = fields
+
+
+class OrderInvoiceSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(source="display_number", read_only=True)
+    status = NamedChoiceField(InvoiceStatus)
+    organization = serializers.IntegerField(
+        source="organization_id",
+        read_only=True,
+        help_text="The paying organization, whose invoices list holds it.",
+    )
+    paid = serializers.SerializerMethodField(help_text="Whether the payer's wallet settled it.")
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "number", "organization", "status", "paid"]
+        read_only_fields = fields
+
+    def get_paid(self, invoice: Invoice) -> bool:
+        return invoice.status == InvoiceStatus.PAID
+
+
+# Amounts read through a SerializerMethodField keep the shape of the model's DecimalFields ("12.50").
+_MONEY = serializers.DecimalField(max_digits=12, decimal_places=2)
+_RATE = serializers.DecimalField(max_digits=4, decimal_places=3)
+
+
+def _order_invoice(order: Order) -> Invoice | None:
+    # `.all()` reads the lines the list prefetched (with their invoices).
+    lines = sorted(order.invoice_lines.all(), key=lambda line: line.pk)
+    return lines[0].invoice if lines else None
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    product_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    kind = NamedChoiceField(OrderKind)
+    payer = OrganizationRefSerializer(read_only=True, help_text="Who is invoiced: the client or its partner.")
+    placed_by_partner = OrganizationRefSerializer(
+        read_only=True, allow_null=True, help_text="The partner that placed the order for the client, if any."
+    )
+    discount_rate = serializers.SerializerMethodField(
+        help_text="The partner's reseller discount (0.150 = 15 %). Null for a client whose partner pays."
+    )
+    net_amount = serializers.SerializerMethodField(
+        help_text="What the payer is invoiced before tax. Null for a client whose partner pays."
+    )
+    cashback_amount = serializers.SerializerMethodField(
+        help_text="What the partner earns on the order; shown only to the partner."
+    )
+    invoice = serializers.SerializerMethodField(
+        help_text="The invoice the order issued, shown only to who may open the payer's invoices "
+        "(never a partner the client's, never a client the partner's)."
+    )
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "product",
+            "product_name",
+            "product_type",
+            "kind",
+            "payer",
+            "placed_by_partner",
+            "currency",
+            "public_price",
+            "discount_rate",
+            "net_amount",
+            "cashback_amount",
+            "period_start",
+            "period_end",
+            "invoice",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @property
+    def viewer(self) -> OrderViewer:
+        return self.context["viewer"]
+
+    @extend_schema_field(serializers.DecimalField(max_digits=4, decimal_places=3, allow_null=True))
+    def get_discount_rate(self, order: Order) -> str | None:
+        return _RATE.to_representation(order.discount_rate) if self.viewer.sees_amounts_paid(order) else None
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True))
+    def get_net_amount(self, order: Order) -> str | None:
+        return _MONEY.to_representation(order.net_amount) if self.viewer.sees_amounts_paid(order) else None
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True))
+    def get_cashback_amount(self, order: Order) -> str | None:
+        return _MONEY.to_representation(order.cashback_amount) if self.viewer.is_partner else None
+
+    @extend_schema_field(OrderInvoiceSerializer(allow_null=True))
+    def get_invoice(self, order: Order):
+        invoice = _order_invoice(order)
+        if invoice is None or not self.viewer.sees_billing_of(invoice.organization_id):
+            return None
+        return OrderInvoiceSerializer(invoice).data
+
+
+class OrderInputSerializer(serializers.Serializer):
+    product_type = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=ProductType.objects.all(),
+        help_text="The product type's slug, as the catalog lists it (e.g. web-hosting).",
+    )
+    name = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="The product's name: a domain, a site, a drive… (at most 200 characters).",
+    )
+
+
+# Invoices
+
+
+class PartySerializer(serializers.Serializer):
+    """The seller as copied onto the invoice when it was issued."""
+
+    name = serializers.CharField(read_only=True)
+    street = serializers.CharField(read_only=True)
+    postal_code = serializers.CharField(read_only=True)
+    city = serializers.CharField(read_only=True)
+    country = serializers.CharField(read_only=True, help_text="ISO 3166-1 alpha-2.")
+    vat_number = serializers.CharField(read_only=True, help_text="Empty when none.")
+    email = serializers.CharField(read_only=True)
+
+
+class BuyerSerializer(PartySerializer):
+    """The buyer as copied onto the invoice when it was issued: its default billing address, else its legal
+    data."""
+
+    organization_id = serializers.IntegerField(read_only=True)
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "id",
+            "order",
+            "description",
+            "quantity",
+            "unit_price",
+            "net_amount",
+            "tax_rule",
+            "tax_rate",
+            "tax_wording",
+            "tax_amount",
+            "gross_amount",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceSummarySerializer(serializers.ModelSerializer):
+    number = serializers.CharField(source="display_number", read_only=True, help_text="e.g. INV2025-000042.")
+    kind = NamedChoiceField(InvoiceKind)
+    status = NamedChoiceField(InvoiceStatus)
+    credit_note_for = InvoiceRefSerializer(
+        read_only=True, allow_null=True, help_text="For a credit note: the invoice it corrects."
+    )
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "status",
+            "issued_at",
+            "paid_at",
+            "currency",
+            "net_amount",
+            "tax_amount",
+            "gross_amount",
+            "credit_note_for",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceSerializer(InvoiceSummarySerializer):
+    seller = PartySerializer(read_only=True)
+    buyer = BuyerSerializer(read_only=True)
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+    credit_notes = InvoiceRefSerializer(
+        many=True, read_only=True, help_text="For an invoice: the credit notes that correct it."
+    )
+
+    class Meta(InvoiceSummarySerializer.Meta):
+        fields = [*InvoiceSummarySerializer.Meta.fields, "seller", "buyer", "lines", "credit_notes"]
+        read_only_fields = fields
+
+
+class InvoiceFilterSerializer(serializers.Serializer):
+    """The query of the invoice list; `from` is added in `get_fields` since it is a Python keyword."""
+
+    status = serializers.ChoiceField(
+        choices=InvoiceStatus.choices, required=False
+    )  # a query, not in the schema
+    to = serializers.DateField(required=False, help_text="Issued on or before this day (YYYY-MM-DD).")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(required=False)
+        return fields
+
+    def validate(self, attrs):
+        if attrs.get("from") and attrs.get("to") and attrs["to"] < attrs["from"]:
+            raise serializers.ValidationError({"to": "This day is before `from`."})
+        return attrs
+
+
+# Wallet
+
+
+class LedgerEntrySerializer(serializers.ModelSerializer):
+    kind = NamedChoiceField(EntryKind)
+    invoice = InvoiceRefSerializer(
+        read_only=True, allow_null=True, help_text="The invoice paid, or the credit note refunded."
+    )
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["id", "kind", "amount", "balance_after", "description", "invoice", "created_at"]
+        read_only_fields = fields
+
+
+class WalletSerializer(serializers.Serializer):
+    currency = serializers.CharField(read_only=True)
+    balance = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    entries = LedgerEntrySerializer(
+        many=True, read_only=True, help_text="The latest movements, newest first."
+    )
+
+
+class TopUpInputSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text='In the wallet\'s currency, above zero and at most 100000.00, e.g. "50.00".',
+    )
+
+
+class TopUpSerializer(serializers.Serializer):
+    currency = serializers.CharField(read_only=True)
+    balance = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        help_text="After the top-up and the due invoices it paid.",
+    )
+    top_up = LedgerEntrySerializer(read_only=True)

@@ -1,0 +1,37 @@
+from django.urls import path
+
+from billing.api import views
+
+urlpatterns = [
+    path(
+        "organizations/<id:org_id>/orders",
+        views.OrderViewSet.as_view({"get": "list", "post": "create"}),
+        name="order-list",
+    ),
+    path(
+        "organizations/<id:org_id>/products/<id:id>/renew",
+        views.OrderViewSet.as_view({"post": "renew"}),
+        name="product-renew",
+    ),
+    path(
+        "organizations/<id:org_id>/invoices",
+        views.InvoiceViewSet.as_view({"get": "list"}),
+        name="invoice-list",
+    ),
+    path(
+        "organizations/<id:org_id>/invoices/<id:id>",
+        views.InvoiceViewSet.as_view({"get": "retrieve"}),
+        name="invoice-detail",
+    ),
+    path(
+        "organizations/<id:org_id>/invoices/<id:id>/pdf",
+        views.InvoiceViewSet.as_view({"get": "pdf"}),
+        name="invoice-pdf",
+    ),
+    path("organizations/<id:org_id>/wallet", views.WalletViewSet.as_view({"get": "retrieve"}), name="wallet"),
+    path(
+        "organizations/<id:org_id>/wallet/top-up",
+        views.WalletViewSet.as_view({"post": "top_up"}),
+        name="wallet-top-up",
+    ),
+]

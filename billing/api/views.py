@@ -1,0 +1,354 @@
+"""The billing API: orders and renewals, invoices and their PDF, the wallet and its top-up.
+
+Views parse input with an Input serializer, call a service of `billing.services` and answer with an Output
+serializer; prices, payers and who may order are decided there. Every endpoint asks the access resolver first
+(`OrganizationScopedMixin`). Invoices and the wallet live only with the organization that pays: a partner
+acting for a client is answered 404 there. Money POSTs take an `Idempotency-Key` (`billing.idempotency`).
+"""
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, renderers, status, viewsets
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.response import Response
+
+from billing import idempotency, selectors, services
+from billing.api import serializers
+from billing.models import Invoice, InvoiceLine, InvoiceStatus, Order, Wallet
+from organizations.access import Access, Permission
+from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin, error_responses
+from organizations.selectors import products_visible_to
+
+BILLING_PERMISSION_WORDING = {
+    **PERMISSION_WORDING,
+    Permission.MANAGE_PRODUCTS: "order or renew products",
+    Permission.VIEW_BILLING: "see the invoices and the wallet",
+}
+LATEST_ENTRIES = 50
+
+INVOICE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The invoice's id.")
+PRODUCT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The product's id.")
+
+
+def idempotency_key_parameter(*, required: bool) -> OpenApiParameter:
+    return OpenApiParameter(
+        idempotency.HEADER,
+        str,
+        OpenApiParameter.HEADER,
+        required=required,
+        description=f"A unique value per operation (e.g. a UUID, at most {idempotency.MAX_KEY_LENGTH} "
+        "characters). Retrying with the same key and the same body answers the first response again "
+        "(with `Idempotent-Replayed: true`) without a second charge; the same key with another body is a "
+        "409. Keys are yours alone and per endpoint.",
+    )
+
+
+IDEMPOTENCY_409 = OpenApiResponse(description="The `Idempotency-Key` was already used with another body.")
+
+
+class IdempotencyKeyReused(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This Idempotency-Key was already used with another request body."
+    default_code = "idempotency_key_reused"
+
+
+@contextmanager
+def refusals_as_not_found_for_partners(access: Access):
+    """A service's refusal is a 403, or a 404 for a partner: what lies outside its grant does not exist."""
+    try:
+        yield
+    except DjangoPermissionDenied:
+        if access.hides_refusals:
+            raise NotFound("Not found.") from None
+        raise
+
+
+class BillingScopedMixin(OrganizationScopedMixin):
+    permission_wording = BILLING_PERMISSION_WORDING
+
+    def idempotency_key(self, *, required: bool) -> str | None:
+        """The request's `Idempotency-Key` header, checked; None when it is optional and absent."""
+        key = self.request.headers.get(idempotency.HEADER)
+        if key is None and not required:
+            return None
+        key = (key or "").strip()
+        if not key:
+            raise ValidationError(
+                {idempotency.HEADER: ["This header is required: a unique value per operation, e.g. a UUID."]}
+            )
+        if len(key) > idempotency.MAX_KEY_LENGTH:
+            raise ValidationError(
+                {idempotency.HEADER: [f"Use at most {idempotency.MAX_KEY_LENGTH} characters."]}
+            )
+        return key
+
+    def answer_once(self, key: str | None, perform: Callable[[], tuple[int, Any]]) -> Response:
+        """Answer `perform()`, or, for a key this user already sent to this endpoint, the first answer."""
+        with refusals_as_not_found_for_partners(self.access):
+            if key is None:
+                status_code, body = perform()
+                return Response(body, status=status_code)
+            try:
+                answer = idempotency.answer_once(
+                    user=self.request.user,
+                    scope=self.request.path_info,  # the endpoint, with its ids
+                    key=key,
+                    request_hash=idempotency.fingerprint(self.request.data),
+                    perform=perform,
+                )
+            except idempotency.KeyReused as error:
+                raise IdempotencyKeyReused(str(error)) from error
+        response = Response(answer.body, status=answer.status)
+        if answer.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+# Orders and renewals
+
+
+def orders_of_visible_products(access: Access) -> QuerySet[Order]:
+    """Orders and renewals of the products the caller sees in the organization (only the granted ones for a
+    limited partner or an external member), newest first, with what `OrderSerializer` reads."""
+    lines = InvoiceLine.objects.select_related("invoice").order_by("pk")
+    return (
+        Order.objects.filter(
+            organization=access.organization, product__in=products_visible_to(access).values("pk")
+        )
+        .select_related("product", "product_type", "payer", "placed_by_partner")
+        .prefetch_related(Prefetch("invoice_lines", queryset=lines))
+        .order_by("-created_at", "-pk")
+    )
+
+
+ORDER_DESCRIPTION = (
+    "Who is invoiced follows the client's active partnership: the client at the public price (its partner "
+    "earns cashback), or a partner that pays for what it orders, at its reseller discount. The order's "
+    "`invoice` is shown only to who may open the payer's invoices."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Orders and renewals",
+        description="Of the products you can see and manage (external members and limited partners: the "
+        "products they were given).",
+        responses={200: serializers.OrderSerializer(many=True), **error_responses(403, 404)},
+    ),
+    create=extend_schema(
+        summary="Order a new product",
+        description="The product is installed in this organization whoever pays; the payer's invoice is "
+        "issued and paid from its wallet when the balance covers it. External members and limited partners "
+        "cannot order new products. " + ORDER_DESCRIPTION,
+        parameters=[idempotency_key_parameter(required=False)],
+        request=serializers.OrderInputSerializer,
+        responses={
+            201: serializers.OrderSerializer,
+            **error_responses(400, 403, 404),
+            409: IDEMPOTENCY_409,
+        },
+    ),
+)
+@extend_schema(tags=["orders"], parameters=[ORG_ID])
+class OrderViewSet(BillingScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Orders and renewals of the products installed in the organization."""
+
+    model = Order
+    serializer_class = serializers.OrderSerializer
+    permissions = {
+        "list": Permission.MANAGE_PRODUCTS,
+        "create": Permission.MANAGE_PRODUCTS,
+        "renew": Permission.MANAGE_PRODUCTS,
+    }
+
+    def scoped_queryset(self, access):
+        return orders_of_visible_products(access)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if context["access"] is not None:
+            context["viewer"] = serializers.OrderViewer(context["access"])
+        return context
+
+    def _answer_order(self, place: Callable[[], Order]) -> Callable[[], tuple[int, Any]]:
+        def perform():
+            order = self.get_queryset().get(pk=place().pk)
+            return status.HTTP_201_CREATED, self.get_serializer(order).data
+
+        return perform
+
+    def create(self, request, org_id):
+        key = self.idempotency_key(required=False)
+        data = self.parse(serializers.OrderInputSerializer)
+        place = self._answer_order(
+            lambda: services.product_order(
+                access=self.access, product_type=data["product_type"], name=data["name"]
+            )
+        )
+        return self.answer_once(key, place)
+
+    @extend_schema(
+        summary="Renew a product for one more period",
+        description="It counts as placed by whoever placed the product's first order, under the payment "
+        "method in force today. " + ORDER_DESCRIPTION,
+        parameters=[PRODUCT_ID, idempotency_key_parameter(required=False)],
+        request=None,
+        responses={
+            201: serializers.OrderSerializer,
+            **error_responses(400, 403, 404),
+            409: IDEMPOTENCY_409,
+        },
+    )
+    def renew(self, request, org_id, id):
+        key = self.idempotency_key(required=False)
+        product = selectors.renewable_product(self.access, id)
+        if product is None:
+            raise NotFound("No such product.")
+        place = self._answer_order(lambda: services.product_renew(access=self.access, product=product))
+        return self.answer_once(key, place)
+
+
+# Invoices
+
+
+INVOICE_FILTERS = [
+    OpenApiParameter(
+        "status", str, OpenApiParameter.QUERY, enum=InvoiceStatus.values, description="Due, paid or credited."
+    ),
+    OpenApiParameter("from", OpenApiTypes.DATE, OpenApiParameter.QUERY, description="Issued on or after."),
+    OpenApiParameter("to", OpenApiTypes.DATE, OpenApiParameter.QUERY, description="Issued on or before."),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Invoices and credit notes",
+        description="The invoices this organization pays, newest first; days are in the console's time "
+        "zone. A partner acting for a client never sees them, and a client never sees what its partner paid.",
+        parameters=INVOICE_FILTERS,
+        responses={200: serializers.InvoiceSummarySerializer(many=True), **error_responses(400, 403, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="An invoice or credit note, with its lines",
+        parameters=[INVOICE_ID],
+        responses={200: serializers.InvoiceSerializer, **error_responses(403, 404)},
+    ),
+)
+@extend_schema(tags=["invoices"], parameters=[ORG_ID])
+class InvoiceViewSet(BillingScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The organization's invoices and credit notes: immutable once issued."""
+
+    model = Invoice
+    serializer_class = serializers.InvoiceSummarySerializer
+    open_to_partners = False
+    permissions = {
+        "list": Permission.VIEW_BILLING,
+        "retrieve": Permission.VIEW_BILLING,
+        "pdf": Permission.VIEW_BILLING,
+    }
+
+    def scoped_queryset(self, access):
+        if self.action != "list":
+            return selectors.invoices_visible_to(access)
+        query = serializers.InvoiceFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        return selectors.invoices_filtered(
+            access,
+            date_from=filters.get("from"),
+            date_to=filters.get("to"),
+            status=filters.get("status", ""),
+        )
+
+    def perform_content_negotiation(self, request, force=False):
+        if self.action == "pdf":
+            # The PDF is answered whatever the client accepts, and an error of it in JSON.
+            renderer = renderers.JSONRenderer()
+            return renderer, renderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+    def _invoice(self, invoice_id: int) -> Invoice:
+        invoice = selectors.invoice_for(self.access, invoice_id)
+        if invoice is None:
+            raise NotFound("No such invoice.")
+        return invoice
+
+    def retrieve(self, request, org_id, id):
+        return Response(serializers.InvoiceSerializer(self._invoice(id)).data)
+
+    @extend_schema(
+        summary="An invoice or credit note as PDF",
+        parameters=[INVOICE_ID],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="Named after the invoice number, e.g. INV2025-000042.pdf."
+            ),
+            **error_responses(403, 404),
+        },
+    )
+    def pdf(self, request, org_id, id):
+        from billing.pdf import render_invoice_pdf  # WeasyPrint loads slowly; only this endpoint needs it
+
+        invoice = self._invoice(id)
+        response = HttpResponse(render_invoice_pdf(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"{invoice.display_number}.pdf"
+        )
+        return response
+
+
+# Wallet
+
+
+@extend_schema(tags=["wallet"], parameters=[ORG_ID])
+class WalletViewSet(BillingScopedMixin, viewsets.GenericViewSet):
+    """The organization's prepaid balance and its ledger."""
+
+    model = Wallet
+    serializer_class = serializers.WalletSerializer
+    open_to_partners = False
+    permissions = {"retrieve": Permission.VIEW_BILLING, "top_up": Permission.VIEW_BILLING}
+
+    @extend_schema(
+        summary="The wallet: balance and latest movements",
+        description=f"The balance and the latest {LATEST_ENTRIES} ledger entries, newest first. A partner "
+        "acting for a client never sees the client's wallet.",
+        responses={200: serializers.WalletSerializer, **error_responses(403, 404)},
+    )
+    def retrieve(self, request, org_id):
+        wallet = selectors.wallet_for(self.access)
+        entries = selectors.ledger_entries_visible_to(self.access)[:LATEST_ENTRIES]
+        data = {"currency": wallet.currency, "balance": wallet.balance, "entries": entries}
+        return Response(serializers.WalletSerializer(data).data)
+
+    @extend_schema(
+        summary="Top up the wallet",
+        description="A simulated card payment (no card is charged). The new balance first pays the due "
+        "invoices it covers, oldest first. Needs an `Idempotency-Key`.",
+        parameters=[idempotency_key_parameter(required=True)],
+        request=serializers.TopUpInputSerializer,
+        responses={
+            201: serializers.TopUpSerializer,
+            **error_responses(400, 403, 404),
+            409: IDEMPOTENCY_409,
+        },
+    )
+    def top_up(self, request, org_id):
+        key = self.idempotency_key(required=True)
+        data = self.parse(serializers.TopUpInputSerializer)
+
+        def perform():
+            entry = services.wallet_top_up(access=self.access, amount=data["amount"])
+            wallet = Wallet.objects.get(pk=entry.wallet_id)  # its balance after paying due invoices
+            result = {"currency": wallet.currency, "balance": wallet.balance, "top_up": entry}
+            return status.HTTP_201_CREATED, serializers.TopUpSerializer(result).data
+
+        return self.answer_once(key, perform)

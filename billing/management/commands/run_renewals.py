@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from billing.services import renewals_run
+
+
+class Command(BaseCommand):
+    help = (
+        "Renew every active product whose period ends within a day, invoicing whoever pays for it "
+        "(run it daily, e.g. from cron, or enqueue billing.tasks.run_renewals)."
+    )
+
+    def handle(self, *args, **options):
+        count = renewals_run()
+        self.stdout.write(self.style.SUCCESS(f"{count} product{'s' if count != 1 else ''} renewed."))

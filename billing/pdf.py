@@ -1,0 +1,94 @@
+"""An invoice or credit note as a PDF: the HTML template `billing/invoice_pdf.html` rendered by WeasyPrint.
+
+Everything printed comes from the invoice itself (seller and buyer as copied at issue, the lines with their
+frozen tax wording), so the PDF of an old invoice never changes when an organization or a rate does.
+WeasyPrint fetches nothing from the network: `/static/...` resolves to our static files, `data:` URLs are
+read inline, every other address is refused.
+"""
+
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django_countries import countries
+
+from billing.models import Invoice, InvoiceKind
+from billing.tax import TaxRule
+from organizations.vat import format_vat_number
+
+BASE_URL = "file:///"
+
+
+def _static_prefix() -> str:
+    return BASE_URL + settings.STATIC_URL.strip("/") + "/"
+
+
+@cache
+def static_only_fetcher_class():
+    """WeasyPrint's fetcher, allowed only `data:` URLs and our static files (defined once, on first use)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            prefix = _static_prefix()
+            if url.startswith(prefix):
+                path = finders.find(url[len(prefix) :].split("?")[0])
+                if path:
+                    return URLFetcherResponse(url, Path(path).read_bytes())
+            raise ValueError(f"The invoice PDF loads only our static files, not {url}")
+
+    return StaticOnlyFetcher
+
+
+def _party(data: dict) -> dict:
+    """The seller or buyer block: the copied data, with the VAT number formatted as its country writes it."""
+    party = dict(data)
+    party["country_name"] = countries.name(party.get("country") or "") or party.get("country") or ""
+    number = party.get("vat_number") or ""
+    if number and party.get("country"):
+        try:
+            party["vat_number"] = format_vat_number(party["country"], number)
+        except ValueError:  # a number copied at issue is printed as it was, whatever its form
+            party["vat_number"] = number
+    return party
+
+
+def invoice_context(invoice: Invoice) -> dict:
+    """What the invoice page and the PDF print (uses the lines and credit notes prefetched, if any)."""
+    lines = list(invoice.lines.all())
+    return {
+        "invoice": invoice,
+        "is_credit_note": invoice.kind == InvoiceKind.CREDIT_NOTE,
+        "seller": _party(invoice.seller),
+        "buyer": _party(invoice.buyer),
+        "lines": lines,
+        "reverse_charge": any(line.tax_rule == TaxRule.REVERSE_CHARGE for line in lines),
+        "tax_wordings": list(dict.fromkeys(line.tax_wording for line in lines)),
+        "issued_on": timezone.localtime(invoice.issued_at).date(),
+        "credit_note_for": invoice.credit_note_for,
+        "credit_notes": list(invoice.credit_notes.all()),
+    }
+
+
+def render_invoice_html(invoice: Invoice) -> str:
+    return render_to_string("billing/invoice_pdf.html", invoice_context(invoice))
+
+
+def render_invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice as PDF bytes."""
+    from weasyprint import HTML  # imported late: loading pango is slow and only PDFs need it
+
+    return HTML(
+        string=render_invoice_html(invoice),
+        base_url=BASE_URL,
+        url_fetcher=static_only_fetcher_class()(allowed_protocols={"file", "data"}),
+    ).write_pdf()
+
+
+def invoice_filename(invoice: Invoice) -> str:
+    return f"{invoice.display_number}.pdf"

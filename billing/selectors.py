@@ -1,0 +1,324 @@
+"""Reads of billing, scoped to what the caller may see: every function takes the caller's `Access`.
+
+Invoices, the wallet and cashback live only with the organization that pays: a partner acting for a client
+sees none of the client's (`Permission.VIEW_BILLING` is never a partner's), and a member sees only its own
+organization's.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from billing.models import EntryKind, Invoice, InvoiceLine, LedgerEntry, Order, Wallet
+from billing.money import round_money
+from billing.pricing import PARTNER, price_for
+from organizations.access import Access, Permission, resolve_access
+from organizations.models import Organization, Product, ProductCategory, ProductType
+from organizations.selectors import products_visible_to
+from partners.models import Partnership, Status
+
+
+def _sees_billing(access: Access) -> bool:
+    return access.can(Permission.VIEW_BILLING) and access.partnership is None
+
+
+# Invoices
+
+
+class Period:
+    ALL = ""
+    THIS_MONTH = "this_month"
+    LAST_MONTH = "last_month"
+    LAST_12_MONTHS = "last_12_months"
+
+    CHOICES = [
+        (ALL, "All dates"),
+        (THIS_MONTH, "This month"),
+        (LAST_MONTH, "Last month"),
+        (LAST_12_MONTHS, "Last 12 months"),
+    ]
+
+
+def period_dates(period: str, *, today: date) -> tuple[date | None, date | None]:
+    """The first and last day of a named period ("2025" is that year); (None, None) for all dates."""
+    if period == Period.THIS_MONTH:
+        return today.replace(day=1), today
+    if period == Period.LAST_MONTH:
+        last_day = today.replace(day=1) - timedelta(days=1)
+        return last_day.replace(day=1), last_day
+    if period == Period.LAST_12_MONTHS:
+        try:
+            year_ago = today.replace(year=today.year - 1)
+        except ValueError:  # 29 February
+            year_ago = today.replace(year=today.year - 1, day=28)
+        return year_ago + timedelta(days=1), today
+    if period.isdigit() and len(period) == 4:
+        year = int(period)
+        return date(year, 1, 1), date(year, 12, 31)
+    return None, None
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def invoices_visible_to(access: Access) -> QuerySet[Invoice]:
+    """The organization's invoices and credit notes, newest first, each with `first_line` (its first line)."""
+    if not _sees_billing(access):
+        return Invoice.objects.none()
+    first_line = InvoiceLine.objects.filter(invoice=OuterRef("pk")).order_by("pk").values("description")[:1]
+    return (
+        Invoice.objects.filter(organization=access.organization)
+        .select_related("credit_note_for")
+        .annotate(first_line=Subquery(first_line))
+        .order_by("-issued_at", "-number", "-pk")
+    )
+
+
+def invoices_filtered(
+    access: Access,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    status: str = "",
+) -> QuerySet[Invoice]:
+    """The visible invoices issued between two days (both included, in the console's time zone), in a
+    status (a credit note is "credited")."""
+    invoices = invoices_visible_to(access)
+    if date_from is not None:
+        invoices = invoices.filter(issued_at__gte=_day_start(date_from))
+    if date_to is not None:
+        invoices = invoices.filter(issued_at__lt=_day_start(date_to + timedelta(days=1)))
+    if status:
+        invoices = invoices.filter(status=status)
+    return invoices
+
+
+def invoice_years(access: Access) -> list[int]:
+    """The years in which the organization received invoices, newest first (for the period filter)."""
+    return sorted(
+        {issued.year for issued in invoices_visible_to(access).dates("issued_at", "year")}, reverse=True
+    )
+
+
+def invoice_for(access: Access, invoice_id: int) -> Invoice | None:
+    """One visible invoice with its lines, its credit notes and the invoice it credits."""
+    return (
+        invoices_visible_to(access)
+        .prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.order_by("pk")),
+            Prefetch("credit_notes", queryset=Invoice.objects.order_by("issued_at", "pk")),
+        )
+        .filter(pk=invoice_id)
+        .first()
+    )
+
+
+# Wallet
+
+
+def wallet_for(access: Access) -> Wallet | None:
+    """The organization's wallet; an empty, unsaved one until money first moves (reading creates nothing).
+    None for who may not see it."""
+    if not _sees_billing(access):
+        return None
+    organization = access.organization
+    wallet = Wallet.objects.filter(organization=organization).first()
+    if wallet is None:
+        wallet = Wallet(organization=organization, currency=organization.currency, balance=Decimal("0.00"))
+    return wallet
+
+
+def ledger_entries_visible_to(access: Access) -> QuerySet[LedgerEntry]:
+    """The wallet's movements, newest first."""
+    if not _sees_billing(access):
+        return LedgerEntry.objects.none()
+    return (
+        LedgerEntry.objects.filter(wallet__organization=access.organization)
+        .select_related("invoice", "wallet")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def cashback_received(access: Access) -> QuerySet[LedgerEntry]:
+    """A referenced partner's cashback, newest first, each with its order, product and client."""
+    if not _sees_billing(access):
+        return LedgerEntry.objects.none()
+    return (
+        LedgerEntry.objects.filter(wallet__organization=access.organization, kind=EntryKind.CASHBACK)
+        .select_related("wallet", "order__organization", "order__product", "order__product_type")
+        .order_by("-created_at", "-pk")
+    )
+
+
+# Orders
+
+
+def orders_visible_to(access: Access) -> QuerySet[Order]:
+    """Orders of products installed in the organization, and orders it paid for its clients."""
+    if not _sees_billing(access):
+        return Order.objects.none()
+    return (
+        Order.objects.filter(Q(organization=access.organization) | Q(payer=access.organization))
+        .select_related("organization", "payer", "product", "product_type", "placed_by_partner")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def placed_order_for(access: Access, order_id: int) -> Order | None:
+    """An order the user placed in this organization, on a product the access still reaches: the page that
+    confirms an order or a renewal."""
+    if not access.can(Permission.MANAGE_PRODUCTS):
+        return None
+    order = (
+        Order.objects.filter(pk=order_id, organization=access.organization, placed_by=access.user)
+        .select_related("organization", "payer", "product__product_type", "placed_by_partner")
+        .first()
+    )
+    if order is None or not access.can_see_product(order.product):
+        return None
+    return order
+
+
+@dataclass(frozen=True)
+class OrderOutcome:
+    """What the confirmation page says of an order's invoice, as far as the user may know it."""
+
+    payer: Organization
+    invoice: Invoice | None  # None when the user may not see the payer's invoices
+    paid: bool | None
+    invoice_org_id: int | None  # where the invoice page lives, when the user may open it
+
+
+def order_outcome(access: Access, order: Order) -> OrderOutcome:
+    """Which invoice an order issued and whether the wallet paid it. A partner who ordered for a client that
+    pays is told only that the client was invoiced: the client's invoices are never shown to it."""
+    line = order.invoice_lines.select_related("invoice").order_by("pk").first()
+    invoice = line.invoice if line is not None else None
+    if order.payer_id == access.organization.pk:
+        may_see = _sees_billing(access)
+    else:
+        payer_access = resolve_access(access.user, order.payer_id)
+        may_see = payer_access is not None and _sees_billing(payer_access)
+    if invoice is None or not may_see:
+        return OrderOutcome(payer=order.payer, invoice=None, paid=None, invoice_org_id=None)
+    return OrderOutcome(
+        payer=order.payer, invoice=invoice, paid=invoice.status == "paid", invoice_org_id=order.payer_id
+    )
+
+
+# Prices shown before ordering or renewing
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What an order or renewal would cost before tax, and who would be invoiced; the service decides."""
+
+    currency: str
+    public_price: Decimal
+    net: Decimal
+    discount_rate: Decimal
+    payer: Organization
+
+    @property
+    def discounted(self) -> bool:
+        return self.net != self.public_price
+
+
+def _pricing_partnership(
+    client: Organization, placed_by_partner: Organization | None
+) -> tuple[Organization | None, Partnership | None]:
+    """Who counts as placing the order and the partnership that prices it: the placing partner's, else the
+    client's current one (Full access first), as billing.services decides."""
+    partnerships = Partnership.objects.filter(client=client, status=Status.ACTIVE).select_related(
+        "partner__partner_profile"
+    )
+    if placed_by_partner is not None:
+        partnership = partnerships.filter(partner=placed_by_partner).first()
+        if partnership is not None:
+            return placed_by_partner, partnership
+    return None, partnerships.order_by("access", "pk").first()
+
+
+def _quote(
+    client: Organization,
+    product_type: ProductType,
+    placed_by_partner: Organization | None,
+    partnership: Partnership | None,
+) -> Quote:
+    profile = getattr(partnership.partner, "partner_profile", None) if partnership else None
+    price = price_for(
+        public_price=product_type.price_in(client.currency),
+        placed_by_partner=placed_by_partner is not None,
+        has_partner=partnership is not None,
+        payment_method=partnership.payment_method if partnership else "",
+        reseller_discount_rate=profile.reseller_discount_rate if profile else Decimal("0"),
+        cashback_rate=profile.cashback_rate if profile else Decimal("0"),
+    )
+    payer = partnership.partner if price.payer == PARTNER else client
+    public_price = round_money(product_type.price_in(payer.currency))
+    net = price.net
+    if payer.currency != client.currency:
+        net = round_money(public_price * (Decimal("1") - price.discount_rate))
+    return Quote(
+        currency=payer.currency,
+        public_price=public_price,
+        net=net,
+        discount_rate=price.discount_rate,
+        payer=payer,
+    )
+
+
+def new_order_quotes(access: Access, product_types) -> dict[int, Quote]:
+    """The price of each product type if the caller ordered it now (one partnership read for all)."""
+    placed_by_partner, partnership = _pricing_partnership(access.organization, access.on_behalf_of)
+    return {
+        product_type.pk: _quote(access.organization, product_type, placed_by_partner, partnership)
+        for product_type in product_types
+    }
+
+
+def renewal_quote(access: Access, product: Product) -> Quote:
+    """The price of renewing the product now: it counts as placed by whoever placed its first order."""
+    first = product.orders.order_by("created_at", "pk").select_related("placed_by_partner").first()
+    placed_by_partner, partnership = _pricing_partnership(
+        product.organization, first.placed_by_partner if first is not None else None
+    )
+    return _quote(product.organization, product.product_type, placed_by_partner, partnership)
+
+
+def can_order_products(access: Access) -> bool:
+    """Whether to offer "Order a product": members and full partners who manage every product."""
+    return access.can(Permission.MANAGE_PRODUCTS) and access.product_ids is None
+
+
+def orderable_catalog(access: Access) -> list[ProductCategory]:
+    """The catalog by category, each category with `.orderable` product types, each with `.quote`."""
+    if not can_order_products(access):
+        return []
+    product_types = list(
+        ProductType.objects.filter(is_active=True)
+        .select_related("category")
+        .order_by("category__position", "category__name", "position", "name")
+    )
+    quotes = new_order_quotes(access, product_types)
+    categories: dict[int, ProductCategory] = {}
+    for product_type in product_types:
+        product_type.quote = quotes[product_type.pk]
+        category = categories.get(product_type.category_id)
+        if category is None:
+            category = categories[product_type.category_id] = product_type.category
+            category.orderable = []
+        category.orderable.append(product_type)
+    return list(categories.values())
+
+
+def renewable_product(access: Access, product_id: int) -> Product | None:
+    """A product the caller may renew: one it sees (granted products for a limited partner or an external
+    user) with the right to manage products."""
+    if not access.can(Permission.MANAGE_PRODUCTS):
+        return None
+    return products_visible_to(access).filter(pk=product_id).first()
