@@ -209,3 +209,25 @@ def test_a_top_up_racing_a_credit_note_does_not_pay_the_credited_invoice(
     refunds = LedgerEntry.objects.filter(kind=EntryKind.REFUND).count()
     assert payments == refunds, "a credited invoice is not paid, or its payment is refunded"
     assert assert_ledger_explains_the_balance(client_org) == Decimal("100.00")
+
+
+def test_fifty_orders_against_a_balance_that_covers_ten_pay_exactly_ten(
+    client_org, client_legal, partner_org, partner_legal, partnership, top_up
+):
+    """50 concurrent debits against a balance that covers 10: exactly 10 invoices are paid from the wallet,
+    the other 40 stay due, no payment is lost or doubled, and the ledger sums to the balance (zero)."""
+    partnership(access="full", payment_method="client")
+    top_up(client_org, str(10 * WEB_HOSTING_GROSS))
+
+    outcomes = run_together(
+        *(ordering(partner_legal, client_org, f"fifty{index}.example") for index in range(50))
+    )
+
+    placed = [outcome for outcome in outcomes if isinstance(outcome, Order)]
+    assert len(placed) == 50, [outcome for outcome in outcomes if not isinstance(outcome, Order)]
+    invoices = Invoice.objects.filter(organization=client_org, kind=InvoiceKind.INVOICE)
+    assert invoices.filter(status=InvoiceStatus.PAID).count() == 10
+    assert invoices.filter(status=InvoiceStatus.DUE).count() == 40
+    assert LedgerEntry.objects.filter(wallet__organization=client_org, kind=EntryKind.PAYMENT).count() == 10
+    assert assert_ledger_explains_the_balance(client_org) == Decimal("0.00")
+    assert_gap_free(list(invoices.values_list("number", flat=True)))
