@@ -873,15 +873,9 @@ def slow_top_up(monkeypatch):
     monkeypatch.setattr(services, "wallet_top_up", slowly)
 
 
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL (set DATABASE_URL)"
-)
-
-
-@on_postgresql
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_requests_with_one_key_make_one_top_up(
-    client_of, organization, legal_representative, slow_top_up
+    shared_database, client_of, organization, legal_representative, slow_top_up
 ):
     clients = [client_of(legal_representative) for _ in range(4)]
     key = new_key()
@@ -898,10 +892,9 @@ def test_concurrent_requests_with_one_key_make_one_top_up(
     assert IdempotencyRecord.objects.count() == 1
 
 
-@on_postgresql
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_requests_with_one_key_and_other_bodies_make_one_top_up_and_a_409(
-    client_of, organization, legal_representative, slow_top_up
+    shared_database, client_of, organization, legal_representative, slow_top_up
 ):
     key = new_key()
     amounts = ["10.00", "20.00"]

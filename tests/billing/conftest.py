@@ -4,11 +4,9 @@ helpers to order, top up and read wallets through the services.
 
 `shared_database` lets real threads race on one database (see its docstring)."""
 
-import sqlite3
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
 
 from billing import services
 from billing.models import LedgerEntry, Wallet
@@ -172,35 +170,3 @@ def ledger(db):
         return list(entries)
 
     return _ledger
-
-
-@pytest.fixture
-def shared_database(transactional_db, tmp_path):
-    """A database the threads share as the console's processes do.
-
-    PostgreSQL, or a SQLite file, as they are. Django's SQLite test database, though, lives in memory with a
-    shared cache, where a second writer fails at once with "database table is locked" instead of waiting for
-    the first as it does on the file database the console runs on (IMMEDIATE transactions, a busy timeout).
-    There the race runs on a file copy of the test database, and the in-memory one is put back afterwards.
-    (The idea of tests/partners/test_concurrency.py, copied rather than imported.)
-    """
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-        yield
-        return
-    connection.ensure_connection()
-    in_memory = connection.connection  # kept open: closing the last connection would drop the database
-    path = tmp_path / "race.sqlite3"
-    copy = sqlite3.connect(path)
-    in_memory.backup(copy)
-    copy.close()
-    settings_dict = connection.settings_dict
-    assert settings_dict is connections.settings[connection.alias], "threads must read the same settings"
-    name = settings_dict["NAME"]
-    settings_dict["NAME"] = str(path)
-    connection.connection = None
-    try:
-        yield
-    finally:
-        connection.close()
-        settings_dict["NAME"] = name
-        connection.connection = in_memory
