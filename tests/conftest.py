@@ -1,11 +1,12 @@
 import sqlite3
+from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
 
 from organizations.access import resolve_access
 from organizations.models import Role
-from tests.factories import PASSWORD, OrganizationFactory, member
+from tests.factories import PASSWORD, OrganizationFactory, PartnerProfileFactory, member
 
 
 @pytest.fixture(autouse=True)
@@ -87,3 +88,71 @@ def shared_database(transactional_db, tmp_path):
         connection.close()
         settings_dict["NAME"] = name
         connection.connection = in_memory
+
+
+# The two sides of a partnership, shared by the partner and billing tests.
+
+
+@pytest.fixture
+def client_org(organization):
+    return organization
+
+
+@pytest.fixture
+def client_legal(legal_representative):
+    return legal_representative
+
+
+@pytest.fixture
+def client_admin(administrator):
+    return administrator
+
+
+@pytest.fixture
+def client_user(plain_user):
+    return plain_user
+
+
+@pytest.fixture
+def client_external(external_user):
+    return external_user
+
+
+@pytest.fixture
+def partner_org(db):
+    organization = OrganizationFactory(name="Léman Digital SA", country="CH", is_referenced_partner=True)
+    PartnerProfileFactory(
+        organization=organization,
+        public_name="Léman Digital",
+        contact_email="hello@leman.example",
+        reseller_discount_rate=Decimal("0.150"),
+        cashback_rate=Decimal("0.100"),
+    )
+    return organization
+
+
+@pytest.fixture
+def partner_legal(partner_org):
+    return member(partner_org, Role.LEGAL_REPRESENTATIVE, email="legal@leman.example", full_name="Lena Léman")
+
+
+@pytest.fixture
+def partner_admin(partner_org):
+    return member(partner_org, Role.ADMINISTRATOR, email="admin@leman.example")
+
+
+@pytest.fixture
+def partner_user(partner_org):
+    return member(partner_org, Role.USER, email="user@leman.example")
+
+
+@pytest.fixture
+def acting():
+    """The access of `user` in `organization`, as the views compute it."""
+
+    def _acting(user, organization):
+        access = resolve_access(user, organization)
+        assert access is not None, f"{user} has no access to {organization}"
+        return access
+
+    return _acting

@@ -1,8 +1,6 @@
-"""Billing fixtures: a Swiss client (Helvetia Web AG, from the root conftest) with its members, a referenced
-Swiss partner (Léman Digital SA: 15 % reseller discount, 10 % cashback), partnerships built directly, and
-helpers to order, top up and read wallets through the services.
-
-`shared_database` lets real threads race on one database (see its docstring)."""
+"""Billing fixtures: partnerships between the root conftest's client (Helvetia Web AG) and partner (Léman
+Digital SA: 15 % reseller discount, 10 % cashback), built directly, and helpers to order, top up and read
+wallets through the services."""
 
 from decimal import Decimal
 
@@ -10,57 +8,8 @@ import pytest
 
 from billing import services
 from billing.models import LedgerEntry, Wallet
-from organizations.access import resolve_access
 from organizations.models import Membership, ProductType, Role
-from tests.factories import OrganizationFactory, PartnerProfileFactory, PartnershipFactory, member
-
-
-@pytest.fixture
-def client_org(organization):
-    return organization
-
-
-@pytest.fixture
-def client_legal(legal_representative):
-    return legal_representative
-
-
-@pytest.fixture
-def client_admin(administrator):
-    return administrator
-
-
-@pytest.fixture
-def client_user(plain_user):
-    return plain_user
-
-
-@pytest.fixture
-def client_external(external_user):
-    return external_user
-
-
-@pytest.fixture
-def partner_org(db):
-    organization = OrganizationFactory(name="Léman Digital SA", country="CH", is_referenced_partner=True)
-    PartnerProfileFactory(
-        organization=organization,
-        public_name="Léman Digital",
-        contact_email="hello@leman.example",
-        reseller_discount_rate=Decimal("0.150"),
-        cashback_rate=Decimal("0.100"),
-    )
-    return organization
-
-
-@pytest.fixture
-def partner_legal(partner_org):
-    return member(partner_org, Role.LEGAL_REPRESENTATIVE, email="legal@leman.example", full_name="Lena Léman")
-
-
-@pytest.fixture
-def partner_user(partner_org):
-    return member(partner_org, Role.USER, email="user@leman.example")
+from tests.factories import OrganizationFactory, PartnershipFactory, member
 
 
 @pytest.fixture
@@ -84,18 +33,6 @@ def partnership(client_org, partner_org):
         )
 
     return _partnership
-
-
-@pytest.fixture
-def acting():
-    """The access of `user` in `organization`, as the views compute it."""
-
-    def _acting(user, organization):
-        access = resolve_access(user, organization)
-        assert access is not None, f"{user} has no access to {organization}"
-        return access
-
-    return _acting
 
 
 @pytest.fixture
