@@ -414,7 +414,7 @@ def test_an_order_is_paid_from_the_wallet_when_the_balance_covers_it(
         follow=True,
     )
 
-    assert "It has been paid from the wallet." in response.text
+    assert f"It has been paid from the wallet of {organization.name}." in response.text
     assert balance_of(organization) == Decimal("500.00") - Decimal("74.59")
 
 
