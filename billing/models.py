@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_countries.fields import CountryField
 
+from compliance.models import AppendOnlyModel
+
 
 class TaxRate(models.Model):
     """A country's standard VAT rate over a period; a change is a new row, never an edit of the past."""
@@ -123,14 +125,6 @@ class InvoiceQuerySet(models.QuerySet):
         raise PermissionError("Issued invoices are never deleted; issue a credit note instead.")
 
 
-class InvoiceLineQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("The lines of an issued invoice cannot be changed.")
-
-    def delete(self):
-        raise PermissionError("The lines of an issued invoice cannot be deleted.")
-
-
 class Invoice(models.Model):
     """An issued invoice or credit note: numbered without gaps per series, its data frozen at issue."""
 
@@ -186,8 +180,10 @@ class Invoice(models.Model):
         raise PermissionError("Issued invoices are never deleted; issue a credit note instead.")
 
 
-class InvoiceLine(models.Model):
+class InvoiceLine(AppendOnlyModel):
     """One line of an invoice, with the tax rule that applied to it."""
+
+    append_only_refusal = "The lines of an issued invoice cannot be changed or deleted."
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
     order = models.ForeignKey(
@@ -203,21 +199,11 @@ class InvoiceLine(models.Model):
     tax_amount = models.DecimalField(max_digits=12, decimal_places=2)
     gross_amount = models.DecimalField(max_digits=12, decimal_places=2)
 
-    objects = InvoiceLineQuerySet.as_manager()
-
     class Meta:
         ordering = ["invoice", "id"]
 
     def __str__(self):
         return self.description
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("The lines of an issued invoice cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("The lines of an issued invoice cannot be deleted.")
 
 
 class Wallet(models.Model):
@@ -245,16 +231,10 @@ class EntryKind(models.TextChoices):
     REFUND = "refund", "Refund"
 
 
-class LedgerEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("The wallet ledger is append-only.")
-
-    def delete(self):
-        raise PermissionError("The wallet ledger is append-only.")
-
-
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnlyModel):
     """One movement of a wallet; entries are only ever added."""
+
+    append_only_refusal = "The wallet ledger is append-only."
 
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=10, choices=EntryKind.choices)
@@ -270,8 +250,6 @@ class LedgerEntry(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = LedgerEntryQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "ledger entries"
@@ -282,14 +260,6 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount} → {self.balance_after}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("The wallet ledger is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("The wallet ledger is append-only.")
 
 
 class IdempotencyRecord(models.Model):

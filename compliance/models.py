@@ -3,16 +3,39 @@ from django.db import models
 from django.utils import timezone
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise PermissionError("Audit events are append-only.")
+        raise PermissionError(self.model.append_only_refusal)
 
     def delete(self):
-        raise PermissionError("Audit events are append-only.")
+        raise PermissionError(self.model.append_only_refusal)
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record that is only ever added: saving it again, updating or deleting it raises PermissionError.
+
+    The audit log, the wallet ledger and invoice lines are kept this way; the admin shows them read-only."""
+
+    append_only_refusal = "This record is append-only."
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError(self.append_only_refusal)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(self.append_only_refusal)
+
+
+class AuditEvent(AppendOnlyModel):
     """One thing that happened, written by the service that did it; never changed or deleted."""
+
+    append_only_refusal = "Audit events are append-only."
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -49,8 +72,6 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organization", "-created_at"])]
@@ -58,14 +79,6 @@ class AuditEvent(models.Model):
     def __str__(self):
         actor = self.actor_email or "system"
         return f"{self.created_at:%Y-%m-%d %H:%M} {actor} {self.action} {self.target_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Audit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit events are append-only.")
 
     @property
     def changes_display(self) -> list[tuple[str, str]]:
