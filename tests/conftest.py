@@ -1,7 +1,9 @@
+import importlib
 import sqlite3
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.db import connection, connections
 
 from organizations.access import resolve_access
@@ -156,3 +158,11 @@ def acting():
         return access
 
     return _acting
+
+
+@pytest.fixture
+def catalog(transactional_db):
+    """The rows the data migrations load (catalog, VAT rates): a transactional or live-server test empties
+    every table when it ends, data migrations included, so the next one loads them again."""
+    importlib.import_module("organizations.migrations.0002_catalog").load_catalog(apps, None)
+    importlib.import_module("billing.migrations.0002_tax_rates").load_rates(apps, None)

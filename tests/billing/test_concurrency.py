@@ -3,13 +3,11 @@ a barrier. The wallet never goes below zero, pays what its balance covers and no
 numbers stay unique and gap-free. On PostgreSQL this exercises the conditional updates and row locks; on
 SQLite, a file database whose IMMEDIATE transactions queue the writers (see `shared_database`)."""
 
-import importlib
 import threading
 import time
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
@@ -27,14 +25,8 @@ WEB_HOSTING_GROSS = Decimal("74.59")  # 69.00 + 8.1 % Swiss VAT
 
 
 @pytest.fixture(autouse=True)
-def race_database(shared_database):
-    """The shared database, with the catalog and the tax rates that the data migrations load: a transactional
-    test empties every table when it ends, data migrations included, so each race loads them again."""
-    for module, loader in (
-        ("organizations.migrations.0002_catalog", "load_catalog"),
-        ("billing.migrations.0002_tax_rates", "load_rates"),
-    ):
-        getattr(importlib.import_module(module), loader)(apps, None)
+def race_database(shared_database, catalog):
+    """The shared database, with the rows of the data migrations loaded again (see `catalog`)."""
 
 
 def run_together(*calls):

@@ -6,14 +6,12 @@ Full partnership where the partner pays. The expected amounts are computed here 
 the Swiss VAT rate, independently of billing.money.
 """
 
-import importlib
 import io
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from django.apps import apps as django_apps
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
@@ -55,13 +53,6 @@ class Billing:
     partner: Organization
     partner_user: User
     public_price: Decimal
-
-
-@pytest.fixture
-def catalog(transactional_db):
-    """The catalog and VAT rates of the data migrations: live-server tests flush the database after each."""
-    importlib.import_module("organizations.migrations.0002_catalog").load_catalog(django_apps, None)
-    importlib.import_module("billing.migrations.0002_tax_rates").load_rates(django_apps, None)
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
 """The console in a browser: navigation by keyboard, adding a user, the theme, screenshots, and isolation."""
 
-import importlib
 import re
 
 import pytest
-from django.apps import apps as django_apps
 from playwright.sync_api import Page, expect
 
 from organizations import services
@@ -14,13 +12,6 @@ from tests.factories import PASSWORD, member
 
 ORGANIZATION = "Helvetia Web AG"
 NEW_COLLEAGUE = "new.colleague@helvetia.example"
-
-
-@pytest.fixture
-def catalog(transactional_db):
-    """The catalog rows of the data migration: live-server tests flush the database after each test."""
-    migration = importlib.import_module("organizations.migrations.0002_catalog")
-    migration.load_catalog(django_apps, None)
 
 
 @pytest.fixture

@@ -6,12 +6,10 @@ is built through the services, as the console itself would: a Swiss client compa
 three categories, and a referenced partner agency.
 """
 
-import importlib
 import re
 from dataclasses import dataclass
 
 import pytest
-from django.apps import apps as django_apps
 from playwright.sync_api import Page, expect
 
 from console.models import MailboxMessage
@@ -45,13 +43,6 @@ class Guides:
     partner: Organization
     partner_user: User
     products: dict[str, Product]
-
-
-@pytest.fixture
-def catalog(transactional_db):
-    """The catalog rows of the data migration: live-server tests flush the database after each test."""
-    migration = importlib.import_module("organizations.migrations.0002_catalog")
-    migration.load_catalog(django_apps, None)
 
 
 @pytest.fixture
