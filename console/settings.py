@@ -94,6 +94,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rate limits (sign-in, exports, API throttling) count in this cache: with several app servers it must be
+# shared, e.g. CACHE_URL=redis://127.0.0.1:6379/1.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
