@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: install run test test-fast lint format migrate seed clean
+.PHONY: install run test test-fast lint format migrate seed clean bench
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON_FOR_VENV) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (Django 6).")'
@@ -29,6 +29,21 @@ test: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
+# Benchmarks on a large data set (SQLite file by default; PostgreSQL with DATABASE_URL), in production mode.
+BENCH_ENV = DEBUG=False DEMO_MODE=False ALLOWED_HOSTS=testserver,127.0.0.1 SECURE_SSL_REDIRECT=False \
+	SECRET_KEY=$${SECRET_KEY:-bench-$$(date +%s)-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')} \
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/bench.sqlite3}
+BENCH_CLIENTS ?= 2000
+BENCH_INVOICES ?= 200000
+
+bench: install
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	export $(BENCH_ENV); \
+	$(PY) manage.py migrate --noinput -v0 && \
+	$(PY) manage.py collectstatic --noinput -v0 && \
+	$(PY) manage.py seed_bench --clients $(BENCH_CLIENTS) --invoices $(BENCH_INVOICES) && \
+	$(PY) manage.py bench
+
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -38,4 +53,4 @@ format: install
 	$(PY) -m ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 bench.sqlite3 bench-results.json staticfiles .pytest_cache .ruff_cache

@@ -5,6 +5,7 @@ from console import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("organizations.account_urls")),
     path("mailbox/", views.mailbox, name="mailbox"),
     path("mailbox/<id:message_id>/", views.mailbox_message, name="mailbox_message"),

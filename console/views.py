@@ -2,10 +2,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from billing.figures import dashboard_figures
 from console.models import MailboxMessage
@@ -110,3 +110,9 @@ def outdated_browser(request):
 
 def terms(request):
     return render(request, "console/terms.html")
+
+
+@require_GET
+def healthz(request):
+    """Liveness for load balancers: the process answers, without touching the database or the session."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,150 @@
+"""`manage.py bench`: measure pages, endpoints, money operations and throughput on the `seed_bench` data.
+
+Prints one table and writes it as JSON; exits with status 1 when a budget is missed. `make bench` prepares
+the database (migrate + seed_bench) and runs it in production mode.
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from billing.services import MAX_TOP_UP, product_renew, wallet_top_up
+from console import bench
+from console.bench import QUERY_BUDGET, Figure
+from console.management.commands.seed_bench import bench_partner_email
+from organizations.access import resolve_access
+from organizations.models import Product, User
+from partners.models import PaymentMethod
+from partners.selectors import managed_clients
+
+SIZES = {"small": "10 clients", "large": "2,000 clients"}
+# A page or endpoint must serve at least this share of the minimal view's requests per second.
+THROUGHPUT_SHARE = 0.25
+
+
+class Command(BaseCommand):
+    help = "Run the benchmarks on the seed_bench data and check their budgets."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeat", type=int, default=30, help="Requests per latency figure.")
+        parser.add_argument("--load-seconds", type=int, default=20, help="Duration of each wrk run.")
+        parser.add_argument("--output", default="bench-results.json", help="Where the JSON table is written.")
+        parser.add_argument("--skip-load", action="store_true", help="Leave out the gunicorn + wrk runs.")
+
+    def handle(self, *args, repeat: int, load_seconds: int, output: str, skip_load: bool, **options):
+        self.repeat = repeat
+        self.users = {size: self._bench_user(size) for size in SIZES}
+        self.organizations = {size: user.memberships.get().organization for size, user in self.users.items()}
+        self.clients = {size: self._signed_in_client(user) for size, user in self.users.items()}
+        figures: list[Figure] = []
+        baseline = bench.time_requests(self.clients["small"], reverse("healthz"), repeat=repeat)
+        figures.append(Figure("Minimal view (baseline)", "ms", baseline.median_ms, details=vars(baseline)))
+        figures += self._pages(baseline.median_ms)
+        figures += self._operations()
+        if not skip_load:
+            figures += self._throughput(load_seconds)
+        self.stdout.write(bench.render_table(figures))
+        context = {"database": connection.vendor, "repeat": repeat, "skip_load": skip_load}
+        bench.write_json(figures, Path(output), context)
+        self.stdout.write(f"\nWritten to {output}.")
+        missed = [figure.name for figure in figures if not figure.ok]
+        if missed:
+            raise CommandError("Budgets missed: " + "; ".join(missed))
+
+    def _bench_user(self, size: str) -> User:
+        user = User.objects.filter(email=bench_partner_email(size)).first()
+        if user is None:
+            raise CommandError("No bench data: run `manage.py seed_bench` first (make bench does).")
+        return user
+
+    def _signed_in_client(self, user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    def _paths(self, size: str) -> dict[str, str]:
+        org_id = self.organizations[size].pk
+        return {
+            "Managed Clients page": reverse("managed_clients", kwargs={"org_id": org_id}),
+            "Invoices page": reverse("invoices", kwargs={"org_id": org_id}),
+            "Dashboard": reverse("dashboard", kwargs={"org_id": org_id}),
+            "API invoice list": f"/api/v1/organizations/{org_id}/invoices",
+        }
+
+    def _pages(self, baseline_ms: float) -> list[Figure]:
+        figures = []
+        for name in self._paths("small"):
+            timings = {
+                size: bench.time_requests(self.clients[size], self._paths(size)[name], repeat=self.repeat)
+                for size in SIZES
+            }
+            same_queries = timings["small"].queries == timings["large"].queries
+            for size, label in SIZES.items():
+                timing = timings[size]
+                figures.append(
+                    Figure(
+                        f"{name} @ {label}",
+                        "ms",
+                        timing.median_ms,
+                        baseline=baseline_ms,
+                        budget=f"{timing.queries} queries ≤ {QUERY_BUDGET}, same at both sizes",
+                        ok=timing.queries <= QUERY_BUDGET and same_queries,
+                        details=vars(timing),
+                    )
+                )
+        return figures
+
+    def _operations(self) -> list[Figure]:
+        """Renewals as a partner: one issues an invoice to a client; one issues an invoice to the partner and
+        pays it from the partner's wallet."""
+        partner = self.organizations["large"]
+        user = self.users["large"]
+        wallet_top_up(access=resolve_access(user, partner), amount=MAX_TOP_UP)
+        partnerships = managed_clients(resolve_access(user, partner))
+        figures = []
+        for label, payment_method in (
+            ("Issue an invoice (renewal, client pays)", PaymentMethod.CLIENT),
+            ("Issue an invoice and pay it from the wallet", PaymentMethod.PARTNER),
+        ):
+            client = partnerships.filter(payment_method=payment_method, access="full").first().client
+            product = Product.objects.filter(organization=client).first()
+            access = resolve_access(user, client)
+            timing = bench.time_operation(
+                lambda access=access, product=product: product_renew(access=access, product=product),
+                repeat=self.repeat,
+            )
+            budget = f"{timing.queries} queries"
+            figures.append(Figure(label, "ms", timing.median_ms, budget=budget, details=vars(timing)))
+        return figures
+
+    def _throughput(self, seconds: int) -> list[Figure]:
+        if not bench.wrk_available():
+            raise CommandError("wrk is not installed (`apt-get install wrk`; make bench installs it).")
+        session = {"Cookie": f"sessionid={self.clients['large'].cookies['sessionid'].value}"}
+        # The server shares this process's settings (the session above is signed with its SECRET_KEY).
+        environment = {"ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "False"}
+        figures = []
+        with bench.LoadServer(environment) as server:
+            baseline = bench.load(server.port, reverse("healthz"), seconds=seconds)
+            figures.append(
+                Figure("Throughput: minimal view (baseline)", "req/s", baseline["rps"], details=baseline)
+            )
+            paths = self._paths("large")
+            for name in ("Managed Clients page", "API invoice list"):
+                report = bench.load(server.port, paths[name], seconds=seconds, headers=session)
+                share = report["rps"] / baseline["rps"]
+                figures.append(
+                    Figure(
+                        f"Throughput: {name} @ {SIZES['large']}",
+                        "req/s",
+                        report["rps"],
+                        baseline=baseline["rps"],
+                        budget=f"≥ {THROUGHPUT_SHARE:.0%} of baseline, p95 {report['p95_ms']:.0f} ms",
+                        ok=share >= THROUGHPUT_SHARE and report["errors"] == 0,
+                        details=report,
+                    )
+                )
+        return figures
