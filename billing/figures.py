@@ -1,11 +1,11 @@
 """Monthly figures for the dashboard: spending, and for a partner its cashback and its clients' revenue."""
 
+import itertools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from billing.models import EntryKind, Invoice, LedgerEntry, Order
@@ -52,15 +52,38 @@ def _last_12_months(today: date) -> list[date]:
     return list(reversed(months))
 
 
-def _series(title: str, currency: str, rows, today: date) -> MonthlySeries:
-    by_month = {
-        row["month"].date() if hasattr(row["month"], "date") else row["month"]: row["total"] for row in rows
-    }
+def _month_bounds(months: list[date]) -> list[tuple[datetime, datetime]]:
+    """Each month as [first instant, first instant of the next) in the console's time zone."""
+    last = months[-1]
+    following = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    starts = [timezone.make_aware(datetime.combine(month, time.min)) for month in [*months, following]]
+    return list(itertools.pairwise(starts))
+
+
+def _series(
+    title: str, currency: str, queryset, date_field: str, amount_field: str, today: date
+) -> MonthlySeries:
+    """One query whatever the number of rows: a sum per month over an index range of `date_field`, with no
+    per-row date function (SQLite runs those in Python, row by row)."""
+    months = _last_12_months(today)
+    bounds = _month_bounds(months)
+    totals = queryset.filter(
+        **{f"{date_field}__gte": bounds[0][0], f"{date_field}__lt": bounds[-1][1]}
+    ).aggregate(
+        **{
+            f"month_{index}": Sum(
+                amount_field, filter=Q(**{f"{date_field}__gte": start, f"{date_field}__lt": end})
+            )
+            for index, (start, end) in enumerate(bounds)
+        }
+    )
     return MonthlySeries(
         title=title,
         currency=currency,
         # SQLite sums decimals as floats: round every month to the cent.
-        months=[(month, round_money(str(by_month.get(month) or 0))) for month in _last_12_months(today)],
+        months=[
+            (month, round_money(str(totals[f"month_{index}"] or 0))) for index, month in enumerate(months)
+        ],
     )
 
 
@@ -70,36 +93,32 @@ def dashboard_figures(access: Access) -> list[MonthlySeries]:
         return []
     organization = access.organization
     today = timezone.localdate()
-    since = _last_12_months(today)[0]
-    figures = []
-    spending = (
-        # Credit notes count negatively: spending is what was invoiced, net of corrections.
-        Invoice.objects.filter(organization=organization, issued_at__date__gte=since)
-        .annotate(month=TruncMonth("issued_at"))
-        .values("month")
-        .annotate(total=Sum("gross_amount"))
-        .order_by("month")
-    )
-    figures.append(_series("Spending (invoiced, tax included)", organization.currency, spending, today))
+    # Credit notes count negatively: spending is what was invoiced, net of corrections.
+    spending = Invoice.objects.filter(organization=organization)
+    figures = [
+        _series(
+            "Spending (invoiced, tax included)",
+            organization.currency,
+            spending,
+            "issued_at",
+            "gross_amount",
+            today,
+        )
+    ]
     if access.can(Permission.VIEW_MANAGED_CLIENTS):
-        cashback = (
-            LedgerEntry.objects.filter(
-                wallet__organization=organization, kind=EntryKind.CASHBACK, created_at__date__gte=since
-            )
-            .annotate(month=TruncMonth("created_at"))
-            .values("month")
-            .annotate(total=Sum("amount"))
-            .order_by("month")
+        cashback = LedgerEntry.objects.filter(wallet__organization=organization, kind=EntryKind.CASHBACK)
+        figures.append(
+            _series("Cashback earned", organization.currency, cashback, "created_at", "amount", today)
         )
-        figures.append(_series("Cashback earned", organization.currency, cashback, today))
-        revenue = (
-            Order.objects.filter(
-                partner=organization, currency=organization.currency, created_at__date__gte=since
+        revenue = Order.objects.filter(partner=organization, currency=organization.currency)
+        figures.append(
+            _series(
+                "Managed clients' orders (before tax)",
+                organization.currency,
+                revenue,
+                "created_at",
+                "net_amount",
+                today,
             )
-            .annotate(month=TruncMonth("created_at"))
-            .values("month")
-            .annotate(total=Sum("net_amount"))
-            .order_by("month")
         )
-        figures.append(_series("Managed clients' orders (before tax)", organization.currency, revenue, today))
     return figures

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from billing.models import EntryKind, Invoice, InvoiceLine, LedgerEntry, Order, Wallet
@@ -98,10 +98,14 @@ def invoices_filtered(
 
 
 def invoice_years(access: Access) -> list[int]:
-    """The years in which the organization received invoices, newest first (for the period filter)."""
-    return sorted(
-        {issued.year for issued in invoices_visible_to(access).dates("issued_at", "year")}, reverse=True
-    )
+    """The years from the organization's first invoice to its last, newest first (for the period filter).
+
+    Read from the first and last dates (an index range), not year by year over every invoice."""
+    span = invoices_visible_to(access).aggregate(first=Min("issued_at"), last=Max("issued_at"))
+    if span["first"] is None:
+        return []
+    first, last = timezone.localtime(span["first"]).year, timezone.localtime(span["last"]).year
+    return list(range(last, first - 1, -1))
 
 
 def invoice_for(access: Access, invoice_id: int) -> Invoice | None:

@@ -1,8 +1,11 @@
 from functools import partial
 
 from django.conf import settings
+from django.db.models import F
+from django.urls import reverse
 
-from organizations.access import organizations_of
+from organizations.access import PARTNER_ACTING_ROLES, organizations_of
+from organizations.models import Organization
 
 # Which sidebar entry and which secondary-menu entry each page belongs to.
 NAVIGATION = {
@@ -39,14 +42,36 @@ NAVIGATION = {
 }
 
 
-def _switchable(user) -> list[dict]:
-    """The switcher's entries: the user's own organizations, then the clients their partners manage."""
-    own_ids = set(user.memberships.values_list("organization_id", flat=True))
-    entries = [
-        {"organization": organization, "managed": organization.pk not in own_ids}
-        for organization in organizations_of(user)
-    ]
-    return sorted(entries, key=lambda entry: entry["managed"])
+# A partner may manage thousands of clients: the switcher lists a few; Managed Clients finds the rest.
+SWITCHER_MANAGED_LIMIT = 10
+
+
+def _organization_switcher(user) -> dict:
+    """The switcher's entries: the user's own organizations, then the first clients their partners manage.
+
+    Two queries, however many clients: past the first few, a link leads to the Managed Clients page."""
+    own = list(
+        Organization.objects.filter(memberships__user=user)
+        .annotate(my_role=F("memberships__role"))
+        .order_by("name", "pk")
+    )
+    managed_clients = organizations_of(user).exclude(pk__in=[organization.pk for organization in own])
+    managed = list(managed_clients[: SWITCHER_MANAGED_LIMIT + 1])
+    more_url = ""
+    if len(managed) > SWITCHER_MANAGED_LIMIT:
+        managed = managed[:SWITCHER_MANAGED_LIMIT]
+        partner = next(
+            (
+                organization
+                for organization in own
+                if organization.is_referenced_partner and organization.my_role in PARTNER_ACTING_ROLES
+            ),
+            None,
+        )
+        more_url = reverse("managed_clients", kwargs={"org_id": partner.pk}) if partner else ""
+    entries = [{"organization": organization, "managed": False} for organization in own]
+    entries += [{"organization": organization, "managed": True} for organization in managed]
+    return {"entries": entries, "more_url": more_url}
 
 
 def console(request):
@@ -62,7 +87,7 @@ def console(request):
         access=access,
         permissions={permission.value for permission in access.permissions} if access else set(),
         # Called only by templates that show the switcher (not the admin's).
-        switchable_organizations=partial(_switchable, user),
+        organization_switcher=partial(_organization_switcher, user),
         nav_section=nav_section,
         nav_page=nav_page,
     )
