@@ -10,11 +10,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 
 from compliance.models import DpaCertificate
 
@@ -118,5 +119,11 @@ def render_certificate_pdf(certificate: DpaCertificate) -> bytes:
     ).write_pdf()
 
 
-def certificate_filename(certificate: DpaCertificate) -> str:
-    return f"{certificate.number}.pdf"
+def certificate_response(certificate: DpaCertificate) -> HttpResponse:
+    """The certificate as a PDF download, never kept in a cache."""
+    response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{certificate.number}.pdf"
+    )
+    response["Cache-Control"] = "no-store"
+    return response

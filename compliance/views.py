@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
@@ -11,7 +11,7 @@ from django_ratelimit.core import is_ratelimited
 from compliance import selectors, services
 from compliance.consent import SESSION_KEY as CONSENT_SESSION_KEY
 from compliance.consent import consent_of_request, now_consent, set_consent_cookie
-from compliance.dpa import certificate_filename, certificate_verified, render_certificate_pdf
+from compliance.dpa import certificate_response, certificate_verified
 from compliance.forms import ActivityFilterForm, CookiePreferencesForm, DpaVerifyForm
 from compliance.spreadsheets import csv_lines, csv_response
 from organizations.access import Permission
@@ -92,15 +92,6 @@ def data_protection(request):
     return render(request, "compliance/data_protection.html", {"certificates": certificates})
 
 
-def certificate_response(certificate) -> HttpResponse:
-    response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=certificate_filename(certificate)
-    )
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @require_POST
 @organization_view(Permission.DPA_CERTIFICATE)
 def dpa_certificate_generate(request):
@@ -121,9 +112,7 @@ def dpa_verify(request):
             )
         certificate = certificate_verified(form.cleaned_data["number"], form.cleaned_data["code"])
         result = {"valid": certificate is not None, "certificate": certificate}
-    response = render(request, "compliance/dpa_verify.html", {"form": form, "result": result})
-    response["Cache-Control"] = "no-store"
-    return response
+    return render(request, "compliance/dpa_verify.html", {"form": form, "result": result})
 
 
 # Legal pages
