@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from pypdf import PdfReader
-from rest_framework.test import APIClient
 
 from compliance import services
 from compliance.dpa import certificate_verified, verification_code
@@ -37,13 +36,6 @@ def generate_url(organization):
 
 def api_url(organization):
     return reverse("api:dpa-certificate", kwargs={"org_id": organization.pk})
-
-
-def api_client(user):
-    client = APIClient()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 # Who may generate it
@@ -94,14 +86,16 @@ def test_generating_needs_a_post(client, organization, legal_representative):
 
 @pytest.mark.parametrize("access", ["full", "limited"])
 @pytest.mark.parametrize("role", [Role.LEGAL_REPRESENTATIVE, Role.ADMINISTRATOR])
-def test_a_partner_never_generates_the_clients_certificate(client, organization, partner_org, access, role):
+def test_a_partner_never_generates_the_clients_certificate(
+    client, client_of, organization, partner_org, access, role
+):
     """The certificate binds the client: only the client's own people sign for it, even under Full access."""
     PartnershipFactory(client=organization, partner=partner_org, access=access)
     partner = member(partner_org, role)
     client.force_login(partner)
     assert client.get(page_url(organization)).status_code == 404
     assert client.post(generate_url(organization)).status_code == 404
-    assert api_client(partner).get(api_url(organization)).status_code == 404
+    assert client_of(partner).get(api_url(organization)).status_code == 404
     # ... while it generates its own organization's certificate.
     assert client.post(generate_url(partner_org)).status_code == 200
     assert list(DpaCertificate.objects.values_list("organization", flat=True)) == [partner_org.pk]
@@ -118,10 +112,10 @@ def test_a_partner_never_generates_the_clients_certificate(client, organization,
         ("anonymous", 403),
     ],
 )
-def test_the_api_follows_the_same_rule(organization, outsider, role, status):
+def test_the_api_follows_the_same_rule(client_of, organization, outsider, role, status):
     users = {"outsider": outsider, "anonymous": None}
     user = users[role] if role in users else member(organization, role)
-    response = api_client(user).get(api_url(organization))
+    response = client_of(user).get(api_url(organization))
     assert response.status_code == status
     if status == 200:
         assert response["Content-Type"] == "application/pdf"
