@@ -5,7 +5,10 @@ FILTER_DATE = forms.DateInput(attrs={"type": "date"})
 
 class ActivityFilterForm(forms.Form):
     actor = forms.CharField(
-        label="Actor", required=False, max_length=254, help_text="Email address or part of it."
+        label="Actor",
+        required=False,
+        max_length=254,
+        widget=forms.TextInput(attrs={"placeholder": "Email address or part of it"}),
     )
     action = forms.ChoiceField(label="Action", required=False)
     date_from = forms.DateField(label="From", required=False, widget=FILTER_DATE)
