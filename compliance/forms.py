@@ -8,7 +8,7 @@ class ActivityFilterForm(forms.Form):
         label="Actor",
         required=False,
         max_length=254,
-        widget=forms.TextInput(attrs={"placeholder": "Email address or part of it"}),
+        widget=forms.TextInput(attrs={"placeholder": "Email, or part of it"}),
     )
     action = forms.ChoiceField(label="Action", required=False)
     date_from = forms.DateField(label="From", required=False, widget=FILTER_DATE)
