@@ -107,6 +107,22 @@ def test_re_entering_the_password_gives_the_session_a_new_key(
     assert signed_in(client, organization)
 
 
+def test_changing_the_password_gives_the_session_a_new_key_and_ends_the_others(
+    legal_representative, password, organization
+):
+    here, elsewhere = Client(), Client()
+    for browser in (here, elsewhere):
+        sign_in(browser, legal_representative.email, password)
+    before = here.cookies["sessionid"].value
+    here.post(
+        reverse("password_change"),
+        {"old_password": password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert here.cookies["sessionid"].value != before
+    assert signed_in(here, organization)
+    assert not signed_in(elsewhere, organization)
+
+
 # Idle and absolute limits
 
 
