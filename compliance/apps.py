@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ComplianceConfig(AppConfig):
     name = "compliance"
     verbose_name = "Compliance and audit log"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from compliance.signals import remember_cookie_consent
+
+        user_logged_in.connect(remember_cookie_consent, dispatch_uid="compliance.remember_cookie_consent")

@@ -1,6 +1,10 @@
-from django.db.models import Q, QuerySet
+from datetime import date, datetime, time, timedelta
 
-from compliance.models import AuditEvent
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from compliance.consent import CONSENT_VERSION, Consent
+from compliance.models import AuditEvent, CookieConsent, DpaCertificate
 from organizations.access import Access, Permission
 
 
@@ -12,3 +16,58 @@ def audit_events_visible_to(access: Access) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         Q(organization=organization) | Q(counterparty=organization)
     ).select_related("organization", "on_behalf_of")
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def audit_events_filtered(
+    access: Access,
+    *,
+    actor: str = "",
+    action: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    partners_only: bool = False,
+) -> QuerySet[AuditEvent]:
+    """The activity log with its filters: the actor's email (part of it), the action (exact, or a prefix
+    ending in a dot such as `partnership.`), the period in whole days (both ends included), and only what
+    partners did (events with an "on behalf of" or a counterparty organization)."""
+    events = audit_events_visible_to(access)
+    if actor:
+        events = events.filter(actor_email__icontains=actor.strip())
+    if action:
+        events = (
+            events.filter(action__startswith=action) if action.endswith(".") else events.filter(action=action)
+        )
+    if date_from:
+        events = events.filter(created_at__gte=_start_of(date_from))
+    if date_to:
+        events = events.filter(created_at__lt=_start_of(date_to + timedelta(days=1)))
+    if partners_only:
+        events = events.filter(Q(on_behalf_of__isnull=False) | Q(counterparty__isnull=False))
+    return events
+
+
+def audit_actions_of(access: Access) -> list[str]:
+    """The actions that occur in the organization's log, for the filter's choices."""
+    return list(
+        audit_events_visible_to(access).order_by("action").values_list("action", flat=True).distinct()
+    )
+
+
+def cookie_consent_of_user(user) -> Consent | None:
+    """The user's cookie choice in force: the newest one of the current version."""
+    record = (
+        CookieConsent.objects.filter(user=user, version=CONSENT_VERSION).order_by("-given_at", "-id").first()
+    )
+    if record is None:
+        return None
+    return Consent(analytics=record.analytics, marketing=record.marketing, given_at=record.given_at)
+
+
+def dpa_certificates_of(access: Access) -> QuerySet[DpaCertificate]:
+    if not access.can(Permission.DPA_CERTIFICATE):
+        return DpaCertificate.objects.none()
+    return DpaCertificate.objects.filter(organization=access.organization).select_related("issued_by")

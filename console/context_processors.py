@@ -29,6 +29,7 @@ NAVIGATION = {
     "member_edit": ("settings", "users"),
     "member_remove": ("settings", "users"),
     "activity_log": ("settings", "activity"),
+    "data_protection": ("settings", "data_protection"),
     "partners": ("partners", ""),
     "partner_add": ("partners", ""),
     "partner_detail": ("partners", ""),

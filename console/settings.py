@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "compliance.middleware.AuditContextMiddleware",
+    "organizations.session_limits.SessionLimitsMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.console",
+                "compliance.context_processors.cookie_consent",
             ],
         },
     },
@@ -98,6 +100,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # shared, e.g. CACHE_URL=redis://127.0.0.1:6379/1.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# A session ends after this long without a request, and in any case this long after signing in.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=2 * 3600)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+# Failed sign-ins allowed per account from one IP address, and per IP address whatever the account.
+SIGN_IN_RATE_ACCOUNT_IP = env.str("SIGN_IN_RATE_ACCOUNT_IP", default="5/15m")
+SIGN_IN_RATE_IP = env.str("SIGN_IN_RATE_IP", default="50/15m")
+ACTIVITY_EXPORT_RATE = env.str("ACTIVITY_EXPORT_RATE", default="10/m")
+DPA_VERIFY_RATE = env.str("DPA_VERIFY_RATE", default="30/m")
 
 AUTH_USER_MODEL = "organizations.User"
 AUTH_PASSWORD_VALIDATORS = [

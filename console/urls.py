@@ -18,6 +18,7 @@ urlpatterns = [
     path("o/<id:org_id>/", include("partners.urls")),
     path("o/<id:org_id>/", include("billing.urls")),
     path("invitations/", include("partners.link_urls")),
+    path("", include("compliance.public_urls")),
     path("api/", include("console.api.urls")),
     path("admin/", admin.site.urls),
 ]

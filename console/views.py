@@ -104,8 +104,22 @@ def mailbox_message(request, message_id):
     return render(request, "console/mailbox_message.html", {"message": message, "address": address})
 
 
+# What console/static/console/theme.js tests, named as people know it.
+BROWSER_FEATURES = {
+    "modern-javascript": "Modern JavaScript (ES2015 modules)",
+    "fetch": "Loading data in the background (fetch and promises)",
+    "css-variables": "CSS custom properties, used by the light and dark themes",
+    "css-grid": "CSS grid layout",
+    "flex-gap": "Spacing in page layouts (CSS gap)",
+    "color-scheme": "Following the system's light or dark mode (media queries)",
+    "form-data": "Sending forms from scripts (FormData)",
+}
+
+
 def outdated_browser(request):
-    return render(request, "console/outdated_browser.html")
+    requested = request.GET.get("missing", "").split(",")
+    missing = [BROWSER_FEATURES[key] for key in requested if key in BROWSER_FEATURES]
+    return render(request, "console/outdated_browser.html", {"missing": missing})
 
 
 def terms(request):

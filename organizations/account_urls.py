@@ -8,6 +8,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", account_views.sign_up, name="signup"),
     path("password/", account_views.password_change, name="password_change"),
+    path("security/", account_views.security, name="account_security"),
+    path("security/sign-out-everywhere/", account_views.sign_out_everywhere, name="sign_out_everywhere"),
+    path("security/password-compromised/", account_views.password_compromised, name="password_compromised"),
     path(
         "reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(template_name="accounts/set_password.html"),

@@ -1,14 +1,21 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import get_usage
 
 from organizations import services
-from organizations.forms import NewOrganizationForm, PasswordChangeForm, SignUpForm, apply_service_errors
+from organizations.forms import (
+    NewOrganizationForm,
+    PasswordChangeForm,
+    SignUpForm,
+    apply_service_errors,
+)
 
 
 class SignInForm(AuthenticationForm):
@@ -30,6 +37,33 @@ def demo_accounts():
     return {"accounts": DEMO_ACCOUNTS, "password": DEMO_PASSWORD}
 
 
+SIGN_IN_LIMITED = "Too many failed sign-in attempts. Wait a few minutes, then try again."
+
+
+def _account_and_ip(group, request) -> str:
+    return f"{request.POST.get('username', '').strip().lower()}|{request.META.get('REMOTE_ADDR', '')}"
+
+
+# Failures are counted per account from one address (a third party failing from its own address never locks
+# the real user out of theirs) and per address (one address cannot try many accounts).
+SIGN_IN_LIMITS = (
+    ("sign_in_account_ip", _account_and_ip, "SIGN_IN_RATE_ACCOUNT_IP"),
+    ("sign_in_ip", "ip", "SIGN_IN_RATE_IP"),
+)
+
+
+def sign_in_failures_exceeded(request, *, count_one: bool = False) -> bool:
+    """Whether this request's account-and-address or address has used up its failed sign-ins; with
+    `count_one`, first count one more failure."""
+    exceeded = False
+    for group, key, rate_setting in SIGN_IN_LIMITS:
+        usage = get_usage(
+            request, group=group, key=key, rate=getattr(settings, rate_setting), increment=count_one
+        )
+        exceeded = exceeded or (usage is not None and usage["count"] >= usage["limit"])
+    return exceeded
+
+
 class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = SignInForm
@@ -37,6 +71,18 @@ class SignInView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "demo": demo_accounts()}
+
+    def post(self, request, *args, **kwargs):
+        if sign_in_failures_exceeded(request):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, SIGN_IN_LIMITED)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        sign_in_failures_exceeded(self.request, count_one=True)
+        return super().form_invalid(form)
 
 
 def sign_up(request):
@@ -68,10 +114,48 @@ def password_change(request):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            update_session_auth_hash(request, request.user)
+            update_session_auth_hash(request, request.user)  # keeps this session, under a new key
             messages.success(request, "Your password has been changed.")
             return redirect("home")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+def security(request):
+    return render(request, "accounts/security.html", {"form": PasswordChangeForm()})
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request):
+    services.user_sign_out_everywhere(user=request.user)
+    logout(request)
+    messages.success(request, "You have been signed out everywhere, in this browser too.")
+    return redirect("login")
+
+
+@login_required
+def password_compromised(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_password_compromised(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            # Every other session has ended; this one continues, under a new key.
+            update_session_auth_hash(request, request.user)
+            messages.success(
+                request,
+                "Your password has been changed, you have been signed out everywhere else and your API "
+                "tokens have been revoked.",
+            )
+            return redirect("account_security")
+    return render(request, "accounts/security.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required

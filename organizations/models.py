@@ -3,6 +3,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_countries.fields import CountryField
 
 from organizations import vat
@@ -44,6 +45,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised by "Sign out everywhere" and the compromised-password action: every session signed with the
+    # previous value stops being valid at its next request.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -62,6 +66,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's hash covers the password; the generation lets a user end every session without changing it.
+        key_salt = "organizations.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}:{self.session_generation}", secret=secret, algorithm="sha256"
+        ).hexdigest()
 
 
 class EntityType(models.TextChoices):

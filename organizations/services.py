@@ -9,6 +9,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -31,6 +32,7 @@ from organizations.models import (
     currency_for_country,
 )
 from organizations.notifications import email_on_commit
+from organizations.signals import password_compromised
 from organizations.vat import check_vat_number, supports_vat_number
 
 TERMS_REQUIRED = "Read and accept the terms and conditions to save a VAT number."
@@ -551,8 +553,7 @@ def user_set_theme(*, user: User, theme: str) -> User:
     return user
 
 
-@transaction.atomic
-def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
+def _replace_password(user: User, *, old_password: str, new_password: str) -> None:
     if not user.check_password(old_password or ""):
         raise ValidationError({"old_password": "Your current password is not correct."})
     try:
@@ -561,5 +562,40 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
         raise ValidationError({"new_password1": error.messages}) from None
     user.set_password(new_password)
     user.save(update_fields=["password"])
+
+
+@transaction.atomic
+def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
+    _replace_password(user, old_password=old_password, new_password=new_password)
     audit_record(actor=user, organization=None, action="user.password_changed", target=user)
+    return user
+
+
+# Account security
+
+
+def _end_sessions(user: User) -> None:
+    """Every session of the user stops being valid at its next request (see User._get_session_auth_hash)."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+
+
+@transaction.atomic
+def user_sign_out_everywhere(*, user: User) -> User:
+    """End every session of the user, in every browser, this one included."""
+    _end_sessions(user)
+    audit_record(actor=user, organization=None, action="user.signed_out_everywhere", target=user)
+    return user
+
+
+@transaction.atomic
+def user_password_compromised(*, user: User, old_password: str, new_password: str) -> User:
+    """The user's password is known to someone else: set a new one, end every session and tell the apps that
+    hold other credentials of the user (API tokens) to revoke them, through `password_compromised`."""
+    if new_password and old_password == new_password:
+        raise ValidationError({"new_password1": "Choose a password different from the compromised one."})
+    _replace_password(user, old_password=old_password, new_password=new_password)
+    _end_sessions(user)
+    audit_record(actor=user, organization=None, action="user.password_compromised", target=user)
+    password_compromised.send(sender=User, user=user)
     return user

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 from django.db import connection, connections
 
 from organizations.access import resolve_access
@@ -13,6 +14,7 @@ from tests.factories import PASSWORD, OrganizationFactory, PartnerProfileFactory
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings):
+    cache.clear()  # rate-limit counters (sign-in, exports) start from zero in every test
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MAILERS = {"default": {"BACKEND": "console.mailbox.MailboxBackend"}}
 

@@ -51,6 +51,8 @@ def test_the_schema_describes_every_endpoint(client):
         "/api/v1/organizations/{org_id}/invoices/{id}/pdf",
         "/api/v1/organizations/{org_id}/wallet",
         "/api/v1/organizations/{org_id}/wallet/top-up",
+        "/api/v1/organizations/{org_id}/activity",
+        "/api/v1/organizations/{org_id}/dpa-certificate",
     }
     patch = schema["paths"]["/api/v1/organizations/{org_id}"]["patch"]
     body = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]

@@ -30,6 +30,7 @@ PAGES = (
     "billing_address_add",
     "billing_address_edit",
     "activity_log",
+    "data_protection",
     "partners",
     "partner_add",
     "invoices",

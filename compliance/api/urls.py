@@ -1,0 +1,16 @@
+from django.urls import path
+
+from compliance.api import views
+
+urlpatterns = [
+    path(
+        "organizations/<id:org_id>/activity",
+        views.ActivityViewSet.as_view({"get": "list"}),
+        name="activity-list",
+    ),
+    path(
+        "organizations/<id:org_id>/dpa-certificate",
+        views.DpaCertificateViewSet.as_view({"get": "retrieve"}),
+        name="dpa-certificate",
+    ),
+]
