@@ -6,8 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
 
-from organizations import services
+from organizations import services, sudo
 from organizations.forms import NewOrganizationForm, PasswordChangeForm, SignUpForm, apply_service_errors
 
 
@@ -86,3 +89,17 @@ def organization_new(request):
             messages.success(request, f"{organization.name} has been created.")
             return redirect("dashboard", org_id=organization.pk)
     return render(request, "accounts/organization_new.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm_password(request):
+    """Confirm your password: opens the sudo window, then returns to `next` (a page of this site)."""
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("home")
+    if request.method == "POST":
+        if sudo.sudo_confirm(request, request.POST.get(sudo.PASSWORD_FIELD, "")):
+            return redirect(next_url)
+        return sudo.confirmation_page(request, error="The password is not correct.")
+    return sudo.confirmation_page(request)
