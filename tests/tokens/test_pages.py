@@ -130,7 +130,9 @@ def test_the_list_shows_every_detail_and_revokes_the_ticked_tokens(
         listed = client.get(pages["list"])
     assert [row for row in ("Kept", "First", "Second") if row in listed.text] == ["Kept", "First", "Second"]
     assert "Not mine" not in listed.text
-    assert "198.51.100.4" in listed.text and "Unlimited" in listed.text and "Never" in listed.text
+    assert "198.51.100.4" in listed.text
+    assert "Unlimited" in listed.text
+    assert "Never" in listed.text
 
     revoked = client.post(pages["revoke"], {"token": [first.pk, second.pk, others.pk]}, follow=True)
 
@@ -145,7 +147,8 @@ def test_the_confirm_password_page_returns_to_next_and_only_to_this_site(client,
     assert "Confirm your password" in page.text
 
     back = client.post(f"/accounts/confirm-password/?next={pages['list']}", {"sudo_password": password})
-    assert back.status_code == 302 and back.url == pages["list"]
+    assert back.status_code == 302
+    assert back.url == pages["list"]
 
     elsewhere = client.post(
         "/accounts/confirm-password/?next=https://evil.example/", {"sudo_password": password}
