@@ -34,7 +34,11 @@ def newsletter_products_of(user: User) -> list[Product]:
 
 
 def mailing_lists_of(product: Product) -> QuerySet[MailingList]:
-    return MailingList.objects.filter(product=product).annotate(subscriber_count=Count("subscribers"))
+    return (
+        MailingList.objects.filter(product=product)
+        .annotate(subscriber_count=Count("subscribers"))
+        .order_by("name", "pk")
+    )
 
 
 def subscribers_of(mailing_list: MailingList) -> QuerySet[Subscriber]:
