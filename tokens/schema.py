@@ -23,8 +23,8 @@ ERROR_SCHEMA = {
 }
 VALIDATION_ERROR_SCHEMA = {
     "type": "object",
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-    "description": "Messages per field; `non_field_errors` for a rule on the whole request.",
+    "description": "Messages per field (`{field: [messages]}`, nested for lists and objects); "
+    "`non_field_errors` for a rule on the whole request; `detail` when the body cannot be parsed.",
 }
 # Status → (description, example body), added to every operation where it applies.
 COMMON_RESPONSES = {
@@ -42,7 +42,10 @@ COMMON_RESPONSES = {
         "or (session) the CSRF token is missing.",
         {"detail": "This token does not have the scope `billing:write`."},
     ),
-    404: ("No such object among those you can reach.", {"detail": "Not found."}),
+    404: (
+        "No such object among those you can reach, or a page number beyond the last.",
+        {"detail": "Not found."},
+    ),
     415: ("The request body is not in a supported media type.", None),
     429: (
         "Too many requests for this token (or user): wait for the seconds in `Retry-After`.",
@@ -72,12 +75,12 @@ def _error_response(status: int) -> dict:
 
 def _statuses_for(path: str, operation: dict) -> list[int]:
     statuses = [401, 403, 429]
-    has_parameters = any(p.get("in") == "query" for p in operation.get("parameters", []))
-    if "requestBody" in operation or has_parameters:
+    query = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+    if "requestBody" in operation or query:
         statuses.append(400)
     if "requestBody" in operation:
         statuses.append(415)
-    if "{" in path:
+    if "{" in path or "page" in query:
         statuses.append(404)
     return statuses
 
