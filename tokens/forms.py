@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from django import forms
 from django.utils import timezone
@@ -54,8 +54,7 @@ class TokenCreateForm(forms.Form):
                 self.add_error("expires_on", "Choose today or a later day.")
             else:
                 # Valid through the chosen day, in the console's time zone.
-                end = datetime.combine(expires_on + timedelta(days=1), time.min)
-                data["expires_at"] = timezone.make_aware(end)
+                data["expires_at"] = timezone.make_aware(datetime.combine(expires_on, time.max))
         return data
 
     def scope_groups(self) -> list[dict]:

@@ -91,7 +91,7 @@ def test_a_product_token_until_a_date(client, pages, password):
         "Newsletter token",
         ["newsletter:read", "newsletter:write"],
     )
-    assert timezone.localtime(token.expires_at).isoformat() == "2027-01-01T00:00:00+01:00"
+    assert timezone.localtime(token.expires_at).isoformat() == "2026-12-31T23:59:59.999999+01:00"
 
 
 @pytest.mark.parametrize(
