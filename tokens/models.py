@@ -44,7 +44,10 @@ class ApiToken(models.Model):
 
     @property
     def application_label(self) -> str:
-        return scopes.application_label(self.application)
+        if self.application == scopes.MANAGER_API:
+            return scopes.MANAGER_API_LABEL
+        # Lists read the name with the tokens (`selectors.tokens_of`); otherwise it is looked up.
+        return getattr(self, "application_name", None) or scopes.application_label(self.application)
 
     def is_expired(self, now=None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())

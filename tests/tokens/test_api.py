@@ -137,3 +137,14 @@ def test_the_admin_lists_tokens_without_secrets_and_staff_disable_them(
     model_admin = ApiTokenAdmin(ApiToken, site)
     assert not model_admin.has_add_permission(None)
     assert not model_admin.has_delete_permission(None)
+
+
+def test_the_token_list_has_a_query_budget(bearer, make_token, plain_user, django_assert_max_num_queries):
+    for index in range(8):
+        make_token(plain_user, name=f"Token {index}")
+    _, plaintext = make_token(plain_user, name="Lister")
+
+    with django_assert_max_num_queries(4):
+        response = bearer(plaintext).get("/api/v1/tokens")
+
+    assert response.json()["count"] == 9
