@@ -4,6 +4,8 @@ body that does not match its documented schema."""
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     not_a_server_error,
@@ -18,6 +20,17 @@ from tokens import scopes, services
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calls go straight to the WSGI application, whose request signals would close the test's database
+    connection (and its transaction) on PostgreSQL; Django's own test client disconnects them the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
