@@ -40,6 +40,8 @@ NAVIGATION = {
     "client_request": ("reseller", "managed_clients"),
     "managed_client_stop": ("reseller", "managed_clients"),
     "invitation_answer": ("reseller", "managed_clients"),
+    "api_tokens": ("settings", "api_tokens"),
+    "api_token_create": ("settings", "api_tokens"),
 }
 
 

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "organizations",
     "partners",
     "billing",
+    "tokens",
+    "newsletter",
     "console",
 ]
 
@@ -165,6 +167,12 @@ PARTNER_INVITATION_MAX_AGE_DAYS = env.int("PARTNER_INVITATION_MAX_AGE_DAYS", def
 PARTNER_DEFAULT_RESELLER_DISCOUNT = Decimal(env.str("PARTNER_DEFAULT_RESELLER_DISCOUNT", default="0.15"))
 PARTNER_DEFAULT_CASHBACK_RATE = Decimal(env.str("PARTNER_DEFAULT_CASHBACK_RATE", default="0.10"))
 
+# Sensitive actions (creating an API token, stopping a collaboration, Full access, who pays) ask for the
+# password again once this many seconds have passed since it was last confirmed.
+SUDO_WINDOW = env.int("SUDO_WINDOW", default=300)
+# API tokens unused for this many days are disabled.
+API_TOKEN_IDLE_DAYS = env.int("API_TOKEN_IDLE_DAYS", default=365)
+
 # Billing: the platform sells from SELLER_COUNTRY; these details are printed on every invoice.
 SELLER = {
     "name": env.str("SELLER_NAME", default="Manager Hosting SA"),
@@ -214,8 +222,17 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Bearer first: a request without credentials is answered 401 with `WWW-Authenticate: Bearer`.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tokens.authentication.BearerAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "tokens.permissions.TokenScopePermission",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["tokens.throttling.TokenOrUserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env.str("API_THROTTLE_RATE", default="600/min")},
     "DEFAULT_PAGINATION_CLASS": "console.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -232,6 +249,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tokens.schema.document_common_responses",
+    ],
 }
 
 LOGGING = {

@@ -17,6 +17,7 @@ urlpatterns = [
     path("o/<id:org_id>/", include("compliance.urls")),
     path("o/<id:org_id>/", include("partners.urls")),
     path("o/<id:org_id>/", include("billing.urls")),
+    path("o/<id:org_id>/", include("tokens.urls")),
     path("invitations/", include("partners.link_urls")),
     path("", include("compliance.public_urls")),
     path("api/", include("console.api.urls")),

@@ -21,5 +21,6 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/set_password_done.html"),
         name="password_reset_complete",
     ),
+    path("confirm-password/", account_views.confirm_password, name="confirm_password"),
     path("organizations/new/", account_views.organization_new, name="organization_new"),
 ]

@@ -6,16 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 
-from organizations import services
-from organizations.forms import (
-    NewOrganizationForm,
-    PasswordChangeForm,
-    SignUpForm,
-    apply_service_errors,
-)
+from organizations import services, sudo
+from organizations.forms import NewOrganizationForm, PasswordChangeForm, SignUpForm, apply_service_errors
 
 
 class SignInForm(AuthenticationForm):
@@ -170,3 +167,17 @@ def organization_new(request):
             messages.success(request, f"{organization.name} has been created.")
             return redirect("dashboard", org_id=organization.pk)
     return render(request, "accounts/organization_new.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm_password(request):
+    """Confirm your password: opens the sudo window, then returns to `next` (a page of this site)."""
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("home")
+    if request.method == "POST":
+        if sudo.sudo_confirm(request, request.POST.get(sudo.PASSWORD_FIELD, "")):
+            return redirect(next_url)
+        return sudo.confirmation_page(request, error="The password is not correct.")
+    return sudo.confirmation_page(request)

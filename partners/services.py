@@ -21,6 +21,7 @@ from compliance.audit import audit_record
 from organizations.access import Access, Permission
 from organizations.models import Membership, Organization, Product, Role, User
 from organizations.notifications import email_on_commit
+from organizations.sudo import require_password
 from partners.invitations import invitation_max_age, invitation_path, new_nonce
 from partners.models import (
     Access as AccessLevel,
@@ -536,9 +537,11 @@ def partnership_change_payment_method(
 
 
 @transaction.atomic
-def partnership_stop(*, access: Access, partnership: Partnership, password: str) -> Partnership:
-    """Stop Collaboration, from either side, confirmed with the account password. Access ends at once;
-    products, invoices and history stay where they are."""
+def partnership_stop(
+    *, access: Access, partnership: Partnership, password: str = "", password_confirmed: bool = False
+) -> Partnership:
+    """Stop Collaboration, from either side, confirmed with the account password (or within the window in
+    which it was just confirmed). Access ends at once; products, invoices and history stay where they are."""
     partnership = _lock(partnership)
     if access.organization.pk == partnership.client_id:
         _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
@@ -546,8 +549,7 @@ def partnership_stop(*, access: Access, partnership: Partnership, password: str)
         _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
     else:
         raise PermissionDenied("This partnership belongs to other organizations.")
-    if not access.user.check_password(password or ""):
-        raise ValidationError({"password": "The password is not correct."})
+    require_password(user=access.user, password=password, password_confirmed=password_confirmed)
     if partnership.status != Status.ACTIVE:
         raise ValidationError("Only an active partnership can be stopped.")
     _end(partnership, Status.STOPPED, by=access.user)

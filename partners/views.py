@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from organizations.access import Permission, resolve_access
 from organizations.forms import apply_service_errors
+from organizations.sudo import sudo_active, sudo_check, sudo_confirm, sudo_required
 from organizations.web import organization_view
 from partners import selectors, services
 from partners.forms import AccessChoiceForm, ClientRequestForm, PartnerSearchForm, PaymentMethodForm, StopForm
@@ -113,6 +114,10 @@ def partner_add(request):
         if not payment_form.is_valid():
             return render(request, "partners/partner_add.html", context)
         payment_method = payment_form.cleaned_data["payment_method"]
+        # Full access hands over the organization (and maybe the wallet): the password first.
+        asked = sudo_check(request)
+        if asked is not None:
+            return asked
     products = [
         p for _, group in context["categories"] for p in group if p.pk in context["selected_products"]
     ]
@@ -148,6 +153,7 @@ def partner_detail(request, partnership_id):
 
 @organization_view(Permission.MANAGE_PARTNERS)
 @require_http_methods(["GET", "POST"])
+@sudo_required
 def partner_payment_edit(request, partnership_id):
     """The pencil of the Payment section: who pays from now on, with what each choice means."""
     partnership = _partnership_or_404(request, partnership_id)
@@ -215,11 +221,16 @@ def partnership_stop(request, partnership_id):
         return _back(request, partnership)
     confirmed = request.method == "POST" and request.POST.get("confirmed") == "yes"
     form = StopForm(request.POST if confirmed and "password" in request.POST else None)
+    # Within the password window the confirmation is enough; otherwise the password is asked.
+    password_confirmed = confirmed and not form.is_bound and sudo_active(request)
     if form.is_bound and form.is_valid():
+        if sudo_confirm(request, form.cleaned_data["password"]):
+            password_confirmed = True
+        else:
+            form.add_error("password", "The password is not correct.")
+    if password_confirmed:
         try:
-            services.partnership_stop(
-                access=request.access, partnership=partnership, password=form.cleaned_data["password"]
-            )
+            services.partnership_stop(access=request.access, partnership=partnership, password_confirmed=True)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -259,6 +270,10 @@ def partnership_answer(request, partnership_id):
             if narrowing:
                 access_form.is_valid()
                 payment_form.is_valid()
+                if access_form.cleaned_data.get("access", partnership.access) == Access.FULL:
+                    asked = sudo_check(request)
+                    if asked is not None:
+                        return asked
                 categories = selectors.products_by_category(access)
                 chosen = {int(pk) for pk in request.POST.getlist("products") if pk.isdigit()}
                 services.partnership_accept(

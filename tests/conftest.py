@@ -168,3 +168,13 @@ def catalog(transactional_db):
     every table when it ends, data migrations included, so the next one loads them again."""
     importlib.import_module("organizations.migrations.0002_catalog").load_catalog(apps, None)
     importlib.import_module("billing.migrations.0002_tax_rates").load_rates(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """API throttling counts in the cache: each test starts with full budgets."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

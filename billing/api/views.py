@@ -72,6 +72,7 @@ def refusals_as_not_found_for_partners(access: Access):
 
 
 class BillingScopedMixin(OrganizationScopedMixin):
+    token_family = "billing"
     permission_wording = BILLING_PERMISSION_WORDING
 
     def idempotency_key(self, *, required: bool) -> str | None:

@@ -10,6 +10,8 @@ urlpatterns = [
     path("v1/", include("partners.api.urls")),
     path("v1/", include("billing.api.urls")),
     path("v1/", include("compliance.api.urls")),
+    path("v1/", include("tokens.api.urls")),
+    path("v1/", include("newsletter.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -148,6 +148,8 @@ class MemberUpdateInputSerializer(serializers.Serializer):
 class BillingAddressSerializer(serializers.ModelSerializer):
     country = serializers.CharField(source="country.code", read_only=True, help_text=COUNTRY_HELP)
     vat_number_formatted = serializers.CharField(source="vat_number_display", read_only=True)
+    # An email address, or empty when the invoices go to the organization's usual contacts.
+    email = serializers.CharField(read_only=True, help_text="Billing email; empty when none was given.")
 
     class Meta:
         model = BillingAddress

@@ -122,6 +122,8 @@ class OrganizationScopedMixin(DjangoErrorsMixin):
 class MeView(DjangoErrorsMixin, APIView):
     """The signed-in user and the organizations they belong to, with their role in each."""
 
+    token_family = "organizations"
+
     @extend_schema(
         tags=["me"],
         summary="The signed-in user and their organizations",
@@ -146,6 +148,8 @@ class MeView(DjangoErrorsMixin, APIView):
 class OrganizationListView(DjangoErrorsMixin, generics.ListAPIView):
     """The organizations you belong to, with your role in each."""
 
+    token_family = "organizations"
+
     serializer_class = serializers.OrganizationSummarySerializer
 
     def get_queryset(self):
@@ -169,6 +173,8 @@ class OrganizationListView(DjangoErrorsMixin, generics.ListAPIView):
 @extend_schema(tags=["organizations"], parameters=[ORG_ID])
 class OrganizationViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
     """An organization's legal data."""
+
+    token_family = "organizations"
 
     model = Organization
     serializer_class = serializers.OrganizationSerializer
@@ -222,6 +228,8 @@ class MemberViewSet(
     OrganizationScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """The people who have a role in the organization."""
+
+    token_family = "members"
 
     model = Membership
     serializer_class = serializers.MemberSerializer
@@ -296,6 +304,8 @@ class BillingAddressViewSet(
 ):
     """The addresses the organization's invoices can be sent to."""
 
+    token_family = "billing"
+
     model = BillingAddress
     serializer_class = serializers.BillingAddressSerializer
     lookup_url_kwarg = "id"
@@ -348,6 +358,8 @@ class ProductViewSet(
 ):
     """The products installed in the organization."""
 
+    token_family = "products"
+
     model = Product
     serializer_class = serializers.ProductSerializer
     lookup_url_kwarg = "id"
@@ -362,6 +374,8 @@ class ProductViewSet(
 )
 class CatalogView(DjangoErrorsMixin, generics.ListAPIView):
     """The public catalog: categories with the product types on sale and their yearly prices."""
+
+    token_family = "products"
 
     serializer_class = serializers.CatalogCategorySerializer
 
@@ -379,6 +393,8 @@ class CatalogView(DjangoErrorsMixin, generics.ListAPIView):
 
 class VatCheckView(DjangoErrorsMixin, APIView):
     """Check a VAT number as a number of the given country, without saving anything."""
+
+    token_family = "organizations"
 
     @extend_schema(
         tags=["vat"],

@@ -64,6 +64,8 @@ class PartnerProgramMixin(OrganizationScopedMixin):
     """The organization endpoints of the partner program: a partner acting for the organization has no part
     in its own partnerships (404); the Reseller Area says when the organization is not a partner."""
 
+    token_family = "partners"
+
     model = Partnership
     open_to_partners = False
     permission_wording = PERMISSION_WORDING
@@ -104,6 +106,8 @@ def _with_output_relations(partnerships: QuerySet[Partnership]) -> QuerySet[Part
 )
 class PartnerDirectoryView(DjangoErrorsMixin, generics.ListAPIView):
     """The referenced partners a client can invite."""
+
+    token_family = "partners"
 
     serializer_class = serializers.PartnerDirectorySerializer
 

@@ -2,7 +2,7 @@
 
 Roles are those of `organization`: legal representative, administrator, user, external (given one product);
 an outsider belongs to another organization only (404: the organization is not revealed); anonymous callers
-use no session (403, as DRF answers session authentication without credentials).
+send no credentials (401 with `WWW-Authenticate: Bearer`).
 """
 
 from dataclasses import dataclass
@@ -16,7 +16,7 @@ from organizations.models import BillingAddress, Membership, Organization, Role
 from .conftest import ROLES
 
 
-def _statuses(legal_representative, administrator, user, external, outsider=404, anonymous=403):
+def _statuses(legal_representative, administrator, user, external, outsider=404, anonymous=401):
     return dict(
         zip(ROLES, [legal_representative, administrator, user, external, outsider, anonymous], strict=True)
     )
@@ -157,7 +157,7 @@ def test_each_role_gets_exactly_what_it_may(case, role, world, callers, client_o
     if case.state:
         changed = case.state(world) != before
         assert changed == (expected < 300), f"{case.name} as {role}: changed={changed}"
-    if expected == 403 and role == "anonymous":
+    if role == "anonymous":
         assert response.json() == {"detail": "Authentication credentials were not provided."}
     elif expected == 403:
         label = Role(role).label

@@ -119,7 +119,7 @@ def client_invoice(organization, legal_representative):
 # Who may do what
 
 
-def _statuses(legal_representative, administrator, user, external, outsider=404, anonymous=403):
+def _statuses(legal_representative, administrator, user, external, outsider=404, anonymous=401):
     return dict(
         zip(ROLES, [legal_representative, administrator, user, external, outsider, anonymous], strict=True)
     )

@@ -1037,7 +1037,7 @@ def test_a_client_stopped_already_is_no_longer_a_managed_client(
 # Role by endpoint
 
 
-def _expect(legal_representative, administrator, user, external, outsider=404, anonymous=403, acting=404):
+def _expect(legal_representative, administrator, user, external, outsider=404, anonymous=401, acting=404):
     return dict(
         zip(
             [*ROLES, "partner_acting"],

@@ -53,6 +53,13 @@ def test_the_schema_describes_every_endpoint(client):
         "/api/v1/organizations/{org_id}/wallet/top-up",
         "/api/v1/organizations/{org_id}/activity",
         "/api/v1/organizations/{org_id}/dpa-certificate",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}",
+        "/api/v1/newsletter/products",
+        "/api/v1/newsletter/products/{product_id}/lists",
+        "/api/v1/newsletter/products/{product_id}/lists/{id}",
+        "/api/v1/newsletter/products/{product_id}/lists/{list_id}/subscribers",
+        "/api/v1/newsletter/products/{product_id}/lists/{list_id}/subscribers/{id}",
     }
     patch = schema["paths"]["/api/v1/organizations/{org_id}"]["patch"]
     body = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
@@ -63,7 +70,7 @@ def test_the_schema_describes_every_endpoint(client):
         "vat_number",
         "accept_terms",
     }
-    assert set(patch["responses"]) == {"200", "400", "403", "404"}
+    assert set(patch["responses"]) == {"200", "400", "401", "403", "404", "415", "429"}
 
 
 def test_the_schema_validates_without_warnings(tmp_path):

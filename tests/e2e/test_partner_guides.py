@@ -120,6 +120,14 @@ def status_message(page: Page):
     return page.get_by_role("status").filter(has_text=re.compile(r"\S"))
 
 
+def confirm_password(page: Page, screenshot, name: str) -> None:
+    """The password re-entry page of sensitive actions."""
+    expect(heading(page)).to_have_text("Confirm your password")
+    screenshot(page, name)
+    page.get_by_label("Password").fill(CLIENT_PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+
+
 def submit_sign_in(page: Page, email: str, password: str) -> None:
     """Fill the sign-in form the page shows (keeping its `next`), as in the conftest's sign_in."""
     expect(heading(page)).to_have_text("Sign in")
@@ -310,6 +318,8 @@ def test_full_access_with_the_partner_paying_accepted_from_managed_clients(
     expect(wallet.get_by_role("radio", name=re.compile(r"^The partner pays"))).to_be_checked()
     screenshot(page, "partner-add-3-payment")
     page.get_by_role("button", name="Continue").click()
+    # Full access hands over the organization: the password first.
+    confirm_password(page, screenshot, "partner-add-4-password")
     expect(status_message(page)).to_contain_text(f"Invitation sent to {PARTNER}.")
     row = page.get_by_role("row").filter(has_text=PARTNER)
     expect(row).to_contain_text("Full")
@@ -358,6 +368,7 @@ def test_the_client_modifies_the_payment_method(new_page, sign_in, screenshot, g
     payment = page.get_by_role("region", name="Payment")
     expect(payment.get_by_test_id("payment-method")).to_have_text("The partner pays")
     payment.get_by_role("link", name="Edit payment method").click()
+    confirm_password(page, screenshot, "partner-payment-edit-password")
     expect(heading(page)).to_have_text(f"Who pays for {CLIENT}?")
     expect(page.get_by_role("radio", name=re.compile(r"^The partner pays"))).to_be_checked()
     page.get_by_text("The client pays", exact=True).click()

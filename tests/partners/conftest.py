@@ -1,8 +1,12 @@
 """Two products in the client (the client and the partner themselves come from the root conftest)."""
 
+import time
+
 import pytest
+from django.test.client import ClientMixin
 
 from organizations.models import ProductType
+from organizations.sudo import SESSION_KEY
 from tests.factories import ProductFactory
 
 
@@ -29,3 +33,18 @@ def mail_on_commit(django_capture_on_commit_callbacks):
             return call(*args, **kwargs)
 
     return _run
+
+
+@pytest.fixture
+def recently_confirmed(monkeypatch):
+    """Every test client signs in as someone who has just re-entered their password (the sudo window is
+    open), for tests about what the sensitive pages do rather than about the password step."""
+    login = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        login(self, user, backend)
+        session = self.session
+        session[SESSION_KEY] = time.time()
+        session.save()
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)

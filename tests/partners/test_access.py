@@ -39,16 +39,20 @@ PAGES = (
     "product_order",
     "product_renew_granted",
     "product_renew_not_granted",
+    "api_tokens",
+    "api_token_create",
 )
 PRODUCTS = {"dashboard", "products", "product_detail_granted", "product_detail_not_granted"}
 ORDERING = {"product_order", "product_renew_granted", "product_renew_not_granted"}
 USERS_AND_SETTINGS = {"organization_settings", "members", "member_add", "member_edit", "member_remove"}
+# Each person's own API tokens, framed by whichever organization they are in.
+OWN_TOKENS = {"api_tokens", "api_token_create"}
 # The pages each partnership opens (200). Everything else is 404 to a partner, also inside a client it
 # manages: what lies outside its grant is not even shown to exist (`Access.hides_refusals`), where the
 # client's own members are told 403 with a reason.
 OPENS = {
-    "full": PRODUCTS | USERS_AND_SETTINGS | ORDERING,
-    "limited": {"dashboard", "products", "product_detail_granted", "product_renew_granted"},
+    "full": PRODUCTS | USERS_AND_SETTINGS | ORDERING | OWN_TOKENS,
+    "limited": {"dashboard", "products", "product_detail_granted", "product_renew_granted"} | OWN_TOKENS,
 }
 PARTNERSHIPS = ("full", "limited", "stopped", "pending", "refused", "cancelled", "expired", "none")
 # Every acting role of the partner gets the partnership's pages, within what the role allows; without an

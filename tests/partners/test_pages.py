@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from organizations.sudo import SESSION_KEY
 from partners import services
 from partners.models import Partnership
 from tests.factories import (
@@ -20,6 +21,9 @@ from tests.factories import (
     ProductFactory,
 )
 from tests.partners.support import mails, mails_to, only_event, state
+
+# These tests are about the pages, not the password step (see test_sudo.py): the window is open.
+pytestmark = pytest.mark.usefixtures("recently_confirmed")
 
 # Session, user, access, the switcher and the page's own reads, whatever the number of rows.
 PARTNER_PAGE_QUERIES = 10
@@ -361,6 +365,9 @@ def test_stop_collaboration_asks_for_a_confirmation_then_the_password(
         stopper, page = partner_legal, url("managed_client_stop", partner_org, partnership_id=partnership.pk)
         back = url("managed_clients", partner_org)
     client.force_login(stopper)
+    session = client.session  # outside the password window: the password is asked
+    del session[SESSION_KEY]
+    session.save()
 
     first = client.get(page)
     assert first.status_code == 200

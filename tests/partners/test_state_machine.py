@@ -13,6 +13,9 @@ from partners.models import Partnership
 from tests.factories import PASSWORD, PartnershipFactory
 from tests.partners.support import state
 
+# These tests are about the pages, not the password step (see test_sudo.py): the window is open.
+pytestmark = pytest.mark.usefixtures("recently_confirmed")
+
 REFUSED = "refused with a ValidationError"
 ACTIONS = ("accept", "refuse", "resend", "cancel", "change_payment_method", "stop")
 

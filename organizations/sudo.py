@@ -1,0 +1,100 @@
+"""Password re-entry before sensitive actions: a "sudo" window of `SUDO_WINDOW` seconds per session.
+
+Inside the window the password is not asked again; outside it a "Confirm your password" step comes first.
+A GET is sent to the confirmation page, which returns to `next`; a POST is answered with the same page, which
+posts the original form fields back with the password, so the action goes on where it stopped. A confirmed
+password rotates the session key.
+"""
+
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+SESSION_KEY = "sudo_confirmed_at"
+PASSWORD_FIELD = "sudo_password"
+
+
+def sudo_active(request) -> bool:
+    """Whether the user confirmed their password in this session within the last `SUDO_WINDOW` seconds."""
+    confirmed_at = request.session.get(SESSION_KEY)
+    return confirmed_at is not None and 0 <= time.time() - confirmed_at < settings.SUDO_WINDOW
+
+
+def sudo_open(request) -> None:
+    """Open the window after a correct password: a fresh session key, then the time of the confirmation."""
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = time.time()
+
+
+def sudo_confirm(request, password: str) -> bool:
+    """Check the account password; open the window when it is right."""
+    if not request.user.check_password(password or ""):
+        return False
+    sudo_open(request)
+    return True
+
+
+def require_password(*, user, password: str, password_confirmed: bool) -> None:
+    """For services: the account password, unless the caller confirmed it within the window."""
+    if not password_confirmed and not user.check_password(password or ""):
+        raise ValidationError({"password": "The password is not correct."})
+
+
+def _carried_fields(request) -> list[tuple[str, str]]:
+    return [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", PASSWORD_FIELD)
+        for value in values
+    ]
+
+
+def confirmation_page(request, *, error: str = "", status: int = 200):
+    return render(
+        request,
+        "accounts/confirm_password.html",
+        {
+            "action": request.get_full_path(),
+            "carried": _carried_fields(request),
+            "password_field": PASSWORD_FIELD,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def sudo_check(request):
+    """None when the action may go on; else the response that asks for the password first.
+
+    A POST that carries `sudo_password` is checked here: right, the window opens and the action goes on with
+    the original fields; wrong, the page is shown again with an error.
+    """
+    if request.method == "POST" and PASSWORD_FIELD in request.POST:
+        if not sudo_confirm(request, request.POST[PASSWORD_FIELD]):
+            return confirmation_page(request, error="The password is not correct.")
+        request.POST = request.POST.copy()
+        del request.POST[PASSWORD_FIELD]
+        return None
+    if sudo_active(request):
+        return None
+    if request.method == "POST":
+        return confirmation_page(request)
+    return redirect(f"{reverse('confirm_password')}?{urlencode({'next': request.get_full_path()})}")
+
+
+def sudo_required(view):
+    """Ask for the password before the view runs, unless it was confirmed within the window."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        refusal = sudo_check(request)
+        if refusal is not None:
+            return refusal
+        return view(request, *args, **kwargs)
+
+    return wrapper

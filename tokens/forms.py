@@ -1,0 +1,92 @@
+from datetime import datetime, time
+
+from django import forms
+from django.utils import timezone
+
+from tokens import scopes as token_scopes
+
+
+class TokenCreateForm(forms.Form):
+    """Create a token: application, scopes, name, validity. The password comes next (sudo window)."""
+
+    application = forms.ChoiceField(label="Application")
+    scopes = forms.MultipleChoiceField(label="Scopes", required=False)
+    name = forms.CharField(
+        label="Name", max_length=100, required=False, help_text="To recognise the token in the list."
+    )
+    validity = forms.ChoiceField(
+        label="Validity period",
+        choices=[("unlimited", "Unlimited"), ("date", "Until a date")],
+        initial="unlimited",
+        widget=forms.RadioSelect,
+    )
+    expires_on = forms.DateField(
+        label="Valid until (included)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.applications = token_scopes.application_choices()
+        self.fields["application"].choices = self.applications
+        self.fields["scopes"].choices = [
+            choice
+            for application, _ in self.applications
+            for choice in token_scopes.scope_choices(application)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        application = data.get("application")
+        if application:
+            # Boxes of the other applications may still be ticked when the dropdown changed: keep this one's.
+            allowed = set(token_scopes.all_scopes(application))
+            data["scopes"] = [scope for scope in data.get("scopes", []) if scope in allowed]
+            if not data["scopes"]:
+                self.add_error("scopes", "Choose at least one scope.")
+            if not data.get("name"):
+                data["name"] = f"{token_scopes.application_label(application)} token"
+        data["expires_at"] = None
+        if data.get("validity") == "date":
+            expires_on = data.get("expires_on")
+            if expires_on is None:
+                self.add_error("expires_on", "Choose the last day the token is valid.")
+            elif expires_on < timezone.localdate():
+                self.add_error("expires_on", "Choose today or a later day.")
+            else:
+                # Valid through the chosen day, in the console's time zone.
+                data["expires_at"] = timezone.make_aware(datetime.combine(expires_on, time.max))
+        return data
+
+    def scope_groups(self) -> list[dict]:
+        """The scope boxes per application, as a table of families by read / write."""
+        if self.is_bound:
+            chosen = set(self.data.getlist("scopes"))
+        else:
+            chosen = {
+                scope
+                for application, _ in self.applications
+                for scope in token_scopes.all_scopes(application)
+                if scope.endswith(":read")
+            }
+        return [
+            {
+                "application": application,
+                "label": label,
+                "families": [
+                    {
+                        "family": family,
+                        "label": family_label,
+                        "levels": [
+                            {
+                                "scope": f"{family}:{level}",
+                                "level": level,
+                                "checked": f"{family}:{level}" in chosen,
+                            }
+                            for level in token_scopes.ACCESS_LEVELS
+                        ],
+                    }
+                    for family, family_label in token_scopes.families_of(application).items()
+                ],
+            }
+            for application, label in self.applications
+        ]

@@ -1,0 +1,63 @@
+"""Settings → API tokens: the user's own tokens, created with the password and shown once, revoked here."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from organizations.access import Permission
+from organizations.forms import apply_service_errors
+from organizations.sudo import sudo_check
+from organizations.web import organization_view
+from tokens import selectors, services
+from tokens.forms import TokenCreateForm
+
+
+@organization_view(Permission.VIEW_DASHBOARD)
+def api_tokens(request):
+    tokens = selectors.tokens_of(request.user).order_by("-created_at", "-pk")
+    return render(request, "tokens/api_tokens.html", {"tokens": tokens})
+
+
+@organization_view(Permission.VIEW_DASHBOARD)
+@require_POST
+def api_tokens_revoke(request):
+    ids = [int(pk) for pk in request.POST.getlist("token") if pk.isdigit()]
+    if not ids:
+        messages.error(request, "Tick the tokens to revoke.")
+    else:
+        count = services.tokens_revoke(
+            tokens=selectors.tokens_of(request.user).filter(pk__in=ids), by=request.user
+        )
+        messages.success(request, f"{count} token{'s' if count != 1 else ''} revoked.")
+    return redirect("api_tokens", org_id=request.access.organization.pk)
+
+
+@organization_view(Permission.VIEW_DASHBOARD)
+@require_http_methods(["GET", "POST"])
+def api_token_create(request):
+    """Create a token → application → scopes → validity → Create a token → password → shown once."""
+    form = TokenCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        asked = sudo_check(request)
+        if asked is not None:
+            return asked
+        data = form.cleaned_data
+        try:
+            token, plaintext = services.token_create(
+                user=request.user,
+                name=data["name"],
+                application=data["application"],
+                scopes=data["scopes"],
+                expires_at=data["expires_at"],
+                password_confirmed=True,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            response = render(
+                request, "tokens/api_token_created.html", {"token": token, "plaintext": plaintext}
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(request, "tokens/api_token_create.html", {"form": form})
