@@ -36,6 +36,8 @@ NAVIGATION = {
     "client_request": ("reseller", "managed_clients"),
     "managed_client_stop": ("reseller", "managed_clients"),
     "invitation_answer": ("reseller", "managed_clients"),
+    "managed_clients_export": ("reseller", "managed_clients"),
+    "billing_export_status": ("reseller", "managed_clients"),
 }
 
 
