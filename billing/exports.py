@@ -25,7 +25,7 @@ from django_ratelimit.core import is_ratelimited
 from billing.models import EntryKind, InvoiceLine, LedgerEntry, Order
 from billing.selectors import Period, period_dates
 from compliance.spreadsheets import csv_lines
-from organizations.models import Organization, Product
+from organizations.models import Organization, Product, ProductStatus
 from partners.models import Access as AccessLevel
 from partners.models import Partnership, Status
 from partners.selectors import managed_clients
@@ -421,6 +421,7 @@ def _products(export: BillingExport) -> QuerySet[Product]:
 
 def _product_row(values: tuple) -> list:
     client_id, client, pk, name, product_type, category, status, created_at, expires_at = values
+    status = ProductStatus(status).label if status in ProductStatus.values else status
     return [client_id, client, pk, name, product_type, category, status, _day(created_at), _day(expires_at)]
 
 
