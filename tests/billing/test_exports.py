@@ -21,8 +21,7 @@ from billing import exports, services
 from billing.exports import BillingExport, History, export_lines, export_period, managed_client_ids
 from billing.models import Invoice
 from compliance.spreadsheets import FORMULA_TRIGGERS
-from organizations.models import Role
-from tests.factories import OrganizationFactory, PartnershipFactory, ProductFactory, member
+from tests.factories import OrganizationFactory, PartnershipFactory, ProductFactory
 
 TODAY = date(2026, 3, 15)
 
@@ -31,38 +30,6 @@ def read_csv(lines) -> list[list[str]]:
     text = "".join(lines)
     assert text.endswith("\r\n"), "RFC 4180 lines end with CRLF"
     return list(csv.reader(io.StringIO(text)))
-
-
-@pytest.fixture
-def alpine(partner_org):
-    """A client that pays its own orders (the partner earns cashback)."""
-    client = OrganizationFactory(name="Alpine Shop", country="CH")
-    member(client, Role.LEGAL_REPRESENTATIVE, email="owner@alpine.example")
-    PartnershipFactory(client=client, partner=partner_org, access="full", payment_method="client")
-    return client
-
-
-@pytest.fixture
-def helvetia(client_org, partner_org):
-    """A client for which the partner pays (at the reseller discount)."""
-    PartnershipFactory(client=client_org, partner=partner_org, access="full", payment_method="partner")
-    return client_org
-
-
-@pytest.fixture
-def world(alpine, helvetia, partner_org, partner_legal, acting, web_hosting, client_legal):
-    """Three orders of Web hosting: the partner orders for each client, and Alpine's owner orders itself."""
-    alpine_owner = alpine.memberships.get().user
-    for_alpine = services.product_order(
-        access=acting(partner_legal, alpine), product_type=web_hosting, name="alpine.example"
-    )
-    for_helvetia = services.product_order(
-        access=acting(partner_legal, helvetia), product_type=web_hosting, name="helvetia.example"
-    )
-    by_alpine = services.product_order(
-        access=acting(alpine_owner, alpine), product_type=web_hosting, name="own.alpine.example"
-    )
-    return {"for_alpine": for_alpine, "for_helvetia": for_helvetia, "by_alpine": by_alpine}
 
 
 def export_of(partner, history, clients, *, days=1):
@@ -76,8 +43,10 @@ def export_of(partner, history, clients, *, days=1):
     )
 
 
-def test_invoices_are_one_row_per_line_item_of_what_the_partner_paid(partner_org, alpine, helvetia, world):
-    order = world["for_helvetia"]
+def test_invoices_are_one_row_per_line_item_of_what_the_partner_paid(
+    partner_org, alpine, helvetia, export_world
+):
+    order = export_world["for_helvetia"]
     rows = read_csv(export_lines(export_of(partner_org, History.INVOICES, [alpine, helvetia])))
 
     assert rows[0] == exports.INVOICE_HEADER
@@ -107,7 +76,7 @@ def test_invoices_are_one_row_per_line_item_of_what_the_partner_paid(partner_org
     ]
 
 
-def test_a_client_that_pays_has_no_invoice_in_the_partners_export(partner_org, alpine, world):
+def test_a_client_that_pays_has_no_invoice_in_the_partners_export(partner_org, alpine, export_world):
     assert Invoice.objects.filter(organization=alpine).count() == 2  # the client's own invoices exist
 
     rows = read_csv(export_lines(export_of(partner_org, History.INVOICES, [alpine])))
@@ -115,7 +84,7 @@ def test_a_client_that_pays_has_no_invoice_in_the_partners_export(partner_org, a
     assert rows == [exports.INVOICE_HEADER]
 
 
-def test_orders_are_those_the_partner_placed_or_paid(partner_org, alpine, helvetia, world):
+def test_orders_are_those_the_partner_placed_or_paid(partner_org, alpine, helvetia, export_world):
     rows = read_csv(export_lines(export_of(partner_org, History.ORDERS, [alpine, helvetia])))
 
     assert rows[0] == exports.ORDER_HEADER
@@ -143,20 +112,22 @@ def test_orders_are_those_the_partner_placed_or_paid(partner_org, alpine, helvet
 
     # Alpine's own order is not the partner's: it shows only as cashback.
     assert rows[1:] == [
-        expected(world["for_alpine"], alpine, "0.000", "69.00", "Alpine Shop"),
-        expected(world["for_helvetia"], helvetia, "0.150", "58.65", "Léman Digital SA"),
+        expected(export_world["for_alpine"], alpine, "0.000", "69.00", "Alpine Shop"),
+        expected(export_world["for_helvetia"], helvetia, "0.150", "58.65", "Léman Digital SA"),
     ]
 
 
-def test_cashback_is_what_the_partner_earned_on_the_clients_orders(partner_org, alpine, helvetia, world):
+def test_cashback_is_what_the_partner_earned_on_the_clients_orders(
+    partner_org, alpine, helvetia, export_world
+):
     rows = read_csv(export_lines(export_of(partner_org, History.CASHBACK, [alpine, helvetia])))
 
     assert rows[0] == exports.CASHBACK_HEADER
     day = timezone.localdate().isoformat()
     # 10 % of 69.00 on each of Alpine's orders; none where the partner pays (it had the discount instead).
     assert [row[:4] for row in rows[1:]] == [
-        [day, str(alpine.pk), "Alpine Shop", str(world["for_alpine"].pk)],
-        [day, str(alpine.pk), "Alpine Shop", str(world["by_alpine"].pk)],
+        [day, str(alpine.pk), "Alpine Shop", str(export_world["for_alpine"].pk)],
+        [day, str(alpine.pk), "Alpine Shop", str(export_world["by_alpine"].pk)],
     ]
     assert [row[4:] for row in rows[1:]] == [
         [
@@ -203,7 +174,7 @@ def test_products_are_those_the_partner_manages(partner_org, client_org, web_hos
     ]
 
 
-def test_another_partners_rows_never_appear(alpine, world):
+def test_another_partners_rows_never_appear(alpine, export_world):
     rival = OrganizationFactory(name="Rival Agency", is_referenced_partner=True)
     PartnershipFactory(client=alpine, partner=rival, access="full", payment_method="client")
 
@@ -214,7 +185,9 @@ def test_another_partners_rows_never_appear(alpine, world):
 
 @settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(trigger=st.sampled_from(FORMULA_TRIGGERS), rest=st.text(max_size=40))
-def test_a_client_name_a_spreadsheet_would_run_is_written_as_text(partner_org, alpine, world, trigger, rest):
+def test_a_client_name_a_spreadsheet_would_run_is_written_as_text(
+    partner_org, alpine, export_world, trigger, rest
+):
     name = (trigger + rest)[:200]
     alpine.name = name
     alpine.save(update_fields=["name"])
@@ -225,7 +198,7 @@ def test_a_client_name_a_spreadsheet_would_run_is_written_as_text(partner_org, a
     assert not rows[1][2].startswith(FORMULA_TRIGGERS)
 
 
-def test_a_hyperlink_formula_comes_out_neutralised(partner_org, alpine, world):
+def test_a_hyperlink_formula_comes_out_neutralised(partner_org, alpine, export_world):
     alpine.name = '=HYPERLINK("http://evil.example","Click")'
     alpine.save(update_fields=["name"])
 
@@ -317,7 +290,7 @@ def test_the_first_rows_are_written_before_the_last_are_read(partner_org, helvet
     assert len(invoice_rows) == 6
 
 
-def test_the_amounts_are_plain_decimals(partner_org, helvetia, world):
+def test_the_amounts_are_plain_decimals(partner_org, helvetia, export_world):
     rows = read_csv(export_lines(export_of(partner_org, History.INVOICES, [helvetia])))
     for cell in rows[1][9:14]:
         assert Decimal(cell) == Decimal(cell).quantize(Decimal("0.0001")), cell
