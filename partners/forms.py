@@ -40,11 +40,11 @@ class ManagedClientFilterForm(forms.Form):
     """The GET filters of the Managed Clients table; a wrong value is ignored, the others still filter."""
 
     q = forms.CharField(label="Client name or user email", required=False, max_length=200)
-    access = forms.ChoiceField(
-        label="Access", required=False, choices=[("", "All access levels"), *Access.choices]
-    )
+    access = forms.ChoiceField(label="Access", required=False, choices=[("", "All"), *Access.choices])
     payment_method = forms.ChoiceField(
-        label="Who pays", required=False, choices=[("", "Whoever pays"), *PaymentMethod.choices]
+        label="Who pays",
+        required=False,
+        choices=[("", "All"), (PaymentMethod.CLIENT, "The client"), (PaymentMethod.PARTNER, "The partner")],
     )
     sort = forms.ChoiceField(
         label="Sort by",
