@@ -395,3 +395,30 @@ def test_a_user_of_the_partner_may_export_too(partner_org, alpine, export_world)
     response = api.get(api_export_url(partner_org, "?history=cashback&period=this_month"))
 
     assert response.status_code == 200
+
+
+def test_the_api_sends_the_first_rows_before_reading_the_last(
+    partner_org, partner_legal, helvetia, export_world, monkeypatch, acting, web_hosting
+):
+    """The response is a stream fed by a lazy reader: the header and first row leave before the rest is
+    read from the database."""
+    from billing import exports
+
+    for name in ("two.example", "three.example"):
+        services.product_order(access=acting(partner_legal, helvetia), product_type=web_hosting, name=name)
+    produced = []
+    original = exports._invoice_row
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 1)
+    monkeypatch.setattr(exports, "_invoice_row", lambda values: produced.append(values) or original(values))
+    api = APIClient()
+    api.force_login(partner_legal)
+
+    response = api.get(api_export_url(partner_org, "?history=invoices&period=this_month"))
+    chunks = iter(response.streaming_content)
+    header, first = next(chunks), next(chunks)
+
+    assert header.startswith(b"Invoice,Type,Issued on")
+    assert b"Helvetia Web AG" in first
+    assert len(produced) == 1
+    assert len(list(chunks)) == 2
+    assert len(produced) == 3
