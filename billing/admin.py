@@ -21,6 +21,7 @@ from django_countries.filters import CountryFilter
 
 from billing import services
 from billing.models import (
+    BillingExportJob,
     IdempotencyRecord,
     Invoice,
     InvoiceKind,
@@ -276,4 +277,13 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
     list_select_related = ("user",)
     list_filter = ("scope",)
     search_fields = ("user__email", "key")
+    date_hierarchy = "created_at"
+
+
+@admin.register(BillingExportJob)
+class BillingExportJobAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "organization", "requested_by", "history", "date_from", "date_to", "status")
+    list_select_related = ("organization", "requested_by")
+    list_filter = ("history", "status", "created_at")
+    search_fields = ("organization__name", "requested_by__email", "filename")
     date_hierarchy = "created_at"

@@ -3,7 +3,16 @@
 import uuid
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from billing.exports import (
+    BillingExport,
+    ExportPeriod,
+    History,
+    export_period,
+    managed_client_ids,
+    matching_client_ids,
+)
 from billing.models import InvoiceStatus
 from billing.selectors import Period
 
@@ -70,3 +79,107 @@ class OrderForm(forms.Form):
 
     def clean_product_type(self):
         return self.product_types[self.cleaned_data["product_type"]]
+
+
+class BillingExportForm(forms.Form):
+    """The Download dialog of Managed Clients: the type of history and the period, for all the clients, the
+    ticked ones, or every client matching the table's filters."""
+
+    SCOPES = [
+        ("all", "All your managed clients"),
+        ("selected", "The ticked clients"),
+        ("matching", "Matching"),
+    ]
+
+    history = forms.ChoiceField(
+        label="Type of history",
+        choices=History.CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the type of history to export.",
+            "invalid_choice": "Choose invoices, orders and renewals, cashback or products.",
+        },
+    )
+    period = forms.ChoiceField(
+        label="Period",
+        choices=ExportPeriod.CHOICES,
+        initial=ExportPeriod.LAST_MONTH,
+        error_messages={"required": "Choose the period to export.", "invalid_choice": "Choose a period."},
+    )
+    year = forms.IntegerField(
+        label="Year",
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={"invalid": "Enter a year such as 2025."},
+    )
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a date such as 2025-01-31."},
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a date such as 2025-12-31."},
+    )
+    scope = forms.ChoiceField(choices=SCOPES, required=False, widget=forms.HiddenInput)
+    # "matching": the table's filters when the export was asked for.
+    q = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    access = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
+    payment_method = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
+
+    def __init__(self, *args, access, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.access = access
+        self.today = today
+        self.fields["year"].initial = today.year - 1
+
+    @property
+    def ticked(self) -> list[str]:
+        return self.data.getlist("clients") if self.is_bound else []
+
+    def _client_ids(self, scope: str) -> list[int]:
+        if scope == "matching":
+            return matching_client_ids(
+                self.access,
+                {
+                    "search": self.cleaned_data.get("q") or "",
+                    "access_level": self.cleaned_data.get("access") or "",
+                    "payment_method": self.cleaned_data.get("payment_method") or "",
+                },
+            )
+        if scope == "selected":
+            if not all(value.isdigit() and len(value) < 19 for value in self.ticked):
+                raise ValidationError({"clients": "Tick clients in the table."})
+            return managed_client_ids(self.access.organization, [int(value) for value in self.ticked])
+        return managed_client_ids(self.access.organization, None)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            date_from, date_to = export_period(
+                period=cleaned["period"],
+                year=cleaned.get("year"),
+                date_from=cleaned.get("date_from"),
+                date_to=cleaned.get("date_to"),
+                today=self.today,
+            )
+            client_ids = self._client_ids(cleaned.get("scope") or "all")
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+            return cleaned
+        cleaned["export"] = BillingExport(
+            partner=self.access.organization,
+            history=cleaned["history"],
+            date_from=date_from,
+            date_to=date_to,
+            client_ids=tuple(client_ids),
+        )
+        return cleaned

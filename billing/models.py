@@ -278,3 +278,57 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.scope} {self.key}"
+
+
+class ExportStatus(models.TextChoices):
+    STREAMED = "streamed", "Downloaded at once"
+    QUEUED = "queued", "Waiting"
+    RUNNING = "running", "Being prepared"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+
+
+class BillingExportJob(models.Model):
+    """One billing-history export a partner user asked for: its parameters, progress and file."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="billing_exports",
+        help_text="The partner organization whose managed clients are exported.",
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    history = models.CharField(max_length=10)
+    date_from = models.DateField()
+    date_to = models.DateField()
+    client_ids = models.JSONField(help_text="The managed clients chosen when the export was asked for.")
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    row_count = models.PositiveIntegerField(default=0, help_text="Rows counted when it was asked for.")
+    rows_written = models.PositiveIntegerField(default=0)
+    file = models.CharField(max_length=200, blank=True, help_text="Name in the default storage.")
+    filename = models.CharField(max_length=100, help_text="The name the download is saved under.")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # A direct download is served once, to the requester.
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.READY:
+            return 100
+        if not self.row_count:
+            return 0
+        return min(99, self.rows_written * 100 // self.row_count)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ExportStatus.READY, ExportStatus.FAILED, ExportStatus.EXPIRED)

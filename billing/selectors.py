@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from billing.models import EntryKind, Invoice, InvoiceLine, LedgerEntry, Order, Wallet
+from billing.models import BillingExportJob, EntryKind, Invoice, InvoiceLine, LedgerEntry, Order, Wallet
 from billing.money import round_money
 from billing.pricing import PARTNER, price_for
 from organizations.access import Access, Permission, resolve_access
@@ -326,3 +326,17 @@ def renewable_product(access: Access, product_id: int) -> Product | None:
     if not access.can(Permission.MANAGE_PRODUCTS):
         return None
     return products_visible_to(access).filter(pk=product_id).first()
+
+
+# Billing-history exports of managed clients
+
+
+def billing_export_job_for(access: Access, job_id: int) -> BillingExportJob | None:
+    """An export of the organization's managed clients, only for the user who asked for it."""
+    if not access.can(Permission.VIEW_MANAGED_CLIENTS) or access.partnership is not None:
+        return None
+    return (
+        BillingExportJob.objects.filter(pk=job_id, organization=access.organization, requested_by=access.user)
+        .select_related("organization")
+        .first()
+    )

@@ -5,16 +5,24 @@ issues the payer's invoice with the tax of `tax.tax_for`, pays it from the payer
 covers it, and credits the partner's cashback — all in one transaction, with one audit event.
 """
 
+import logging
+import tempfile
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from billing.exports import BillingExport, export_lines, export_of_job, export_row_count
 from billing.models import (
+    BillingExportJob,
     EntryKind,
+    ExportStatus,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -35,6 +43,7 @@ from organizations.models import BillingPeriod, Organization, Product, ProductSt
 from partners.models import Partnership, Status
 
 MAX_TOP_UP = Decimal("100000.00")
+logger = logging.getLogger(__name__)
 
 
 # Wallet
@@ -536,4 +545,112 @@ def renewals_run(*, now=None) -> int:
                 continue  # renewed meanwhile
             _renew(product, by=None, acting_for=None)
             count += 1
+    return count
+
+
+# Billing-history export of managed clients
+
+EXPORT_PROGRESS_EVERY = 1000
+
+
+@transaction.atomic
+def billing_export_request(*, access: Access, export: BillingExport, stream: bool) -> BillingExportJob:
+    """A partner user asks for a billing-history export; the activity log names its type, period and client
+    count. With `stream` the caller sends the file in its response at once (the API always does); otherwise
+    an export above `BILLING_EXPORT_INLINE_MAX_ROWS` rows is prepared in the background for the requester."""
+    if (
+        not access.can(Permission.VIEW_MANAGED_CLIENTS)
+        or access.partnership is not None
+        or export.partner.pk != access.organization.pk
+    ):
+        raise PermissionDenied("Only the partner's own users export its managed clients' billing history.")
+    row_count = export_row_count(export)
+    background = not stream and row_count > settings.BILLING_EXPORT_INLINE_MAX_ROWS
+    job = BillingExportJob.objects.create(
+        organization=access.organization,
+        requested_by=access.user,
+        history=export.history,
+        date_from=export.date_from,
+        date_to=export.date_to,
+        client_ids=list(export.client_ids),
+        status=ExportStatus.QUEUED if background else ExportStatus.STREAMED,
+        row_count=row_count,
+        filename=export.filename,
+    )
+    audit_record(
+        actor=access.user,
+        organization=access.organization,
+        action="billing.export",
+        target=job,
+        changes={
+            "history": export.history,
+            "from": export.date_from.isoformat(),
+            "to": export.date_to.isoformat(),
+            "clients": len(export.client_ids),
+            "rows": row_count,
+            "delivery": "background" if background else "download",
+        },
+    )
+    if background:
+        from billing.tasks import run_billing_export  # the tasks module calls these services
+
+        transaction.on_commit(lambda: run_billing_export.enqueue(job.pk))
+    return job
+
+
+def billing_export_claim(*, job: BillingExportJob) -> bool:
+    """Serve a direct download once: True for the first request of the file, False afterwards."""
+    claimed = BillingExportJob.objects.filter(
+        pk=job.pk, status=ExportStatus.STREAMED, downloaded_at__isnull=True
+    ).update(downloaded_at=timezone.now())
+    return claimed == 1
+
+
+def billing_export_run(*, job_id: int) -> BillingExportJob:
+    """Write a queued export to the default storage, counting rows as they are written (the page shows the
+    progress); the file is kept `BILLING_EXPORT_KEEP_HOURS` hours. Rows stream through a temporary file on
+    disk, so memory does not grow with the export."""
+    started = BillingExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
+        status=ExportStatus.RUNNING
+    )
+    job = BillingExportJob.objects.select_related("organization").get(pk=job_id)
+    if not started:
+        return job
+    written = 0
+    try:
+        with tempfile.TemporaryFile() as spool:
+            for number, line in enumerate(export_lines(export_of_job(job))):
+                spool.write(line.encode())
+                written = number  # the header is line 0
+                if number and number % EXPORT_PROGRESS_EVERY == 0:
+                    BillingExportJob.objects.filter(pk=job.pk).update(rows_written=number)
+            spool.seek(0)
+            name = default_storage.save(f"billing-exports/{uuid.uuid4().hex}.csv", File(spool))
+    except Exception:
+        logger.exception("Billing export %s failed", job.pk)
+        BillingExportJob.objects.filter(pk=job.pk).update(
+            status=ExportStatus.FAILED, finished_at=timezone.now()
+        )
+    else:
+        now = timezone.now()
+        BillingExportJob.objects.filter(pk=job.pk).update(
+            status=ExportStatus.READY,
+            rows_written=written,
+            file=name,
+            finished_at=now,
+            expires_at=now + timedelta(hours=settings.BILLING_EXPORT_KEEP_HOURS),
+        )
+    job.refresh_from_db()
+    return job
+
+
+def billing_exports_delete_expired(*, now=None) -> int:
+    """Delete the files of exports kept past their time (manage.py delete_expired_exports, a task)."""
+    now = now or timezone.now()
+    count = 0
+    for job in BillingExportJob.objects.filter(status=ExportStatus.READY, expires_at__lte=now):
+        if job.file:
+            default_storage.delete(job.file)
+        BillingExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.EXPIRED, file="")
+        count += 1
     return count

@@ -2,10 +2,22 @@
 
 from django.tasks import task
 
-from billing.services import renewals_run
+from billing.services import billing_export_run, billing_exports_delete_expired, renewals_run
 
 
 @task()
 def run_renewals() -> int:
     """Renew the products whose period ends within a day; the same work as `manage.py run_renewals`."""
     return renewals_run()
+
+
+@task()
+def run_billing_export(job_id: int) -> str:
+    """Prepare a large billing-history export asked for on the Managed Clients page."""
+    return billing_export_run(job_id=job_id).status
+
+
+@task()
+def delete_expired_billing_exports() -> int:
+    """Delete the export files kept past their time; the same work as `manage.py delete_expired_exports`."""
+    return billing_exports_delete_expired()

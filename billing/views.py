@@ -1,19 +1,28 @@
-"""Billing pages: Invoices (with the PDF), Wallet, and ordering or renewing a product.
+"""Billing pages: Invoices (with the PDF), Wallet, ordering or renewing a product, and the billing-history
+export of Reseller Area → Managed Clients.
 
 Every read goes through billing.selectors with the caller's access, every change through billing.services.
 """
 
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from billing import idempotency, selectors, services
-from billing.forms import InvoiceFilterForm, OrderForm, TopUpForm
+from billing.exports import export_lines, export_of_job, export_rate_limited
+from billing.forms import BillingExportForm, InvoiceFilterForm, OrderForm, TopUpForm
+from billing.models import BillingExportJob, ExportStatus
 from billing.pdf import invoice_context, invoice_filename, render_invoice_pdf
+from compliance.spreadsheets import csv_response
 from organizations.access import Permission
 from organizations.forms import apply_service_errors
 from organizations.web import organization_view
@@ -225,3 +234,77 @@ def order_done(request, order_id):
         "billing/order_done.html",
         {"order": order, "outcome": selectors.order_outcome(access, order)},
     )
+
+
+# Reseller Area → Managed Clients → Download: the billing-history export
+
+
+def _export_context(request, **context) -> dict:
+    return {"access": request.access, "keep_hours": settings.BILLING_EXPORT_KEEP_HOURS, **context}
+
+
+def _export_job_or_404(request, job_id) -> BillingExportJob:
+    job = selectors.billing_export_job_for(request.access, job_id)
+    if job is None:
+        raise Http404("No such export.")
+    return job
+
+
+@organization_view(Permission.VIEW_MANAGED_CLIENTS)
+@require_http_methods(["GET", "POST"])
+def managed_clients_export(request):
+    """The dialog's form (GET: a fresh one); Export checks it, then starts the download at once or, for a
+    large file, shows the progress of its preparation."""
+    access = request.access
+    form = BillingExportForm(
+        request.POST if request.method == "POST" else None, access=access, today=timezone.localdate()
+    )
+    if request.method == "POST" and form.is_valid():
+        if export_rate_limited(request):
+            form.add_error(None, "You have exported many files within the hour; please try again later.")
+        else:
+            job = services.billing_export_request(
+                access=access, export=form.cleaned_data["export"], stream=False
+            )
+            job.refresh_from_db()  # a background export may already have run (no separate worker)
+            if job.status != ExportStatus.STREAMED:
+                return render(
+                    request, "billing/_export.html#export_progress", _export_context(request, job=job)
+                )
+            url = reverse(
+                "billing_export_download", kwargs={"org_id": access.organization.pk, "job_id": job.pk}
+            )
+            response = render(
+                request, "billing/_export.html#export_started", _export_context(request, job=job)
+            )
+            response["HX-Trigger"] = json.dumps({"billingExportDownload": {"url": url}})
+            return response
+    return render(request, "billing/_export.html#export_form", _export_context(request, form=form))
+
+
+@organization_view(Permission.VIEW_MANAGED_CLIENTS)
+def billing_export_status(request, job_id):
+    """The progress of a background export, polled by the dialog."""
+    job = _export_job_or_404(request, job_id)
+    return render(request, "billing/_export.html#export_progress", _export_context(request, job=job))
+
+
+@organization_view(Permission.VIEW_MANAGED_CLIENTS)
+def billing_export_download(request, job_id):
+    """The file, for the user who asked for it: a direct export streams once; a prepared one is served from
+    the storage until it expires."""
+    job = _export_job_or_404(request, job_id)
+    if job.status == ExportStatus.STREAMED:
+        if not services.billing_export_claim(job=job):
+            raise Http404("This file was already downloaded; export it again.")
+        return csv_response(job.filename, export_lines(export_of_job(job)))
+    if job.status != ExportStatus.READY or job.expires_at <= timezone.now():
+        raise Http404("This export is not available (still being prepared, or expired).")
+    response = FileResponse(
+        default_storage.open(job.file, "rb"),
+        as_attachment=True,
+        filename=job.filename,
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-store"
+    return response

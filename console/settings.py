@@ -190,6 +190,14 @@ TASKS = {
     }
 }
 
+# Billing-history export of managed clients: above this many rows it is prepared in the background, the file
+# is kept this long for the user who asked for it, and a user may export this often (web and API together).
+BILLING_EXPORT_INLINE_MAX_ROWS = env.int("BILLING_EXPORT_INLINE_MAX_ROWS", default=5000)
+BILLING_EXPORT_KEEP_HOURS = env.int("BILLING_EXPORT_KEEP_HOURS", default=24)
+BILLING_EXPORT_RATE = env.str("BILLING_EXPORT_RATE", default="10/h")
+# Where the default storage keeps files (prepared exports); point it to shared storage with several servers.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+
 # Security headers. The CSP allows only our own scripts and styles; nothing inline without a nonce.
 SECURE_CSP = {
     "default-src": [CSP.SELF],

@@ -34,3 +34,38 @@ class ClientRequestForm(forms.Form):
         widget=forms.RadioSelect,
         initial=PaymentMethod.CLIENT,
     )
+
+
+class ManagedClientFilterForm(forms.Form):
+    """The GET filters of the Managed Clients table; a wrong value is ignored, the others still filter."""
+
+    q = forms.CharField(label="Client name or user email", required=False, max_length=200)
+    access = forms.ChoiceField(label="Access", required=False, choices=[("", "All"), *Access.choices])
+    payment_method = forms.ChoiceField(
+        label="Who pays",
+        required=False,
+        choices=[("", "All"), (PaymentMethod.CLIENT, "The client"), (PaymentMethod.PARTNER, "The partner")],
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[
+            ("name", "Name (A to Z)"),
+            ("-name", "Name (Z to A)"),
+            ("-since", "Newest clients first"),
+            ("since", "Oldest clients first"),
+            ("-products", "Most products first"),
+            ("products", "Fewest products first"),
+        ],
+    )
+
+    def filters(self) -> dict:
+        """The valid filters, as `partners.selectors.managed_clients` takes them."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {
+            "search": cleaned.get("q") or "",
+            "access_level": cleaned.get("access") or "",
+            "payment_method": cleaned.get("payment_method") or "",
+            "ordering": cleaned.get("sort") or "name",
+        }

@@ -1,8 +1,9 @@
 """Reads of the partner program, scoped by the caller's access."""
 
-from django.db.models import Case, Count, Q, QuerySet, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, When
 
 from organizations.access import Access, Permission
+from organizations.models import Membership
 from organizations.selectors import products_visible_to
 from partners.models import LIVE_STATUSES as LIVE
 from partners.models import PartnerProfile, Partnership, Status
@@ -35,13 +36,44 @@ def partnerships_of_client(access: Access) -> QuerySet[Partnership]:
     )
 
 
-def managed_clients(access: Access) -> QuerySet[Partnership]:
-    """Reseller Area → Managed Clients: the active partnerships of the partner, with product counts."""
+# Sort keys of the Managed Clients table: the column, then a tie-breaker so pages never overlap.
+MANAGED_CLIENT_ORDERINGS = {
+    "name": ("client__name", "pk"),
+    "-name": ("-client__name", "-pk"),
+    "since": ("answered_at", "pk"),
+    "-since": ("-answered_at", "-pk"),
+    "products": ("client_product_count", "client__name", "pk"),
+    "-products": ("-client_product_count", "client__name", "pk"),
+}
+
+
+def managed_clients(
+    access: Access,
+    *,
+    search: str = "",
+    access_level: str = "",
+    payment_method: str = "",
+    ordering: str = "name",
+) -> QuerySet[Partnership]:
+    """Reseller Area → Managed Clients: the active partnerships of the partner, with product counts.
+
+    `search` matches part of the client's name or of the email of one of its users; `access_level` and
+    `payment_method` keep one value; `ordering` is a key of `MANAGED_CLIENT_ORDERINGS`.
+    """
     if not access.can(Permission.VIEW_MANAGED_CLIENTS) or access.partnership is not None:
         return Partnership.objects.none()
+    partnerships = Partnership.objects.filter(partner=access.organization, status=Status.ACTIVE)
+    search = (search or "").strip()
+    if search:
+        # A subquery, not a join: a client with many matching users is still one row.
+        users = Membership.objects.filter(organization=OuterRef("client_id"), user__email__icontains=search)
+        partnerships = partnerships.filter(Q(client__name__icontains=search) | Q(Exists(users)))
+    if access_level:
+        partnerships = partnerships.filter(access=access_level)
+    if payment_method:
+        partnerships = partnerships.filter(payment_method=payment_method)
     return (
-        Partnership.objects.filter(partner=access.organization, status=Status.ACTIVE)
-        .select_related("client")
+        partnerships.select_related("client")
         # What the partner manages: the granted products with Limited access, every product with Full.
         .annotate(
             client_product_count=Case(
@@ -49,7 +81,7 @@ def managed_clients(access: Access) -> QuerySet[Partnership]:
                 default=Count("client__products", distinct=True),
             )
         )
-        .order_by("client__name", "pk")
+        .order_by(*MANAGED_CLIENT_ORDERINGS.get(ordering, MANAGED_CLIENT_ORDERINGS["name"]))
     )
 
 

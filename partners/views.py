@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,7 +12,14 @@ from organizations.forms import apply_service_errors
 from organizations.sudo import sudo_active, sudo_check, sudo_confirm, sudo_required
 from organizations.web import organization_view
 from partners import selectors, services
-from partners.forms import AccessChoiceForm, ClientRequestForm, PartnerSearchForm, PaymentMethodForm, StopForm
+from partners.forms import (
+    AccessChoiceForm,
+    ClientRequestForm,
+    ManagedClientFilterForm,
+    PartnerSearchForm,
+    PaymentMethodForm,
+    StopForm,
+)
 from partners.invitations import read_invitation_token
 from partners.models import Access, InitiatedBy, Partnership, PaymentMethod, Status
 
@@ -312,15 +320,31 @@ def partnership_answer(request, partnership_id):
 # Partner side: Reseller Area
 
 
+MANAGED_CLIENTS_PER_PAGE = 50
+
+
 @organization_view(Permission.VIEW_MANAGED_CLIENTS)
 def managed_clients(request):
+    """The table of managed clients (search, filters, sort, pages, ticks) and the invitations waiting."""
     access = request.access
     pending = list(selectors.pending_partnerships_of_partner(access))
+    form = ManagedClientFilterForm(request.GET)
+    filters = form.filters()
+    page = Paginator(selectors.managed_clients(access, **filters), MANAGED_CLIENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "partners/managed_clients.html",
         {
-            "clients": selectors.managed_clients(access),
+            "form": form,
+            "page": page,
+            "clients": page.object_list,
+            "filtered": any(filters[name] for name in ("search", "access_level", "payment_method")),
+            "query": query.urlencode(),
+            "sort": filters["ordering"],
             "received": [p for p in pending if p.initiated_by == InitiatedBy.CLIENT],
             "sent": [p for p in pending if p.initiated_by == InitiatedBy.PARTNER],
             "can_answer": access.can(Permission.ANSWER_INVITATIONS),

@@ -10,11 +10,14 @@ payer's invoices, what the payer paid only to the payer's side, the partner's ca
 
 from functools import cached_property
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import TextChoices
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from billing.exports import BillingExport, ExportPeriod, History, export_period, managed_client_ids
 from billing.models import (
     EntryKind,
     Invoice,
@@ -338,3 +341,76 @@ class TopUpSerializer(serializers.Serializer):
         help_text="After the top-up and the due invoices it paid.",
     )
     top_up = LedgerEntrySerializer(read_only=True)
+
+
+# Billing-history export of managed clients
+
+EXPORT_FIELD_NAMES = {"date_from": "from", "date_to": "to", "year": "period"}
+
+
+class BillingExportInputSerializer(serializers.Serializer):
+    """The query of the export: `history`, a `period` (a named one or a year) or `from` and `to`, and the
+    `clients` (comma-separated ids; every managed client when absent). `access` is in the context."""
+
+    history = serializers.ChoiceField(
+        choices=History.CHOICES,
+        error_messages={"invalid_choice": "Unknown history: choose invoices, orders, cashback or products."},
+    )
+    period = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    clients = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+
+    def get_fields(self):
+        # `from` and `to` are Python keywords: declared here under their query names.
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(required=False, input_formats=["iso-8601"])
+        fields["to"] = serializers.DateField(required=False, input_formats=["iso-8601"])
+        return fields
+
+    def _client_ids(self, raw: str) -> list[int] | None:
+        values = [value.strip() for value in (raw or "").split(",") if value.strip()]
+        if not values:
+            return None
+        if not all(value.isdigit() and len(value) < 19 for value in values):
+            raise serializers.ValidationError(
+                {"clients": "Give client organization ids separated by commas."}
+            )
+        return [int(value) for value in values]
+
+    def validate(self, attrs):
+        access = self.context["access"]
+        period = (attrs.get("period") or "").strip()
+        if not period:
+            kind, year = ExportPeriod.DATES, None
+        elif period.isdigit() and len(period) == 4:
+            kind, year = ExportPeriod.YEAR, int(period)
+        elif period in (ExportPeriod.THIS_MONTH, ExportPeriod.LAST_MONTH, ExportPeriod.LAST_12_MONTHS):
+            kind, year = period, None
+        else:
+            raise serializers.ValidationError(
+                {"period": "Use this_month, last_month, last_12_months or a year such as 2025."}
+            )
+        client_ids = self._client_ids(attrs.get("clients", ""))
+        try:
+            date_from, date_to = export_period(
+                period=kind,
+                year=year,
+                date_from=attrs.get("from"),
+                date_to=attrs.get("to"),
+                today=timezone.localdate(),
+            )
+            client_ids = managed_client_ids(access.organization, client_ids)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(
+                {
+                    EXPORT_FIELD_NAMES.get(field, field): messages
+                    for field, messages in error.message_dict.items()
+                }
+            ) from error
+        attrs["export"] = BillingExport(
+            partner=access.organization,
+            history=attrs["history"],
+            date_from=date_from,
+            date_to=date_to,
+            client_ids=tuple(client_ids),
+        )
+        return attrs

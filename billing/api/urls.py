@@ -34,4 +34,9 @@ urlpatterns = [
         views.WalletViewSet.as_view({"post": "top_up"}),
         name="wallet-top-up",
     ),
+    path(
+        "organizations/<id:org_id>/managed-clients/export",
+        views.ManagedClientExportViewSet.as_view({"get": "export"}),
+        name="managed-client-export",
+    ),
 ]

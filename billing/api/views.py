@@ -1,4 +1,5 @@
-"""The billing API: orders and renewals, invoices and their PDF, the wallet and its top-up.
+"""The billing API: orders and renewals, invoices and their PDF, the wallet and its top-up, and the
+billing-history export of a partner's managed clients.
 
 Views parse input with an Input serializer, call a service of `billing.services` and answer with an Output
 serializer; prices, payers and who may order are decided there. Every endpoint asks the access resolver first
@@ -17,15 +18,18 @@ from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, renderers, status, viewsets
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
 from rest_framework.response import Response
 
 from billing import idempotency, selectors, services
 from billing.api import serializers
+from billing.exports import History, export_lines, export_rate_limited
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, Order, Wallet
+from compliance.spreadsheets import csv_response
 from organizations.access import Access, Permission
 from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin, error_responses
 from organizations.selectors import products_visible_to
+from partners.api.views import PartnerProgramMixin
 
 BILLING_PERMISSION_WORDING = {
     **PERMISSION_WORDING,
@@ -353,3 +357,73 @@ class WalletViewSet(BillingScopedMixin, viewsets.GenericViewSet):
             return status.HTTP_201_CREATED, serializers.TopUpSerializer(result).data
 
         return self.answer_once(key, perform)
+
+
+# Reseller Area → Managed Clients → Download
+
+
+class ExportRateLimited(Throttled):
+    default_detail = "You have exported many files within the hour; please try again later."
+
+
+@extend_schema(tags=["reseller area"], parameters=[ORG_ID])
+class ManagedClientExportViewSet(PartnerProgramMixin, viewsets.GenericViewSet):
+    """The billing history of the managed clients as a CSV file, streamed."""
+
+    permissions = {"export": Permission.VIEW_MANAGED_CLIENTS}
+
+    def perform_content_negotiation(self, request, force=False):
+        # The CSV is answered whatever the client accepts, and an error of it in JSON.
+        renderer = renderers.JSONRenderer()
+        return renderer, renderer.media_type
+
+    @extend_schema(
+        summary="Export the billing history of your managed clients (CSV)",
+        description="Partner organizations only. The file holds only what is yours to see: `invoices` you "
+        "paid for the clients (one row per line item; a client that pays its own orders has no invoice "
+        "here), `orders` and renewals you placed or paid, the `cashback` credited to you, or the "
+        "`products` you manage. RFC 4180, UTF-8, a header row, dates as YYYY-MM-DD, amounts as plain "
+        "decimals with the currency in its own column. Exports count against a per-user limit shared "
+        "with the console (429 beyond it); each one is in the activity log.",
+        parameters=[
+            OpenApiParameter(
+                "history", str, OpenApiParameter.QUERY, required=True, enum=[c for c, _ in History.CHOICES]
+            ),
+            OpenApiParameter(
+                "period",
+                str,
+                OpenApiParameter.QUERY,
+                description="`this_month`, `last_month`, `last_12_months` or a year (`2025`); without it, "
+                "`from` and `to` are required. At most five years.",
+            ),
+            OpenApiParameter("from", OpenApiTypes.DATE, OpenApiParameter.QUERY, description="First day."),
+            OpenApiParameter(
+                "to", OpenApiTypes.DATE, OpenApiParameter.QUERY, description="Last day (included)."
+            ),
+            OpenApiParameter(
+                "clients",
+                str,
+                OpenApiParameter.QUERY,
+                description="Comma-separated ids of managed client organizations; all of them when absent.",
+            ),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="Streamed; `Content-Disposition` names the file, e.g. "
+                "`invoices_2025-01-01_2025-12-31.csv`.",
+            ),
+            **error_responses(400, 403, 404),
+            429: OpenApiResponse(description="Too many exports within the hour: `{detail}`."),
+        },
+    )
+    def export(self, request, org_id):
+        query = serializers.BillingExportInputSerializer(
+            data=request.query_params, context={"access": self.access}
+        )
+        query.is_valid(raise_exception=True)
+        if export_rate_limited(request):
+            raise ExportRateLimited()
+        export = query.validated_data["export"]
+        services.billing_export_request(access=self.access, export=export, stream=True)
+        return csv_response(export.filename, export_lines(export))

@@ -12,6 +12,7 @@ from organizations.api.serializers import COUNTRY_HELP, OrganizationProductField
 from organizations.models import Organization
 from partners import selectors
 from partners.models import Access, PartnerProfile, Partnership, PaymentMethod
+from partners.selectors import MANAGED_CLIENT_ORDERINGS
 
 NOT_IN_DIRECTORY = "Choose a partner from the directory of referenced partners."
 
@@ -163,3 +164,12 @@ class ClientRequestInputSerializer(serializers.Serializer):
         default=PaymentMethod.CLIENT,
         help_text="`partner` (you pay) only with Full access.",
     )
+
+
+class ManagedClientFilterInputSerializer(serializers.Serializer):
+    """The query of the Managed Clients list; a wrong value is a 400 naming the parameter."""
+
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    access = serializers.ChoiceField(choices=Access.choices, required=False, allow_blank=True)
+    payment_method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False, allow_blank=True)
+    ordering = serializers.ChoiceField(choices=list(MANAGED_CLIENT_ORDERINGS), required=False, default="name")

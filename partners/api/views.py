@@ -380,12 +380,40 @@ class ClientRequestViewSet(PartnerSideMixin, mixins.ListModelMixin, viewsets.Gen
         return self.output(self.transition(services.partnership_resend, partnership=self.get_object()))
 
 
+MANAGED_CLIENT_FILTERS = [
+    OpenApiParameter(
+        "search",
+        str,
+        OpenApiParameter.QUERY,
+        description="Part of the client's name or of the email address of one of its users.",
+    ),
+    OpenApiParameter("access", str, OpenApiParameter.QUERY, enum=["limited", "full"]),
+    OpenApiParameter(
+        "payment_method",
+        str,
+        OpenApiParameter.QUERY,
+        enum=["client", "partner"],
+        description="Who pays the client's orders and renewals.",
+    ),
+    OpenApiParameter(
+        "ordering",
+        str,
+        OpenApiParameter.QUERY,
+        enum=list(selectors.MANAGED_CLIENT_ORDERINGS),
+        description="`name` (default), `since` (when the partnership became active) or `products` (count); "
+        "a leading `-` reverses it.",
+    ),
+]
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Managed Clients",
         description="The clients the organization manages through an active partnership, with the product "
-        "count of each. Partner organizations only.",
-        responses={200: serializers.ManagedClientSerializer(many=True), **error_responses(403, 404)},
+        "count of each, searchable, filtered and sorted, in pages (`page`, `page_size`). Partner "
+        "organizations only.",
+        parameters=MANAGED_CLIENT_FILTERS,
+        responses={200: serializers.ManagedClientSerializer(many=True), **error_responses(400, 403, 404)},
     ),
 )
 @extend_schema(tags=["reseller area"], parameters=[ORG_ID])
@@ -396,7 +424,18 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
     permissions = {"list": Permission.VIEW_MANAGED_CLIENTS, "stop": Permission.MANAGE_CLIENTS}
 
     def scoped_queryset(self, access):
-        return selectors.managed_clients(access)
+        if self.action != "list":
+            return selectors.managed_clients(access)
+        query = serializers.ManagedClientFilterInputSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        return selectors.managed_clients(
+            access,
+            search=filters.get("search", ""),
+            access_level=filters.get("access", ""),
+            payment_method=filters.get("payment_method", ""),
+            ordering=filters["ordering"],
+        )
 
     @extend_schema(
         summary="Stop Collaboration with a client",

@@ -43,6 +43,7 @@ def test_the_schema_describes_every_endpoint(client):
         "/api/v1/organizations/{org_id}/client-requests/{id}",
         "/api/v1/organizations/{org_id}/client-requests/{id}/resend",
         "/api/v1/organizations/{org_id}/managed-clients",
+        "/api/v1/organizations/{org_id}/managed-clients/export",
         "/api/v1/organizations/{org_id}/managed-clients/{client_id}/stop",
         "/api/v1/organizations/{org_id}/orders",
         "/api/v1/organizations/{org_id}/products/{id}/renew",

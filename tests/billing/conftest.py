@@ -107,3 +107,38 @@ def ledger(db):
         return list(entries)
 
     return _ledger
+
+
+# The billing-history export of managed clients
+
+
+@pytest.fixture
+def alpine(partner_org):
+    """A client that pays its own orders (the partner earns cashback)."""
+    client = OrganizationFactory(name="Alpine Shop", country="CH")
+    member(client, Role.LEGAL_REPRESENTATIVE, email="owner@alpine.example")
+    PartnershipFactory(client=client, partner=partner_org, access="full", payment_method="client")
+    return client
+
+
+@pytest.fixture
+def helvetia(client_org, partner_org):
+    """A client for which the partner pays (at the reseller discount)."""
+    PartnershipFactory(client=client_org, partner=partner_org, access="full", payment_method="partner")
+    return client_org
+
+
+@pytest.fixture
+def export_world(alpine, helvetia, partner_org, partner_legal, acting, web_hosting, client_legal):
+    """Three orders of Web hosting: the partner orders for each client, and Alpine's owner orders itself."""
+    alpine_owner = alpine.memberships.get().user
+    for_alpine = services.product_order(
+        access=acting(partner_legal, alpine), product_type=web_hosting, name="alpine.example"
+    )
+    for_helvetia = services.product_order(
+        access=acting(partner_legal, helvetia), product_type=web_hosting, name="helvetia.example"
+    )
+    by_alpine = services.product_order(
+        access=acting(alpine_owner, alpine), product_type=web_hosting, name="own.alpine.example"
+    )
+    return {"for_alpine": for_alpine, "for_helvetia": for_helvetia, "by_alpine": by_alpine}

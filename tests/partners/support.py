@@ -61,3 +61,48 @@ def mails() -> list[MailboxMessage]:
 
 def mails_to(email: str) -> list[MailboxMessage]:
     return list(MailboxMessage.objects.filter(recipients__contains=f",{email.lower()},").order_by("pk"))
+
+
+def bulk_managed_clients(partner: Organization, count: int, *, prefix: str = "Client") -> list[Organization]:
+    """`count` active clients of `partner`, each with a legal representative and one product, in a few bulk
+    inserts (Full access and the partner paying on odd numbers, Limited with the product granted on even)."""
+    from django.utils import timezone
+
+    from organizations.models import ProductType, User
+
+    now = timezone.now()
+    product_type = ProductType.objects.order_by("pk").first()
+    clients = Organization.objects.bulk_create(
+        Organization(name=f"{prefix} {number:04d}", entity_type="company", country="CH", currency="CHF")
+        for number in range(count)
+    )
+    users = User.objects.bulk_create(
+        User(email=f"owner{number}@{prefix.lower()}-{client.pk}.example", password="!")
+        for number, client in enumerate(clients)
+    )
+    Membership.objects.bulk_create(
+        Membership(user=user, organization=client, role=Role.LEGAL_REPRESENTATIVE)
+        for user, client in zip(users, clients, strict=True)
+    )
+    products = Product.objects.bulk_create(
+        Product(organization=client, product_type=product_type, name=f"site-{client.pk}.example")
+        for client in clients
+    )
+    partnerships = Partnership.objects.bulk_create(
+        Partnership(
+            client=client,
+            partner=partner,
+            access="full" if number % 2 else "limited",
+            payment_method="partner" if number % 2 else "client",
+            status="active",
+            invitation_nonce=f"{client.pk:032x}",
+            answered_at=now,
+        )
+        for number, client in enumerate(clients)
+    )
+    Partnership.products.through.objects.bulk_create(
+        Partnership.products.through(partnership=partnership, product=product)
+        for partnership, product in zip(partnerships, products, strict=True)
+        if partnership.access == "limited"
+    )
+    return clients

@@ -1,0 +1,466 @@
+"""The billing-history export of a partner's managed clients: which rows a partner may see, as CSV lines.
+
+Only what is the partner's own business is exported, whoever the clients are:
+- invoices: the invoices the partner paid for the chosen clients (partner pays), one row per line item; a
+  client's own invoices (client pays) are never read;
+- orders and renewals: the orders of the chosen clients the partner placed or paid;
+- cashback: the cashback credited to the partner's wallet for the chosen clients' orders;
+- products: the chosen clients' products the partner manages (every product with Full access, the granted
+  ones with Limited access) that were active during the period.
+
+Rows are read with `.values_list().iterator(chunk_size=…)` and written one at a time through
+`compliance.spreadsheets.csv_lines`, so memory does not grow with the number of rows.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django_ratelimit.core import is_ratelimited
+
+from billing.models import EntryKind, InvoiceLine, LedgerEntry, Order
+from billing.selectors import Period, period_dates
+from compliance.spreadsheets import csv_lines
+from organizations.models import Organization, Product, ProductStatus
+from partners.models import Access as AccessLevel
+from partners.models import Partnership, Status
+from partners.selectors import managed_clients
+
+CHUNK_SIZE = 2000
+MAX_PERIOD_YEARS = 5
+
+
+class History:
+    INVOICES = "invoices"
+    ORDERS = "orders"
+    CASHBACK = "cashback"
+    PRODUCTS = "products"
+
+    CHOICES = [
+        (INVOICES, "Invoices"),
+        (ORDERS, "Orders and renewals"),
+        (CASHBACK, "Cashback"),
+        (PRODUCTS, "Products"),
+    ]
+
+
+class ExportPeriod:
+    THIS_MONTH = Period.THIS_MONTH
+    LAST_MONTH = Period.LAST_MONTH
+    LAST_12_MONTHS = Period.LAST_12_MONTHS
+    YEAR = "year"
+    DATES = "dates"
+
+    CHOICES = [
+        (THIS_MONTH, "This month"),
+        (LAST_MONTH, "Last month"),
+        (LAST_12_MONTHS, "Last 12 months"),
+        (YEAR, "A year"),
+        (DATES, "From / to dates"),
+    ]
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def export_period(
+    *, period: str, year: int | None, date_from: date | None, date_to: date | None, today: date
+) -> tuple[date, date]:
+    """The first and last day (both included) of the export's period; a `ValidationError` naming the field
+    when the period is missing, reversed or longer than five years."""
+    if period == ExportPeriod.YEAR:
+        if year is None:
+            raise ValidationError({"year": "Enter the year to export, such as 2025."})
+        date_from, date_to = date(year, 1, 1), date(year, 12, 31)
+    elif period == ExportPeriod.DATES:
+        errors = {}
+        if date_from is None:
+            errors["date_from"] = "Enter the first day, such as 2025-01-01."
+        if date_to is None:
+            errors["date_to"] = "Enter the last day, such as 2025-12-31."
+        if errors:
+            raise ValidationError(errors)
+    elif period in (ExportPeriod.THIS_MONTH, ExportPeriod.LAST_MONTH, ExportPeriod.LAST_12_MONTHS):
+        date_from, date_to = period_dates(period, today=today)
+    else:
+        raise ValidationError({"period": "Choose the period to export."})
+    if date_from > date_to:
+        raise ValidationError({"date_to": "The last day is before the first day."})
+    if date_from <= _years_before(date_to, MAX_PERIOD_YEARS):
+        raise ValidationError(
+            {"date_from": f"The period is longer than {MAX_PERIOD_YEARS} years; export it in several files."}
+        )
+    return date_from, date_to
+
+
+def managed_client_ids(partner: Organization, wanted: list[int] | None) -> list[int]:
+    """The ids of the partner's active clients among `wanted` (all of them when None); a `ValidationError`
+    on `clients` when one of `wanted` is not a client the partner manages."""
+    managed = Partnership.objects.filter(partner=partner, status=Status.ACTIVE)
+    if wanted is None:
+        return sorted(managed.values_list("client_id", flat=True))
+    wanted = sorted(set(wanted))
+    if not wanted:
+        raise ValidationError({"clients": "Tick at least one client."})
+    found = set(managed.filter(client_id__in=wanted).values_list("client_id", flat=True))
+    unknown = [pk for pk in wanted if pk not in found]
+    if unknown:
+        raise ValidationError(
+            {"clients": f"You do not manage these organizations: {', '.join(map(str, unknown))}."}
+        )
+    return wanted
+
+
+def matching_client_ids(access, filters: dict) -> list[int]:
+    """The clients the Managed Clients table shows with these filters, on every page ("select all")."""
+    return sorted(managed_clients(access, **filters).order_by().values_list("client_id", flat=True))
+
+
+def _requester(group, request) -> str:
+    return str(request.user.pk)
+
+
+def export_rate_limited(request) -> bool:
+    """Count one export of the signed-in user; True past `BILLING_EXPORT_RATE` (web and API together)."""
+    return is_ratelimited(
+        request, group="billing-export", key=_requester, rate=settings.BILLING_EXPORT_RATE, increment=True
+    )
+
+
+@dataclass(frozen=True)
+class BillingExport:
+    """What to export: a history type over a period, for some clients of one partner."""
+
+    partner: Organization
+    history: str
+    date_from: date
+    date_to: date
+    client_ids: tuple[int, ...]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.history}_{self.date_from:%Y-%m-%d}_{self.date_to:%Y-%m-%d}.csv"
+
+    @property
+    def starts(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.date_from, time.min))
+
+    @property
+    def ends(self) -> datetime:
+        """The first instant after the period (its last day is included)."""
+        return timezone.make_aware(datetime.combine(self.date_to + timedelta(days=1), time.min))
+
+
+def export_of_job(job) -> BillingExport:
+    """The export a `BillingExportJob` recorded."""
+    return BillingExport(
+        partner=job.organization,
+        history=job.history,
+        date_from=job.date_from,
+        date_to=job.date_to,
+        client_ids=tuple(job.client_ids),
+    )
+
+
+def _day(moment: datetime | None) -> date | None:
+    return timezone.localdate(moment) if moment is not None else None
+
+
+# Invoices: one row per line item of the invoices the partner paid for the clients.
+
+INVOICE_HEADER = [
+    "Invoice",
+    "Type",
+    "Issued on",
+    "Status",
+    "Client ID",
+    "Client",
+    "Order",
+    "Description",
+    "Quantity",
+    "Unit price",
+    "Net amount",
+    "Tax rate",
+    "Tax amount",
+    "Gross amount",
+    "Currency",
+]
+INVOICE_FIELDS = (
+    "invoice__series",
+    "invoice__number",
+    "invoice__kind",
+    "invoice__issued_at",
+    "invoice__status",
+    "order__organization_id",
+    "order__organization__name",
+    "order_id",
+    "description",
+    "quantity",
+    "unit_price",
+    "net_amount",
+    "tax_rate",
+    "tax_amount",
+    "gross_amount",
+    "invoice__currency",
+)
+INVOICE_KINDS = {"invoice": "Invoice", "credit_note": "Credit note"}
+INVOICE_STATUSES = {"due": "Due", "paid": "Paid", "credited": "Credited"}
+
+
+def _invoice_lines(export: BillingExport) -> QuerySet[InvoiceLine]:
+    return InvoiceLine.objects.filter(
+        invoice__organization=export.partner,
+        order__organization_id__in=export.client_ids,
+        invoice__issued_at__gte=export.starts,
+        invoice__issued_at__lt=export.ends,
+    ).order_by("invoice__issued_at", "invoice_id", "pk")
+
+
+def _invoice_row(values: tuple) -> list:
+    (series, number, kind, issued_at, status, client_id, client, order_id, *rest) = values
+    description, quantity, unit_price, net, tax_rate, tax, gross, currency = rest
+    return [
+        f"{series}-{number:06d}",
+        INVOICE_KINDS.get(kind, kind),
+        _day(issued_at),
+        INVOICE_STATUSES.get(status, status),
+        client_id,
+        client,
+        order_id,
+        description,
+        quantity,
+        unit_price,
+        net,
+        tax_rate,
+        tax,
+        gross,
+        currency,
+    ]
+
+
+# Orders and renewals the partner placed or paid.
+
+ORDER_HEADER = [
+    "Order",
+    "Date",
+    "Client ID",
+    "Client",
+    "Type",
+    "Product",
+    "Product type",
+    "Placed by",
+    "Paid by",
+    "Period start",
+    "Period end",
+    "Public price",
+    "Discount rate",
+    "Net amount",
+    "Currency",
+]
+ORDER_FIELDS = (
+    "pk",
+    "created_at",
+    "organization_id",
+    "organization__name",
+    "kind",
+    "product__name",
+    "product_type__name",
+    "placed_by_partner_id",
+    "payer__name",
+    "period_start",
+    "period_end",
+    "public_price",
+    "discount_rate",
+    "net_amount",
+    "currency",
+)
+ORDER_KINDS = {"new": "New product", "renewal": "Renewal"}
+
+
+def _orders(export: BillingExport) -> QuerySet[Order]:
+    partner = export.partner
+    return Order.objects.filter(
+        Q(placed_by_partner=partner) | Q(payer=partner),
+        organization_id__in=export.client_ids,
+        created_at__gte=export.starts,
+        created_at__lt=export.ends,
+    ).order_by("created_at", "pk")
+
+
+def _order_row(values: tuple, partner_id: int) -> list:
+    (pk, created_at, client_id, client, kind, product, product_type, placed_by_partner_id, *rest) = values
+    payer, period_start, period_end, public_price, discount_rate, net, currency = rest
+    return [
+        pk,
+        _day(created_at),
+        client_id,
+        client,
+        ORDER_KINDS.get(kind, kind),
+        product,
+        product_type,
+        "Partner" if placed_by_partner_id == partner_id else "Client",
+        payer,
+        _day(period_start),
+        _day(period_end),
+        public_price,
+        discount_rate,
+        net,
+        currency,
+    ]
+
+
+# Cashback credited to the partner's wallet (a reversal is a negative amount).
+
+CASHBACK_HEADER = [
+    "Date",
+    "Client ID",
+    "Client",
+    "Order",
+    "Order type",
+    "Product",
+    "Product type",
+    "Description",
+    "Cashback rate",
+    "Cashback",
+    "Currency",
+]
+CASHBACK_FIELDS = (
+    "created_at",
+    "order__organization_id",
+    "order__organization__name",
+    "order_id",
+    "order__kind",
+    "order__product__name",
+    "order__product_type__name",
+    "description",
+    "order__cashback_rate",
+    "amount",
+    "wallet__currency",
+)
+
+
+def _cashback(export: BillingExport) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(
+        wallet__organization=export.partner,
+        kind=EntryKind.CASHBACK,
+        order__organization_id__in=export.client_ids,
+        created_at__gte=export.starts,
+        created_at__lt=export.ends,
+    ).order_by("created_at", "pk")
+
+
+def _cashback_row(values: tuple) -> list:
+    created_at, client_id, client, order_id, kind, product, product_type, *rest = values
+    description, rate, amount, currency = rest
+    return [
+        _day(created_at),
+        client_id,
+        client,
+        order_id,
+        ORDER_KINDS.get(kind, kind),
+        product,
+        product_type,
+        description,
+        rate,
+        amount,
+        currency,
+    ]
+
+
+# Products the partner manages, active during the period.
+
+PRODUCT_HEADER = [
+    "Client ID",
+    "Client",
+    "Product ID",
+    "Product",
+    "Product type",
+    "Category",
+    "Status",
+    "Created on",
+    "Expires on",
+]
+PRODUCT_FIELDS = (
+    "organization_id",
+    "organization__name",
+    "pk",
+    "name",
+    "product_type__name",
+    "product_type__category__name",
+    "status",
+    "created_at",
+    "expires_at",
+)
+
+
+def _products(export: BillingExport) -> QuerySet[Product]:
+    active = Partnership.objects.filter(partner=export.partner, status=Status.ACTIVE)
+    full = active.filter(access=AccessLevel.FULL, client_id=OuterRef("organization_id"))
+    granted = Partnership.products.through.objects.filter(
+        product_id=OuterRef("pk"),
+        partnership__partner=export.partner,
+        partnership__status=Status.ACTIVE,
+        partnership__access=AccessLevel.LIMITED,
+    )
+    return (
+        Product.objects.filter(organization_id__in=export.client_ids)
+        .filter(Exists(full) | Exists(granted))
+        .filter(created_at__lt=export.ends)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gte=export.starts))
+        .order_by("organization__name", "organization_id", "name", "pk")
+    )
+
+
+def _product_row(values: tuple) -> list:
+    client_id, client, pk, name, product_type, category, status, created_at, expires_at = values
+    status = ProductStatus(status).label if status in ProductStatus.values else status
+    return [client_id, client, pk, name, product_type, category, status, _day(created_at), _day(expires_at)]
+
+
+def export_queryset(export: BillingExport) -> QuerySet:
+    """The rows of the export, unread: count it, or iterate it."""
+    if export.history == History.INVOICES:
+        return _invoice_lines(export)
+    if export.history == History.ORDERS:
+        return _orders(export)
+    if export.history == History.CASHBACK:
+        return _cashback(export)
+    if export.history == History.PRODUCTS:
+        return _products(export)
+    raise ValueError(f"Unknown history {export.history!r}")
+
+
+def export_row_count(export: BillingExport) -> int:
+    """How many rows the file will have (one query)."""
+    return export_queryset(export).count()
+
+
+def export_rows(export: BillingExport) -> tuple[list[str], Iterator[list]]:
+    """The header and the rows, read lazily in chunks."""
+    queryset = export_queryset(export)
+    history = export.history
+    if history == History.INVOICES:
+        values = queryset.values_list(*INVOICE_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+        return INVOICE_HEADER, map(_invoice_row, values)
+    if history == History.ORDERS:
+        values = queryset.values_list(*ORDER_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+        return ORDER_HEADER, (_order_row(row, export.partner.pk) for row in values)
+    if history == History.CASHBACK:
+        values = queryset.values_list(*CASHBACK_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+        return CASHBACK_HEADER, map(_cashback_row, values)
+    values = queryset.values_list(*PRODUCT_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+    return PRODUCT_HEADER, map(_product_row, values)
+
+
+def export_lines(export: BillingExport) -> Iterator[str]:
+    """The CSV file, line by line (RFC 4180, formula-safe cells)."""
+    header, rows = export_rows(export)
+    return csv_lines(header, rows)
