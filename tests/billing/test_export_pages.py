@@ -378,7 +378,7 @@ def test_the_api_answers_wrong_parameters_with_field_errors(
 
 def test_the_api_refuses_who_has_no_reseller_area(client_org, client_legal, partner_org, outsider):
     api = APIClient()
-    assert api.get(api_export_url(partner_org, "?history=orders&period=this_month")).status_code == 403
+    assert api.get(api_export_url(partner_org, "?history=orders&period=this_month")).status_code == 401
     api.force_login(client_legal)
     response = api.get(api_export_url(client_org, "?history=orders&period=this_month"))
     assert response.status_code == 403

@@ -218,7 +218,7 @@ def test_the_api_denies_who_has_no_reseller_area(client_org, client_legal, partn
     assert api.get(api_url(client_org)).status_code == 403
     api.force_login(outsider)
     assert api.get(api_url(partner_org)).status_code == 404
-    assert APIClient().get(api_url(partner_org)).status_code == 403
+    assert APIClient().get(api_url(partner_org)).status_code == 401
 
 
 @pytest.mark.parametrize("count", [10, 1000])
