@@ -109,7 +109,7 @@ def test_a_partner_never_generates_the_clients_certificate(
         (Role.USER, 403),
         (Role.EXTERNAL, 403),
         ("outsider", 404),
-        ("anonymous", 403),
+        ("anonymous", 401),
     ],
 )
 def test_the_api_follows_the_same_rule(client_of, organization, outsider, role, status):
