@@ -19,6 +19,7 @@ COMPLIANCE_PERMISSION_WORDING = {
 
 
 class ComplianceScopedMixin(OrganizationScopedMixin):
+    token_family = "compliance"
     permission_wording = COMPLIANCE_PERMISSION_WORDING
 
 

@@ -33,7 +33,16 @@ ENDPOINTS = [
     ("post", "/api/v1/organizations/{org}/partnerships", "partners"),
     ("get", "/api/v1/tokens", "tokens"),
     ("post", "/api/v1/tokens", "tokens"),
+    ("get", "/api/v1/organizations/{org}/managed-clients", "partners"),
+    ("get", "/api/v1/organizations/{org}/managed-clients/export", "partners"),
+    ("get", "/api/v1/organizations/{org}/invitations", "partners"),
+    ("post", "/api/v1/organizations/{org}/client-requests", "partners"),
+    ("post", "/api/v1/organizations/{org}/wallet/top-up", "billing"),
+    ("get", "/api/v1/organizations/{org}/activity", "compliance"),
+    ("get", "/api/v1/organizations/{org}/dpa-certificate", "compliance"),
 ]
+# The Reseller Area answers only in a referenced partner organization.
+RESELLER = ("managed-clients", "invitations", "client-requests")
 MATRIX = [
     pytest.param(method, path, family, scope, id=f"{method}-{path}-{scope}")
     for method, path, family in ENDPOINTS
@@ -43,8 +52,10 @@ MATRIX = [
 
 @pytest.mark.parametrize(("method", "path", "family", "scope"), MATRIX)
 def test_each_scope_opens_exactly_its_family_and_level(
-    bearer, make_token, legal_representative, organization, method, path, family, scope
+    bearer, make_token, legal_representative, organization, partner_legal, method, path, family, scope
 ):
+    if any(f"/{area}" in path for area in RESELLER):
+        legal_representative, organization = partner_legal, partner_legal.memberships.get().organization
     address = BillingAddressFactory(organization=organization)
     _, plaintext = make_token(legal_representative, scopes_=[scope])
     level = "read" if method == "get" else "write"
