@@ -15,6 +15,7 @@ from tokens.permissions import TokenScopePermission
 ENDPOINTS = [
     ("get", "/api/v1/me", "organizations"),
     ("get", "/api/v1/organizations", "organizations"),
+    ("post", "/api/v1/organizations", "organizations"),
     ("get", "/api/v1/organizations/{org}", "organizations"),
     ("patch", "/api/v1/organizations/{org}", "organizations"),
     ("post", "/api/v1/vat/check", "organizations"),
