@@ -5,7 +5,12 @@ from rest_framework.test import APIClient
 from compliance.models import AuditEvent
 from organizations.models import Membership, Organization, Role
 
-NEW_ORGANIZATION = {"name": "Script e.V.", "entity_type": "association", "country": "DE", "accept_terms": True}
+NEW_ORGANIZATION = {
+    "name": "Script e.V.",
+    "entity_type": "association",
+    "country": "DE",
+    "accept_terms": True,
+}
 
 
 def test_a_token_creates_an_organization_with_its_user_as_legal_representative(
