@@ -67,3 +67,30 @@ def test_creating_an_organization_needs_the_write_scope_and_credentials(bearer, 
     assert refused.json() == {"detail": "This token does not have the scope `organizations:write`."}
     assert anonymous.status_code == 401
     assert Organization.objects.count() == before
+
+
+def test_a_token_exports_the_activity_log_as_the_console_does(
+    bearer, make_token, legal_representative, plain_user, organization
+):
+    AuditEvent.objects.create(
+        organization=organization, action="product.installed", target_repr="site.example"
+    )
+    AuditEvent.objects.create(organization=organization, action="member.added", target_repr="new@example.com")
+    _, plaintext = make_token(legal_representative, scopes_=["compliance:read"])
+    _, billing_only = make_token(legal_representative, scopes_=["billing:read"])
+    _, users = make_token(plain_user, scopes_=["compliance:read"])
+    url = f"/api/v1/organizations/{organization.pk}/activity/export"
+
+    response = bearer(plaintext).get(url, {"action": "product."})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert f"activity-{organization.pk}.csv" in response["Content-Disposition"]
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert len(lines) == 2
+    assert "product.installed" in lines[1]
+    assert "site.example" in lines[1]
+    assert bearer(billing_only).get(url).status_code == 403
+    assert bearer(users).get(url).status_code == 403  # a user's role does not see the activity log
+    assert bearer(plaintext).get(url, {"from": "2026-03-20", "to": "2026-03-01"}).status_code == 400
+    assert APIClient().get(url).status_code == 401
