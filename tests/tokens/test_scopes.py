@@ -2,6 +2,7 @@
 endpoint's resource family, and only for its application; within that, never more than its user may."""
 
 import pytest
+from django.urls import URLResolver, get_resolver
 from rest_framework import exceptions
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
@@ -126,3 +127,21 @@ def test_a_token_of_someone_removed_from_an_organization_loses_it(
     assert bearer(plaintext).get(invoices).status_code == 404
     assert bearer(outsiders).get(invoices).status_code == 404
     assert bearer(plaintext).get("/api/v1/organizations").json()["results"] == []
+
+
+def _api_views(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _api_views(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif (prefix + str(pattern.pattern)).startswith("api/v1/"):
+            yield prefix + str(pattern.pattern), pattern.callback.cls
+
+
+def test_every_endpoint_names_its_token_family_of_its_application(db):
+    """A new endpoint that forgets `token_family` would be refused to every token: none may."""
+    views = list(_api_views(get_resolver().url_patterns))
+    assert len(views) > 40
+
+    for route, view in views:
+        application = getattr(view, "token_application", scopes.MANAGER_API)
+        assert getattr(view, "token_family", None) in scopes.families_of(application), route
