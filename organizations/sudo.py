@@ -98,3 +98,16 @@ def sudo_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def api_sudo_check(request) -> None:
+    """For the REST API: a browser session must have confirmed its password within the window, as the console
+    pages ask (403 otherwise); an API token was created with the password and is bounded by its scopes."""
+    from rest_framework.authentication import SessionAuthentication
+    from rest_framework.exceptions import PermissionDenied
+
+    if isinstance(request.successful_authenticator, SessionAuthentication) and not sudo_active(request):
+        raise PermissionDenied(
+            f"Confirm your password first ({reverse('confirm_password')}): this action needs it, "
+            "then not again for a few minutes."
+        )

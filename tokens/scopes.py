@@ -1,8 +1,8 @@
 """Applications a token is issued for, and the resource families its read / write scopes cover.
 
-The Manager API's families follow its URLs (organizations, members, billing, partners, products, tokens);
-a product application (Newsletter, Domain, …) reaches only its own family. Every API view names its family
-in `token_family`; a view that names none is refused to tokens.
+The Manager API's families follow its URLs (organizations, members, billing, partners, products, tokens,
+compliance); a product application (Newsletter, Domain, …) reaches only its own family. Every API view names
+its family in `token_family`; a view that names none is refused to tokens.
 """
 
 from django.apps import apps
@@ -17,6 +17,7 @@ MANAGER_FAMILIES = {
     "partners": "Partners: partnerships, invitations, managed clients",
     "products": "Products and the catalog",
     "tokens": "API tokens",
+    "compliance": "Compliance: the activity log, DPA certificates",
 }
 ACCESS_LEVELS = ("read", "write")
 

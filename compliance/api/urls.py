@@ -9,6 +9,11 @@ urlpatterns = [
         name="activity-list",
     ),
     path(
+        "organizations/<id:org_id>/activity/export",
+        views.ActivityViewSet.as_view({"get": "export"}),
+        name="activity-export",
+    ),
+    path(
         "organizations/<id:org_id>/dpa-certificate",
         views.DpaCertificateViewSet.as_view({"get": "retrieve"}),
         name="dpa-certificate",

@@ -1,13 +1,18 @@
 """The compliance API: the activity log and the DPA certificate, through the access resolver."""
 
+from django.conf import settings
+from django_ratelimit.core import is_ratelimited
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, renderers, viewsets
+from rest_framework.exceptions import Throttled
 
 from compliance import selectors, services
 from compliance.api import serializers
 from compliance.dpa import certificate_response
 from compliance.models import AuditEvent, DpaCertificate
+from compliance.spreadsheets import csv_lines, csv_response
+from compliance.views import ACTIVITY_CSV_HEADER, activity_csv_rows
 from organizations.access import Permission
 from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin, error_responses
 
@@ -19,6 +24,7 @@ COMPLIANCE_PERMISSION_WORDING = {
 
 
 class ComplianceScopedMixin(OrganizationScopedMixin):
+    token_family = "compliance"
     permission_wording = COMPLIANCE_PERMISSION_WORDING
 
 
@@ -39,7 +45,7 @@ class ActivityViewSet(ComplianceScopedMixin, mixins.ListModelMixin, viewsets.Gen
 
     model = AuditEvent
     serializer_class = serializers.AuditEventSerializer
-    permissions = {"list": Permission.VIEW_ACTIVITY}
+    permissions = {"list": Permission.VIEW_ACTIVITY, "export": Permission.VIEW_ACTIVITY}
 
     def scoped_queryset(self, access):
         query = serializers.ActivityFilterSerializer(data=self.request.query_params)
@@ -53,6 +59,35 @@ class ActivityViewSet(ComplianceScopedMixin, mixins.ListModelMixin, viewsets.Gen
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+    def perform_content_negotiation(self, request, force=False):
+        if self.action == "export":
+            # The CSV is answered whatever the client accepts, and an error of it in JSON.
+            renderer = renderers.JSONRenderer()
+            return renderer, renderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+    @extend_schema(
+        summary="The activity log as a CSV file",
+        description="The same filters and rows as the list (as the console's export), streamed: RFC 4180, "
+        "UTF-8, a header row. Exports count against a per-user limit shared with the console "
+        "(429 beyond it).",
+        parameters=FILTERS,
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Named activity-<org>.csv."),
+            **error_responses(400, 403, 404),
+        },
+    )
+    def export(self, request, org_id):
+        query = serializers.ActivityFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if is_ratelimited(
+            request, group="activity_export", key="user", rate=settings.ACTIVITY_EXPORT_RATE, increment=True
+        ):
+            raise Throttled(detail="You have exported the activity log often. Try again in a minute.")
+        events = selectors.audit_events_filtered(self.access, **query.filters())
+        filename = f"activity-{self.access.organization.pk}.csv"
+        return csv_response(filename, csv_lines(ACTIVITY_CSV_HEADER, activity_csv_rows(events)))
 
 
 @extend_schema(tags=["data protection"], parameters=[ORG_ID])

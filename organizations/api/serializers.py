@@ -98,6 +98,19 @@ class OrganizationUpdateInputSerializer(serializers.Serializer):
     )
 
 
+class OrganizationCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    entity_type = serializers.ChoiceField(choices=EntityType.choices)
+    country = serializers.CharField(max_length=2, help_text=COUNTRY_HELP)
+    vat_number = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Any usual spelling; stored in compact form.",
+    )
+    accept_terms = serializers.BooleanField(help_text="Accept the terms and conditions: required (`true`).")
+
+
 # Members
 
 

@@ -23,6 +23,7 @@ from organizations.models import (
     Product,
     ProductCategory,
     ProductType,
+    Role,
     User,
 )
 from organizations.vat import check_vat_number
@@ -144,9 +145,18 @@ class MeView(DjangoErrorsMixin, APIView):
 # Organizations
 
 
-@extend_schema_view(get=extend_schema(tags=["organizations"], summary="The organizations you belong to"))
+@extend_schema_view(
+    get=extend_schema(tags=["organizations"], summary="The organizations you belong to"),
+    post=extend_schema(
+        tags=["organizations"],
+        summary="Create an organization",
+        description="You become its legal representative. The currency follows from the country.",
+        request=serializers.OrganizationCreateInputSerializer,
+        responses={201: serializers.OrganizationSerializer, **error_responses(400)},
+    ),
+)
 class OrganizationListView(DjangoErrorsMixin, generics.ListAPIView):
-    """The organizations you belong to, with your role in each."""
+    """The organizations you belong to, with your role in each; a new one."""
 
     token_family = "organizations"
 
@@ -154,6 +164,12 @@ class OrganizationListView(DjangoErrorsMixin, generics.ListAPIView):
 
     def get_queryset(self):
         return organizations_with_role(self.request.user)
+
+    def post(self, request):
+        data = parse(request, serializers.OrganizationCreateInputSerializer)
+        organization = services.organization_create(by=request.user, **data)
+        organization.role = Role.LEGAL_REPRESENTATIVE
+        return Response(serializers.OrganizationSerializer(organization).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

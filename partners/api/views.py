@@ -18,8 +18,10 @@ from rest_framework.response import Response
 from organizations.access import RESELLER_PERMISSIONS, Access, Permission
 from organizations.api.exceptions import DjangoErrorsMixin
 from organizations.api.views import ORG_ID, OrganizationScopedMixin, error_responses
+from organizations.sudo import api_sudo_check
 from partners import selectors, services
 from partners.api import serializers
+from partners.models import Access as AccessLevel
 from partners.models import InitiatedBy, PartnerProfile, Partnership
 
 PERMISSION_WORDING = {
@@ -58,6 +60,12 @@ def state_conflicts_as_409():
         if hasattr(error, "error_dict"):
             raise
         raise Conflict(" ".join(error.messages)) from error
+
+
+SESSION_PASSWORD_NOTE = (
+    "With a browser session (not a token), Full access and who pays need the password confirmed within "
+    "the last few minutes (403 otherwise)."
+)
 
 
 class PartnerProgramMixin(OrganizationScopedMixin):
@@ -134,14 +142,14 @@ class PartnerDirectoryView(DjangoErrorsMixin, generics.ListAPIView):
     create=extend_schema(
         summary="Add a partner (invite a referenced partner)",
         description="Legal representatives only. Limited access needs `products`; only Full access lets the "
-        "partner pay. The partner is emailed a link to accept or refuse.",
+        "partner pay. The partner is emailed a link to accept or refuse. " + SESSION_PASSWORD_NOTE,
         request=serializers.PartnershipInviteInputSerializer,
         responses={201: serializers.PartnershipSerializer, **error_responses(400, 403, 404)},
     ),
     partial_update=extend_schema(
         summary="Change who pays",
         description="Legal representatives only, on an active partnership; `partner` only with Full access. "
-        "Applies to orders and renewals from now on; the partner is emailed.",
+        "Applies to orders and renewals from now on; the partner is emailed. " + SESSION_PASSWORD_NOTE,
         parameters=[PARTNERSHIP_ID],
         request=serializers.PaymentMethodInputSerializer,
         responses={200: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
@@ -179,6 +187,8 @@ class PartnershipViewSet(
 
     def create(self, request, org_id):
         data = self.parse(serializers.PartnershipInviteInputSerializer)
+        if data["access"] == AccessLevel.FULL:
+            api_sudo_check(request)
         partnership = services.partnership_invite(
             access=self.access,
             partner=data["partner"],
@@ -191,6 +201,7 @@ class PartnershipViewSet(
     def partial_update(self, request, org_id, id):
         partnership = self.get_object()
         data = self.parse(serializers.PaymentMethodInputSerializer)
+        api_sudo_check(request)
         partnership = self.transition(
             services.partnership_change_payment_method,
             partnership=partnership,
@@ -230,7 +241,7 @@ class PartnershipViewSet(
     @extend_schema(
         summary="Accept a partner's request for access",
         description="Legal representatives only. You may narrow the request: `limited` instead of Full (with "
-        "`products`), or `client` to keep paying yourself.",
+        "`products`), or `client` to keep paying yourself. " + SESSION_PASSWORD_NOTE,
         parameters=[PARTNERSHIP_ID],
         request=serializers.RequestAnswerInputSerializer,
         responses={200: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
@@ -238,6 +249,8 @@ class PartnershipViewSet(
     def accept(self, request, org_id, id):
         partnership = self.get_object()
         data = self.parse(serializers.RequestAnswerInputSerializer)
+        if data.get("access", partnership.access) == AccessLevel.FULL:
+            api_sudo_check(request)
         partnership = self.transition(
             services.partnership_accept,
             partnership=partnership,

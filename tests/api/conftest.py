@@ -1,7 +1,10 @@
+import time
+
 import pytest
 from rest_framework.test import APIClient
 
 from organizations.models import Membership, Role
+from organizations.sudo import SESSION_KEY as SUDO_SESSION_KEY
 from tests.factories import BillingAddressFactory, ProductFactory, member
 
 ROLES = ["legal_representative", "administrator", "user", "external", "outsider", "anonymous"]
@@ -9,12 +12,16 @@ ROLES = ["legal_representative", "administrator", "user", "external", "outsider"
 
 @pytest.fixture
 def client_of():
-    """An API client signed in as `user` (or anonymous for None); CSRF is checked only where a test asks."""
+    """An API client signed in as `user` (or anonymous for None); CSRF is checked only where a test asks.
+    The password was confirmed just now (the sudo window is open; see tests/tokens/test_api_sudo.py)."""
 
     def _client_of(user):
         client = APIClient()
         if user is not None:
             client.force_login(user)
+            session = client.session
+            session[SUDO_SESSION_KEY] = time.time()
+            session.save()
         return client
 
     return _client_of

@@ -53,6 +53,7 @@ def test_the_schema_describes_every_endpoint(client):
         "/api/v1/organizations/{org_id}/wallet",
         "/api/v1/organizations/{org_id}/wallet/top-up",
         "/api/v1/organizations/{org_id}/activity",
+        "/api/v1/organizations/{org_id}/activity/export",
         "/api/v1/organizations/{org_id}/dpa-certificate",
         "/api/v1/tokens",
         "/api/v1/tokens/{id}",

@@ -241,7 +241,7 @@ def test_the_api_refuses_bad_filters_and_other_people(
     assert api_log(client_of, plain_user, organization).status_code == 403
     assert "see the activity log" in api_log(client_of, plain_user, organization).json()["detail"]
     assert api_log(client_of, outsider, organization).status_code == 404
-    assert api_log(client_of, None, organization).status_code == 401
+    assert api_log(client_of, None, organization).status_code == 401  # no credentials
 
 
 def test_the_api_has_a_query_budget(

@@ -4,6 +4,7 @@ with it over HTTP, as the README shows."""
 
 import json
 import re
+import time
 import urllib.request
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from billing.models import Invoice
 from organizations import services
 from organizations.access import resolve_access
 from organizations.models import ProductType
+from tests.factories import PartnershipFactory
 from tokens.models import ApiToken
 
 EMAIL = "mia.rossi@atelier-rossi.example"
@@ -129,3 +131,47 @@ def test_create_a_token_in_the_console_and_list_invoices_with_it(
     expect(page.get_by_text("1 token revoked.")).to_be_visible()
     expect(row).to_contain_text("Revoked")
     assert ApiToken.objects.get().status == "revoked"
+
+
+def create_a_token(page: Page, name: str) -> None:
+    page.get_by_role("link", name="Create a token").click()
+    page.get_by_label("Application").select_option(label="Manager API")
+    page.get_by_label("Name").fill(name)
+    page.get_by_role("button", name="Create a token").click()
+
+
+def test_the_password_window_in_the_browser(page: Page, sign_in, atelier, settings):
+    """Outside the window every sensitive action asks the password; within it neither creating a token nor
+    who pays asks it again; once it has passed, it is asked again."""
+    settings.SUDO_WINDOW = 4
+    partnership = PartnershipFactory(client=atelier, access="full")
+    who_pays = f"/o/{atelier.pk}/partners/{partnership.pk}/payment/"
+    tokens_page = f"/o/{atelier.pk}/settings/api-tokens/"
+    sign_in(page, EMAIL, PASSWORD)
+
+    page.goto(who_pays)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your password")
+    page.goto(tokens_page)
+    create_a_token(page, "First")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your password")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your new token")
+    confirmed_at = time.monotonic()
+
+    # Within the window: no password.
+    page.goto(tokens_page)
+    create_a_token(page, "Second")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your new token")
+    page.goto(who_pays)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Who pays for {ORGANIZATION}?")
+    assert time.monotonic() - confirmed_at < settings.SUDO_WINDOW, "the window closed during the test"
+
+    # Once it has passed: asked again, and nothing created meanwhile.
+    time.sleep(max(0.0, settings.SUDO_WINDOW + 0.5 - (time.monotonic() - confirmed_at)))
+    page.goto(tokens_page)
+    create_a_token(page, "Third")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your password")
+    assert sorted(ApiToken.objects.values_list("name", flat=True)) == ["First", "Second"]
+    page.goto(who_pays)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your password")

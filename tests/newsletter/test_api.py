@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from compliance.models import AuditEvent
 from newsletter.models import MailingList, Subscriber
 from organizations.models import Membership, ProductType
-from tests.factories import PartnershipFactory, ProductFactory
+from tests.factories import MembershipFactory, OrganizationFactory, PartnershipFactory, ProductFactory
 
 
 @pytest.fixture
@@ -131,3 +131,64 @@ def test_the_list_endpoint_has_a_query_budget(newsletter_client, newsletter, dja
         response = newsletter_client.get(f"/api/v1/newsletter/products/{newsletter.pk}/lists")
 
     assert response.json()["count"] == 5
+
+
+def _newsletter_of(organization, name):
+    return ProductFactory(
+        organization=organization, name=name, product_type=ProductType.objects.get(slug="newsletter")
+    )
+
+
+def test_the_product_list_follows_the_access_resolver_for_every_kind_of_access(
+    bearer, make_token, partner_org, partner_user
+):
+    """Own membership, external with granted products, Full and Limited partners: the list shows exactly the
+    Newsletter products the resolver lets the user see, and nothing of a stopped partnership."""
+    own = MembershipFactory(user=partner_user, role="user").organization
+    external = MembershipFactory(user=partner_user, role="external")
+    full_client, limited_client, stopped_client = (
+        OrganizationFactory(),
+        OrganizationFactory(),
+        OrganizationFactory(),
+    )
+    limited_seen = _newsletter_of(limited_client, "seen.news.example")
+    _newsletter_of(limited_client, "hidden.news.example")
+    PartnershipFactory(client=full_client, partner=partner_org, access="full")
+    PartnershipFactory(client=limited_client, partner=partner_org, access="limited", products=[limited_seen])
+    PartnershipFactory(client=stopped_client, partner=partner_org, access="full", status="stopped")
+    external_seen = _newsletter_of(external.organization, "external.news.example")
+    _newsletter_of(external.organization, "external-hidden.news.example")
+    external.products.set([external_seen])
+    expected = {
+        _newsletter_of(own, "own.news.example").pk,
+        _newsletter_of(full_client, "full.news.example").pk,
+        limited_seen.pk,
+        external_seen.pk,
+    }
+    _newsletter_of(stopped_client, "stopped.news.example")
+    ProductFactory(organization=own)  # not a Newsletter product
+    _, plaintext = make_token(partner_user, application="newsletter")
+
+    listed = {product["id"] for product in bearer(plaintext).get("/api/v1/newsletter/products").json()}
+
+    assert listed == expected
+    for product_id in listed:
+        assert bearer(plaintext).get(f"/api/v1/newsletter/products/{product_id}/lists").status_code == 200
+
+
+def test_the_product_list_costs_the_same_queries_for_many_organizations(
+    bearer, make_token, legal_representative, partner_org, partner_legal, django_assert_max_num_queries
+):
+    for index in range(12):
+        membership = MembershipFactory(user=partner_legal)
+        _newsletter_of(membership.organization, f"own{index}.news.example")
+        client = OrganizationFactory()
+        granted = _newsletter_of(client, f"client{index}.news.example")
+        PartnershipFactory(client=client, partner=partner_org, access="limited", products=[granted])
+    _, plaintext = make_token(partner_legal, application="newsletter")
+    client = bearer(plaintext)
+
+    with django_assert_max_num_queries(8):
+        response = client.get("/api/v1/newsletter/products")
+
+    assert len(response.json()) == 24

@@ -158,3 +158,19 @@ def test_the_confirm_password_page_returns_to_next_and_only_to_this_site(client,
 
 def test_the_settings_menu_links_the_api_tokens_page(client, pages):
     assert 'href="' + pages["list"] + '">API tokens</a>' in client.get(pages["list"]).text
+
+
+def test_the_confirm_password_page_rotates_the_session_key_and_opens_the_window(client, pages, password):
+    before = client.session.session_key
+
+    wrong = client.post(f"/accounts/confirm-password/?next={pages['list']}", {"sudo_password": "nope"})
+    assert "The password is not correct." in wrong.text
+    assert client.session.session_key == before
+    assert "Confirm your password" in client.post(pages["create"], {**FORM, "name": "Still asked"}).text
+
+    client.post(f"/accounts/confirm-password/?next={pages['list']}", {"sudo_password": password})
+
+    assert client.session.session_key != before, "a confirmed password rotates the session key"
+    created = client.post(pages["create"], {**FORM, "name": "Within the window"})
+    assert "Your new token" in created.text
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["Within the window"]
