@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from billing.models import EntryKind, Invoice, LedgerEntry, Order
@@ -60,31 +60,54 @@ def _month_bounds(months: list[date]) -> list[tuple[datetime, datetime]]:
     return list(itertools.pairwise(starts))
 
 
-def _series(
-    title: str, currency: str, queryset, date_field: str, amount_field: str, today: date
-) -> MonthlySeries:
-    """One query whatever the number of rows: a sum per month over an index range of `date_field`, with no
+@dataclass(frozen=True)
+class _Source:
+    """Where one chart's amounts come from."""
+
+    title: str
+    queryset: QuerySet
+    date_field: str
+    amount_field: str
+
+
+def _monthly_sums(source: _Source, index: int, bounds: list[tuple[datetime, datetime]]) -> QuerySet:
+    """One row: the source's number and its sum per month, over an index range of its date field, with no
     per-row date function (SQLite runs those in Python, row by row)."""
+    date_field = source.date_field
+    return (
+        source.queryset.filter(**{f"{date_field}__gte": bounds[0][0], f"{date_field}__lt": bounds[-1][1]})
+        .order_by()
+        .annotate(source=Value(index))
+        .values("source")
+        .annotate(
+            **{
+                f"month_{month}": Sum(
+                    source.amount_field, filter=Q(**{f"{date_field}__gte": start, f"{date_field}__lt": end})
+                )
+                for month, (start, end) in enumerate(bounds)
+            }
+        )
+    )
+
+
+def _charts(sources: list[_Source], currency: str, today: date) -> list[MonthlySeries]:
+    """Every chart in one query (a UNION ALL of one aggregate row per source), whatever the number of rows."""
     months = _last_12_months(today)
     bounds = _month_bounds(months)
-    totals = queryset.filter(
-        **{f"{date_field}__gte": bounds[0][0], f"{date_field}__lt": bounds[-1][1]}
-    ).aggregate(
-        **{
-            f"month_{index}": Sum(
-                amount_field, filter=Q(**{f"{date_field}__gte": start, f"{date_field}__lt": end})
-            )
-            for index, (start, end) in enumerate(bounds)
-        }
-    )
-    return MonthlySeries(
-        title=title,
-        currency=currency,
-        # SQLite sums decimals as floats: round every month to the cent.
-        months=[
-            (month, round_money(str(totals[f"month_{index}"] or 0))) for index, month in enumerate(months)
-        ],
-    )
+    first, *others = [_monthly_sums(source, index, bounds) for index, source in enumerate(sources)]
+    rows = {row["source"]: row for row in (first.union(*others, all=True).order_by() if others else first)}
+    return [
+        MonthlySeries(
+            title=source.title,
+            currency=currency,
+            # SQLite sums decimals as floats: round every month to the cent.
+            months=[
+                (month, round_money(str(rows.get(index, {}).get(f"month_{number}") or 0)))
+                for number, month in enumerate(months)
+            ],
+        )
+        for index, source in enumerate(sources)
+    ]
 
 
 def dashboard_figures(access: Access) -> list[MonthlySeries]:
@@ -92,33 +115,28 @@ def dashboard_figures(access: Access) -> list[MonthlySeries]:
     if not access.can(Permission.VIEW_BILLING):
         return []
     organization = access.organization
-    today = timezone.localdate()
-    # Credit notes count negatively: spending is what was invoiced, net of corrections.
-    spending = Invoice.objects.filter(organization=organization)
-    figures = [
-        _series(
+    sources = [
+        # Credit notes count negatively: spending is what was invoiced, net of corrections.
+        _Source(
             "Spending (invoiced, tax included)",
-            organization.currency,
-            spending,
+            Invoice.objects.filter(organization=organization),
             "issued_at",
             "gross_amount",
-            today,
         )
     ]
     if access.can(Permission.VIEW_MANAGED_CLIENTS):
-        cashback = LedgerEntry.objects.filter(wallet__organization=organization, kind=EntryKind.CASHBACK)
-        figures.append(
-            _series("Cashback earned", organization.currency, cashback, "created_at", "amount", today)
-        )
-        revenue = Order.objects.filter(partner=organization, currency=organization.currency)
-        figures.append(
-            _series(
+        sources += [
+            _Source(
+                "Cashback earned",
+                LedgerEntry.objects.filter(wallet__organization=organization, kind=EntryKind.CASHBACK),
+                "created_at",
+                "amount",
+            ),
+            _Source(
                 "Managed clients' orders (before tax)",
-                organization.currency,
-                revenue,
+                Order.objects.filter(partner=organization, currency=organization.currency),
                 "created_at",
                 "net_amount",
-                today,
-            )
-        )
-    return figures
+            ),
+        ]
+    return _charts(sources, organization.currency, timezone.localdate())

@@ -16,9 +16,15 @@ def neutralise_cell(value) -> str:
 
     Numbers written by us (amounts, counts) are safe as they are: a negative amount stays "-12.50".
     """
+    # Exact types first: an export calls this for every cell, and these are nearly all of them.
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    if kind is Decimal or kind is int:
+        return str(value)
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "yes" if value else "no"
     if isinstance(value, int | Decimal):
         return str(value)

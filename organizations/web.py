@@ -20,7 +20,9 @@ def organization_view(permission: Permission):
             if access is None:
                 raise Http404("No such organization.")
             request.access = access
-            request.session["current_organization_id"] = access.organization.pk
+            # Assigned only when it changes: an unchanged session is not written back on every page.
+            if request.session.get("current_organization_id") != access.organization.pk:
+                request.session["current_organization_id"] = access.organization.pk
             if not access.can(permission):
                 if access.hides_refusals:
                     raise Http404("No such page.")

@@ -45,26 +45,28 @@ def test_both_bench_partners_manage_their_clients_and_can_sign_in():
 
 
 def test_invoices_are_numbered_without_gaps_and_add_up():
-    _seed(invoices=60)
+    _seed(clients=20, invoices=60)
     invoices = Invoice.objects.all()
-    assert invoices.count() == 60
+    # The large partner's 60 and its paying clients' 6; the small partner's 30 and its clients' 3.
+    assert invoices.count() == 99
     span = invoices.aggregate(first=Min("number"), last=Max("number"))
-    assert span["last"] - span["first"] + 1 == 60
+    assert span["last"] - span["first"] + 1 == 99
     assert InvoiceSequence.objects.get(series=invoices.first().series).last_number == span["last"]
     # Compared in Python: SQLite adds decimals as floats.
     assert all(
         net + tax == gross
         for net, tax, gross in invoices.values_list("net_amount", "tax_amount", "gross_amount")
     )
-    assert InvoiceLine.objects.count() == 60
+    assert InvoiceLine.objects.count() == 99
     assert not InvoiceLine.objects.exclude(net_amount=F("invoice__net_amount")).exists()
 
 
 def test_whoever_pays_by_the_partnership_is_invoiced():
     _seed(invoices=60)
     partner_id = _large_partner_access().organization.pk
-    paid_by_partner = Order.objects.filter(payment_method=PaymentMethod.PARTNER)
-    paid_by_clients = Order.objects.filter(payment_method=PaymentMethod.CLIENT)
+    assert Invoice.objects.filter(organization=partner_id).count() == 60
+    paid_by_partner = Order.objects.filter(partner=partner_id, payment_method=PaymentMethod.PARTNER)
+    paid_by_clients = Order.objects.filter(partner=partner_id, payment_method=PaymentMethod.CLIENT)
     assert paid_by_partner.exists()
     assert paid_by_clients.exists()
     assert set(paid_by_partner.values_list("invoice_lines__invoice__organization", flat=True)) == {partner_id}

@@ -4,13 +4,23 @@ Prints one table and writes it as JSON; exits with status 1 when a budget is mis
 the database (migrate + seed_bench) and runs it in production mode.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from billing.exports import (
+    INVOICE_FIELDS,
+    BillingExport,
+    History,
+    export_lines,
+    export_queryset,
+    export_row_count,
+)
 from billing.services import MAX_TOP_UP, product_renew, wallet_top_up
 from console import bench
 from console.bench import QUERY_BUDGET, Figure
@@ -19,10 +29,15 @@ from organizations.access import resolve_access
 from organizations.models import Product, User
 from partners.models import PaymentMethod
 from partners.selectors import managed_clients
+from tokens.scopes import MANAGER_API, all_scopes
+from tokens.services import token_create, token_revoke
 
-SIZES = {"small": "10 clients", "large": "2,000 clients"}
+SIZES = ("small", "large")
 # A page or endpoint must serve at least this share of the minimal view's requests per second.
 THROUGHPUT_SHARE = 0.25
+# The export must write at least this share of the rows a raw cursor + csv.writer writes, in this memory.
+EXPORT_SHARE = 0.5
+EXPORT_MEMORY_MIB = 100
 
 
 class Command(BaseCommand):
@@ -39,10 +54,16 @@ class Command(BaseCommand):
         self.users = {size: self._bench_user(size) for size in SIZES}
         self.organizations = {size: user.memberships.get().organization for size, user in self.users.items()}
         self.clients = {size: self._signed_in_client(user) for size, user in self.users.items()}
+        self.labels = {
+            size: f"{managed_clients(resolve_access(user, self.organizations[size])).count():,} clients"
+            for size, user in self.users.items()
+        }
         figures: list[Figure] = []
         baseline = bench.time_requests(self.clients["small"], reverse("healthz"), repeat=repeat)
         figures.append(Figure("Minimal view (baseline)", "ms", baseline.median_ms, details=vars(baseline)))
         figures += self._pages(baseline.median_ms)
+        figures += self._token_request()
+        figures += self._export()
         figures += self._operations()
         if not skip_load:
             figures += self._throughput(load_seconds)
@@ -82,8 +103,8 @@ class Command(BaseCommand):
                 for size in SIZES
             }
             same_queries = timings["small"].queries == timings["large"].queries
-            for size, label in SIZES.items():
-                timing = timings[size]
+            for size in SIZES:
+                timing, label = timings[size], self.labels[size]
                 figures.append(
                     Figure(
                         f"{name} @ {label}",
@@ -96,6 +117,77 @@ class Command(BaseCommand):
                     )
                 )
         return figures
+
+    def _token_request(self) -> list[Figure]:
+        """The API invoice list with a bearer token beside the same list with a browser session."""
+        user = self.users["large"]
+        token, plaintext = token_create(
+            user=user,
+            name="Benchmark",
+            application=MANAGER_API,
+            scopes=all_scopes(MANAGER_API),
+            password_confirmed=True,
+        )
+        path = self._paths("large")["API invoice list"]
+        try:
+            with_session = bench.time_requests(self.clients["large"], path, repeat=self.repeat)
+            with_token = bench.time_requests(
+                Client(), path, repeat=self.repeat, headers={"Authorization": f"Bearer {plaintext}"}
+            )
+        finally:
+            token_revoke(token=token, by=user)
+        return [
+            Figure(
+                f"API invoice list with a token @ {self.labels['large']}",
+                "ms",
+                with_token.median_ms,
+                baseline=with_session.median_ms,
+                budget=(
+                    f"{with_token.queries} queries ≤ session's {with_session.queries} + 1, "
+                    f"{with_token.writes} writes = 0"
+                ),
+                ok=with_token.queries <= with_session.queries + 1 and with_token.writes == 0,
+                details={"token": vars(with_token), "session": vars(with_session)},
+            )
+        ]
+
+    def _export(self) -> list[Figure]:
+        """The invoices of the last 12 months of every client of the large partner, as CSV."""
+        partner = self.organizations["large"]
+        clients = managed_clients(resolve_access(self.users["large"], partner))
+        today = timezone.localdate()
+        export = BillingExport(
+            partner=partner,
+            history=History.INVOICES,
+            date_from=today - timedelta(days=365),
+            date_to=today,
+            client_ids=tuple(clients.values_list("client_id", flat=True)),
+        )
+        rows = export_row_count(export)
+        project = bench.time_export(lambda: export_lines(export), rows=rows)
+        baseline = bench.time_export(
+            lambda: bench.raw_csv_lines(export_queryset(export), INVOICE_FIELDS), rows=rows
+        )
+        share = project.rows_per_second / baseline.rows_per_second
+        return [
+            Figure(
+                f"Export of {rows:,} invoice rows",
+                "rows/s",
+                project.rows_per_second,
+                baseline=baseline.rows_per_second,
+                budget=f"≥ {EXPORT_SHARE:.0%} of raw cursor + csv.writer",
+                ok=share >= EXPORT_SHARE,
+                details={"project": vars(project), "baseline": vars(baseline)},
+            ),
+            Figure(
+                "Export peak memory (Python heap)",
+                "MiB",
+                project.peak_mib,
+                baseline=baseline.peak_mib,
+                budget=f"< {EXPORT_MEMORY_MIB} MiB",
+                ok=project.peak_mib < EXPORT_MEMORY_MIB,
+            ),
+        ]
 
     def _operations(self) -> list[Figure]:
         """Renewals as a partner: one issues an invoice to a client; one issues an invoice to the partner and
@@ -138,7 +230,7 @@ class Command(BaseCommand):
                 share = report["rps"] / baseline["rps"]
                 figures.append(
                     Figure(
-                        f"Throughput: {name} @ {SIZES['large']}",
+                        f"Throughput: {name} @ {self.labels['large']}",
                         "req/s",
                         report["rps"],
                         baseline=baseline["rps"],

@@ -1,11 +1,12 @@
 """`manage.py seed_bench --clients 2000 --invoices 200000`: a large, deterministic data set for benchmarks.
 
 Two referenced partners are created: "Bench Small Partner" with 10 clients and "Bench Partner" with
-`--clients` clients, so every page can be measured at both sizes. The large partner's clients receive the
-`--invoices` invoices (one line and one order each), paid by the partner or by the client as their
-partnership says. Rows are written with bulk inserts, not through the services: the figures are invented,
-but they have the shape the services give them (net + tax = gross, numbers without gaps in their series).
-Running it again does nothing when the bench partners exist.
+`--clients` clients, so every page can be measured at both sizes. The large partner pays `--invoices`
+invoices for the clients that let it pay; the clients that pay themselves receive a tenth as many of their
+own (one line and one order each); the small partner's share is in proportion. Rows are written with bulk
+inserts, not through the services: the figures are invented, but they have the shape the services give
+them (net + tax = gross, numbers without gaps in their series). Running it again does nothing when the
+bench partners exist.
 """
 
 import random
@@ -41,7 +42,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--clients", type=int, default=2000, help="Clients of the large bench partner.")
-        parser.add_argument("--invoices", type=int, default=200_000, help="Invoices of its clients.")
+        parser.add_argument("--invoices", type=int, default=200_000, help="Invoices the large partner paid.")
         parser.add_argument("--seed", type=int, default=2026, help="The same seed gives the same data.")
 
     def handle(self, *args, clients: int, invoices: int, seed: int, **options):
@@ -56,7 +57,8 @@ class Command(BaseCommand):
         rng = random.Random(seed)  # noqa: S311 - reproducible data, not secrets
         generator = BenchData(rng, product_types, make_password(BENCH_PASSWORD))
         with transaction.atomic():
-            generator.partner("small", SMALL_PARTNER_CLIENTS, invoices=0)
+            small_share = invoices * SMALL_PARTNER_CLIENTS // clients
+            generator.partner("small", SMALL_PARTNER_CLIENTS, invoices=small_share)
             generator.partner("large", clients, invoices=invoices)
         self.stdout.write(
             self.style.SUCCESS(
@@ -205,7 +207,17 @@ class BenchData:
         products: dict[int, list[Product]],
         count: int,
     ) -> None:
-        client_ids = sorted(partnerships)
+        paid_by_partner = sorted(
+            client_id
+            for client_id, partnership in partnerships.items()
+            if partnership.payment_method == PaymentMethod.PARTNER
+        )
+        paying_themselves = sorted(set(partnerships) - set(paid_by_partner))
+        # Whose invoice each one is: the partner's first, then the clients' own (a tenth as many).
+        schedule = [paid_by_partner[number % len(paid_by_partner)] for number in range(count)]
+        if paying_themselves:
+            schedule += [paying_themselves[number % len(paying_themselves)] for number in range(count // 10)]
+        count = len(schedule)
         series = f"INV{timezone.localdate(self.now):%Y}"
         sequence, _ = InvoiceSequence.objects.select_for_update().get_or_create(series=series)
         seller = seller_data()
@@ -213,7 +225,7 @@ class BenchData:
         for start in range(0, count, BATCH_SIZE):
             orders, invoices, lines = [], [], []
             for offset in range(start, min(start + BATCH_SIZE, count)):
-                client_id = client_ids[offset % len(client_ids)]
+                client_id = schedule[offset]
                 partnership = partnerships[client_id]
                 product = self.rng.choice(products[client_id])
                 partner_pays = partnership.payment_method == PaymentMethod.PARTNER
