@@ -241,7 +241,9 @@ def test_the_api_refuses_bad_filters_and_other_people(
     assert api_log(client_of, plain_user, organization).status_code == 403
     assert "see the activity log" in api_log(client_of, plain_user, organization).json()["detail"]
     assert api_log(client_of, outsider, organization).status_code == 404
-    assert api_log(client_of, None, organization).status_code == 403
+    anonymous = api_log(client_of, None, organization)
+    assert anonymous.status_code == 401
+    assert anonymous["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_the_api_has_a_query_budget(

@@ -109,7 +109,7 @@ def test_a_partner_never_generates_the_clients_certificate(
         (Role.USER, 403),
         (Role.EXTERNAL, 403),
         ("outsider", 404),
-        ("anonymous", 403),
+        ("anonymous", 401),
     ],
 )
 def test_the_api_follows_the_same_rule(client_of, organization, outsider, role, status):
@@ -124,7 +124,9 @@ def test_the_api_follows_the_same_rule(client_of, organization, outsider, role, 
     else:
         assert response["Content-Type"] == "application/json"
         assert DpaCertificate.objects.count() == 0
-    if status == 403 and role != "anonymous":
+    if status == 401:
+        assert response["WWW-Authenticate"].startswith("Bearer")
+    if status == 403:
         assert "does not allow you to generate the DPA certificate" in response.json()["detail"]
 
 
