@@ -118,16 +118,29 @@ def dpa_verify(request):
 # Legal pages
 
 
+def _legal_page(request, template: str) -> HttpResponse:
+    """A legal page, naming who operates the console and where to write."""
+    return render(
+        request,
+        template,
+        {
+            "operator": settings.SELLER,
+            "privacy_email": settings.PRIVACY_CONTACT_EMAIL,
+            "whistleblowing_email": settings.WHISTLEBLOWING_EMAIL,
+        },
+    )
+
+
 def privacy_policy(request):
-    return render(request, "compliance/privacy_policy.html")
+    return _legal_page(request, "compliance/privacy_policy.html")
 
 
 def data_protection_policy(request):
-    return render(request, "compliance/data_protection_policy.html")
+    return _legal_page(request, "compliance/data_protection_policy.html")
 
 
 def whistleblower(request):
-    return render(request, "compliance/whistleblower.html")
+    return _legal_page(request, "compliance/whistleblower.html")
 
 
 # Cookie preferences

@@ -4,7 +4,13 @@ import pytest
 from django.urls import reverse
 
 LEGAL = {
-    "privacy_policy": ["Privacy policy", "Switzerland", "Cookie preferences"],
+    "privacy_policy": [
+        "Privacy policy",
+        "Switzerland",
+        "Cookie preferences",
+        "Manager Hosting SA</strong>, Rue du Rhône 1, 1204 Genève",
+        'href="mailto:privacy@manager.localhost"',
+    ],
     "data_protection_policy": [
         "FADP &amp; GDPR",
         "Your role as a client",
@@ -17,6 +23,9 @@ LEGAL = {
         "Whistleblower protection",
         "Do you have a whistleblower protection policy?",
         "retaliation",
+        "How do I make a report?",
+        'href="mailto:whistleblowing@manager.localhost"',
+        "you do not have to give your name",
     ],
 }
 FOOTER_LINKS = ["Privacy policy", "Data protection", "Whistleblower protection", "Cookie preferences"]
