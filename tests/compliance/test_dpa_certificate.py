@@ -141,8 +141,9 @@ def test_the_service_refuses_a_plain_user(organization, plain_user, access_of):
 
 
 def test_the_pdf_states_the_organization_the_commitments_the_date_and_the_code(
-    client, organization, legal_representative
+    client, settings, organization, legal_representative
 ):
+    settings.SITE_URL = "https://manager.example"
     BillingAddressFactory(organization=organization, street="Rue de Lausanne 12", city="Fribourg")
     BillingAddressFactory(
         organization=organization,
@@ -151,11 +152,14 @@ def test_the_pdf_states_the_organization_the_commitments_the_date_and_the_code(
         city="Zürich",
         is_default=True,
     )
+    organization.vat_number = "CHE107787577MWST"  # not the provider's own number, printed too
+    organization.save()
     client.force_login(legal_representative)
     response = client.post(generate_url(organization))
     certificate = DpaCertificate.objects.get()
     text = " ".join(pdf_text(response.content).split())
 
+    assert len(PdfReader(io.BytesIO(response.content)).pages) == 1  # one sheet, verification box included
     assert "Data processing certificate" in text
     assert "Helvetia Web AG" in text
     assert "Company" in text
@@ -163,7 +167,8 @@ def test_the_pdf_states_the_organization_the_commitments_the_date_and_the_code(
     assert "8001 Zürich" in text
     assert "Switzerland" in text
     assert "Fribourg" not in text
-    assert "CHE-116.281.710 MWST" in text
+    assert "VAT number CHE-107.787.577 MWST" in text
+    assert "Manager Hosting SA certifies that, as processor of Helvetia Web AG" in text
     for commitment in [
         "data centers located exclusively in Switzerland",
         "in the event of a data breach",
@@ -176,7 +181,11 @@ def test_the_pdf_states_the_organization_the_commitments_the_date_and_the_code(
         assert commitment in text, commitment
     assert certificate.number in text
     assert verification_code(certificate.number) in text
-    assert certificate.issued_at.strftime("%Y-%m-%d") in text
+    assert f"Date of issue {certificate.issued_at:%Y-%m-%d}" in text
+    assert f"Issued by Manager Hosting SA, Genève, on {certificate.issued_at:%Y-%m-%d}" in text
+    # The address where anyone given the certificate checks it, with its number and code.
+    compact = "".join(text.split())
+    assert f"{settings.SITE_URL}/dpa/verify/?number={certificate.number}&code=" in compact
     assert "FADP" in text
     assert "GDPR" in text
 
