@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -59,7 +60,7 @@ def activity_log(request):
 def activity_csv_rows(events):
     for event in events.iterator(chunk_size=500):
         yield [
-            event.created_at,
+            f"{timezone.localtime(event.created_at):%Y-%m-%d %H:%M:%S}",  # as the page shows it
             event.actor_email or "system",
             event.on_behalf_of.name if event.on_behalf_of else "",
             event.organization.name if event.organization else "",

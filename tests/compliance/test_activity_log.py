@@ -139,6 +139,8 @@ def test_the_export_is_a_streamed_csv_with_the_filters(client, organization, leg
     ]
     assert [row[4] for row in rows[1:]] == ["billing_address.created", "membership.added"]
     assert rows[1][1] == "admin@helvetia.example"
+    shown = client.get(log_url(organization), {"actor": "admin@"}).text
+    assert rows[1][0] in shown  # the time reads as on the page, which a spreadsheet takes as a date
 
 
 def test_export_cells_cannot_run_as_formulas(client, organization, legal_representative):

@@ -55,3 +55,11 @@ def test_the_console_footer_links_the_legal_pages(client, organization, plain_us
     footer = footer_of(client.get(reverse("dashboard", kwargs={"org_id": organization.pk})).text)
     for label in FOOTER_LINKS:
         assert f">{label}</a>" in footer
+
+
+def test_the_admin_footer_links_the_legal_pages(admin_client):
+    page = admin_client.get(reverse("admin:index")).text
+    footer = page[page.index('<footer id="footer">') : page.index("</footer>")]
+    for label in FOOTER_LINKS:
+        assert f">{label}</a>" in footer
+    assert "Site administration" in page  # the admin's own page, still whole
