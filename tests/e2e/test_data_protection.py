@@ -176,11 +176,17 @@ new MutationObserver(function (changes, observer) {
 """
 
 
-def test_switching_the_theme_applies_before_the_first_paint(new_page, sign_in, representative, live_server):
+def test_switching_the_theme_applies_before_the_first_paint(
+    new_page, sign_in, screenshot, representative, live_server
+):
     page = consented(new_page("light"), live_server)
     page.add_init_script(THEME_AT_FIRST_BODY)
     sign_in(page, representative.email, PASSWORD)
     page.get_by_role("banner").get_by_role("button", name=representative.full_name).click()
+    # The menu says what "Automatic" follows and where the system's mode is set, as the guide explains.
+    expect(page.get_by_text("Automatic follows your operating system's light or dark mode")).to_be_visible()
+    expect(page.get_by_text("Settings → Personalization → Colors")).to_be_visible()
+    screenshot(page, "light-theme-menu")
     page.get_by_role("group", name="Theme").get_by_role("button", name="Dark").click()
     expect(page.locator("html")).to_have_attribute("data-bs-theme", "dark")
     page.reload()
@@ -194,6 +200,8 @@ def test_switching_the_theme_applies_before_the_first_paint(new_page, sign_in, r
     sign_in(dark_system, representative.email, PASSWORD)
     dark_system.reload()
     assert dark_system.evaluate("window.__themeAtFirstBody") == "dark"
+    dark_system.get_by_role("banner").get_by_role("button", name=representative.full_name).click()
+    screenshot(dark_system, "dark-theme-menu")
 
 
 def test_an_outdated_browser_is_sent_to_the_plain_page(new_page, screenshot, live_server):
