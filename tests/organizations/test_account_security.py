@@ -37,6 +37,18 @@ def test_an_unknown_email_and_a_wrong_password_get_the_same_answer(client, legal
     assert WRONG in wrong.text
 
 
+def test_a_deactivated_account_gets_the_same_answer_even_with_its_password(
+    client, legal_representative, password, organization
+):
+    """Nothing tells a stranger that the account exists, nor that the password they tried is the right one."""
+    User.objects.filter(pk=legal_representative.pk).update(is_active=False)
+    response = sign_in(client, legal_representative.email, password)
+    assert response.status_code == 200
+    assert WRONG in response.text
+    assert "inactive" not in response.text
+    assert not signed_in(client, organization)
+
+
 def test_an_unknown_email_costs_a_password_hash_too(client, db):
     """The answer for an unknown email takes as long as for a wrong password: the hasher runs for both."""
     with mock.patch.object(MD5PasswordHasher, "encode", wraps=MD5PasswordHasher().encode) as encode:
