@@ -247,3 +247,17 @@ def test_screenshots_of_the_pages_added(
     expect(heading(page)).to_have_text("Activity log")
     expect(page.get_by_role("cell", name=re.compile("billing_address.created"))).to_be_visible()
     screenshot(page, f"{theme}-activity-log-filtered")
+
+
+def test_the_admin_footer_offers_cookie_preferences(new_page, sign_in, screenshot, organization, live_server):
+    """Staff reach the legal pages and their cookie choice from the admin too."""
+    staff = member(organization, Role.ADMINISTRATOR, email="staff@helvetia.example", full_name="Sam Staff")
+    User.objects.filter(pk=staff.pk).update(is_staff=True, is_superuser=True)
+    for theme in ("light", "dark"):
+        page = consented(new_page(theme), live_server)
+        sign_in(page, staff.email, PASSWORD)
+        page.goto("/admin/")
+        footer = page.get_by_role("navigation", name="Footer")
+        screenshot(page, f"{theme}-admin-footer")
+        footer.get_by_role("link", name="Cookie preferences").click()
+        expect(heading(page)).to_have_text("Cookie preferences")
