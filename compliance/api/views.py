@@ -39,6 +39,7 @@ class ActivityViewSet(ComplianceScopedMixin, mixins.ListModelMixin, viewsets.Gen
 
     model = AuditEvent
     serializer_class = serializers.AuditEventSerializer
+    token_family = "organizations"
     permissions = {"list": Permission.VIEW_ACTIVITY}
 
     def scoped_queryset(self, access):
@@ -60,7 +61,9 @@ class DpaCertificateViewSet(ComplianceScopedMixin, viewsets.GenericViewSet):
     """The DPA certificate (FADP and GDPR) of the organization."""
 
     model = DpaCertificate
-    permissions = {"retrieve": Permission.DPA_CERTIFICATE}
+    # Issuing is a change (a new number, an audit event): a POST, which an API token needs write scope for.
+    permissions = {"create": Permission.DPA_CERTIFICATE}
+    token_family = "organizations"
 
     def perform_content_negotiation(self, request, force=False):
         # The PDF is answered whatever the client accepts, and an error of it in JSON.
@@ -70,7 +73,9 @@ class DpaCertificateViewSet(ComplianceScopedMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Generate a DPA certificate (PDF)",
         description="Issues a new certificate, with its own number and verification code, each time it is "
-        "called (legal representatives and administrators only). The response is not cached.",
+        "called (legal representatives and administrators only; an API token needs `organizations:write`). "
+        "The response is not cached.",
+        request=None,
         responses={
             (200, "application/pdf"): OpenApiResponse(
                 OpenApiTypes.BINARY,
@@ -79,5 +84,5 @@ class DpaCertificateViewSet(ComplianceScopedMixin, viewsets.GenericViewSet):
             **error_responses(403, 404),
         },
     )
-    def retrieve(self, request, org_id):
+    def create(self, request, org_id):
         return certificate_response(services.dpa_certificate_issue(access=self.access))

@@ -248,6 +248,19 @@ def test_the_api_refuses_bad_filters_and_other_people(
     assert anonymous["WWW-Authenticate"].startswith("Bearer")
 
 
+@pytest.mark.parametrize(("scopes", "status"), [(["organizations:read"], 200), (["billing:read"], 403)])
+def test_an_api_token_reads_the_log_with_the_organizations_scope(
+    make_token, bearer, organization, legal_representative, events, scopes, status
+):
+    _, plaintext = make_token(legal_representative, scopes_=scopes)
+    response = bearer(plaintext).get(reverse("api:activity-list", kwargs={"org_id": organization.pk}))
+    assert response.status_code == status
+    if status == 200:
+        assert "membership.added" in [row["action"] for row in response.json()["results"]]
+    else:
+        assert "organizations:read" in response.json()["detail"]
+
+
 def test_the_api_has_a_query_budget(
     client_of, organization, legal_representative, django_assert_max_num_queries
 ):

@@ -95,7 +95,7 @@ def test_a_partner_never_generates_the_clients_certificate(
     client.force_login(partner)
     assert client.get(page_url(organization)).status_code == 404
     assert client.post(generate_url(organization)).status_code == 404
-    assert client_of(partner).get(api_url(organization)).status_code == 404
+    assert client_of(partner).post(api_url(organization)).status_code == 404
     # ... while it generates its own organization's certificate.
     assert client.post(generate_url(partner_org)).status_code == 200
     assert list(DpaCertificate.objects.values_list("organization", flat=True)) == [partner_org.pk]
@@ -115,7 +115,7 @@ def test_a_partner_never_generates_the_clients_certificate(
 def test_the_api_follows_the_same_rule(client_of, organization, outsider, role, status):
     users = {"outsider": outsider, "anonymous": None}
     user = users[role] if role in users else member(organization, role)
-    response = client_of(user).get(api_url(organization))
+    response = client_of(user).post(api_url(organization))
     assert response.status_code == status
     if status == 200:
         assert response["Content-Type"] == "application/pdf"
@@ -128,6 +128,32 @@ def test_the_api_follows_the_same_rule(client_of, organization, outsider, role, 
         assert response["WWW-Authenticate"].startswith("Bearer")
     if status == 403:
         assert "does not allow you to generate the DPA certificate" in response.json()["detail"]
+
+
+def test_the_api_issues_only_on_a_post(client_of, organization, legal_representative):
+    """Opening the address (a link, a prefetch) issues nothing: issuing is a change."""
+    assert client_of(legal_representative).get(api_url(organization)).status_code == 405
+    assert not DpaCertificate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("scopes", "status"),
+    [(["organizations:write"], 200), (["organizations:read"], 403), (["billing:write"], 403)],
+)
+def test_an_api_token_needs_the_organizations_write_scope(
+    make_token, bearer, organization, legal_representative, plain_user, scopes, status
+):
+    _, plaintext = make_token(legal_representative, scopes_=scopes)
+    response = bearer(plaintext).post(api_url(organization))
+    assert response.status_code == status
+    assert DpaCertificate.objects.count() == (1 if status == 200 else 0)
+    if status == 200:
+        assert "Helvetia Web AG" in pdf_text(response.content)
+    # A token carries its user's role: a plain user's token is refused whatever its scopes.
+    _, plain = make_token(plain_user, scopes_=["organizations:write"])
+    refused = bearer(plain).post(api_url(organization))
+    assert refused.status_code == 403
+    assert "does not allow you to generate the DPA certificate" in refused.json()["detail"]
 
 
 def test_the_service_refuses_a_plain_user(organization, plain_user, access_of):
