@@ -3,6 +3,7 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, renderers, viewsets
+from rest_framework import serializers as drf_serializers
 
 from compliance import selectors, services
 from compliance.api import serializers
@@ -64,6 +65,7 @@ class DpaCertificateViewSet(ComplianceScopedMixin, viewsets.GenericViewSet):
     # Issuing is a change (a new number, an audit event): a POST, which an API token needs write scope for.
     permissions = {"create": Permission.DPA_CERTIFICATE}
     token_family = "organizations"
+    serializer_class = drf_serializers.Serializer  # no body to send; lets OPTIONS describe the POST
 
     def perform_content_negotiation(self, request, force=False):
         # The PDF is answered whatever the client accepts, and an error of it in JSON.
