@@ -8,6 +8,7 @@ class ComplianceConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from compliance import checks  # noqa: F401 (registers the deployment checks)
         from compliance.signals import remember_cookie_consent
 
         user_logged_in.connect(remember_cookie_consent, dispatch_uid="compliance.remember_cookie_consent")

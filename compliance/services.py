@@ -1,5 +1,8 @@
 """State changes of the compliance app: DPA certificates and cookie choices, each with its audit event."""
 
+from dataclasses import replace
+from datetime import datetime
+
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django_countries import countries
@@ -63,9 +66,14 @@ def dpa_certificate_issue(*, access: Access) -> DpaCertificate:
 
 
 @transaction.atomic
-def cookie_consent_record(*, user: User, analytics: bool, marketing: bool) -> Consent:
-    """Store a signed-in user's cookie choice, with its time and version."""
+def cookie_consent_record(
+    *, user: User, analytics: bool, marketing: bool, given_at: datetime | None = None
+) -> Consent:
+    """Store a signed-in user's cookie choice, with its time and version; `given_at` for a choice made
+    earlier in this browser, before signing in (never later than now)."""
     consent = now_consent(analytics=bool(analytics), marketing=bool(marketing))
+    if given_at is not None and given_at < consent.given_at:
+        consent = replace(consent, given_at=given_at)
     record = CookieConsent.objects.create(
         user=user,
         analytics=consent.analytics,

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -59,7 +60,7 @@ def activity_log(request):
 def activity_csv_rows(events):
     for event in events.iterator(chunk_size=500):
         yield [
-            event.created_at,
+            f"{timezone.localtime(event.created_at):%Y-%m-%d %H:%M:%S}",  # as the page shows it
             event.actor_email or "system",
             event.on_behalf_of.name if event.on_behalf_of else "",
             event.organization.name if event.organization else "",
@@ -118,16 +119,29 @@ def dpa_verify(request):
 # Legal pages
 
 
+def _legal_page(request, template: str) -> HttpResponse:
+    """A legal page, naming who operates the console and where to write."""
+    return render(
+        request,
+        template,
+        {
+            "operator": settings.SELLER,
+            "privacy_email": settings.PRIVACY_CONTACT_EMAIL,
+            "whistleblowing_email": settings.WHISTLEBLOWING_EMAIL,
+        },
+    )
+
+
 def privacy_policy(request):
-    return render(request, "compliance/privacy_policy.html")
+    return _legal_page(request, "compliance/privacy_policy.html")
 
 
 def data_protection_policy(request):
-    return render(request, "compliance/data_protection_policy.html")
+    return _legal_page(request, "compliance/data_protection_policy.html")
 
 
 def whistleblower(request):
-    return render(request, "compliance/whistleblower.html")
+    return _legal_page(request, "compliance/whistleblower.html")
 
 
 # Cookie preferences

@@ -184,6 +184,10 @@ SELLER = {
     "email": env.str("SELLER_EMAIL", default="billing@manager.localhost"),
 }
 
+# Legal pages: where people write about their personal data, and where reports of wrongdoing are received.
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="privacy@manager.localhost")
+WHISTLEBLOWING_EMAIL = env.str("WHISTLEBLOWING_EMAIL", default="whistleblowing@manager.localhost")
+
 TASKS = {
     "default": {
         "BACKEND": env.str("TASKS_BACKEND", default="django.tasks.backends.immediate.ImmediateBackend"),

@@ -177,7 +177,8 @@ def confirm_password(request):
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = reverse("home")
     if request.method == "POST":
-        if sudo.sudo_confirm(request, request.POST.get(sudo.PASSWORD_FIELD, "")):
+        refusal = sudo.sudo_refusal(request, request.POST.get(sudo.PASSWORD_FIELD, ""))
+        if not refusal:
             return redirect(next_url)
-        return sudo.confirmation_page(request, error="The password is not correct.")
+        return sudo.refused_page(request, refusal)
     return sudo.confirmation_page(request)

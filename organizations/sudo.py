@@ -3,7 +3,8 @@
 Inside the window the password is not asked again; outside it a "Confirm your password" step comes first.
 A GET is sent to the confirmation page, which returns to `next`; a POST is answered with the same page, which
 posts the original form fields back with the password, so the action goes on where it stopped. A confirmed
-password rotates the session key.
+password rotates the session key. Wrong passwords are counted per account, like failed sign-ins: whoever holds
+a session cannot try passwords without end through this page.
 """
 
 import time
@@ -14,9 +15,12 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django_ratelimit.core import get_usage
 
 SESSION_KEY = "sudo_confirmed_at"
 PASSWORD_FIELD = "sudo_password"
+WRONG_PASSWORD = "The password is not correct."
+TOO_MANY_WRONG = "Too many wrong passwords. Wait a few minutes, then try again."
 
 
 def sudo_active(request) -> bool:
@@ -31,12 +35,32 @@ def sudo_open(request) -> None:
     request.session[SESSION_KEY] = time.time()
 
 
+def _wrong_passwords_exceeded(request, *, count_one: bool = False) -> bool:
+    usage = get_usage(
+        request, group="sudo_confirm", key="user", rate=settings.SIGN_IN_RATE_ACCOUNT_IP, increment=count_one
+    )
+    return usage is not None and usage["count"] >= usage["limit"]
+
+
+def sudo_refusal(request, password: str) -> str:
+    """ "" when the password is right (the window is then open); else why it was not accepted."""
+    if _wrong_passwords_exceeded(request):
+        return TOO_MANY_WRONG
+    if not request.user.check_password(password or ""):
+        _wrong_passwords_exceeded(request, count_one=True)
+        return WRONG_PASSWORD
+    sudo_open(request)
+    return ""
+
+
 def sudo_confirm(request, password: str) -> bool:
     """Check the account password; open the window when it is right."""
-    if not request.user.check_password(password or ""):
-        return False
-    sudo_open(request)
-    return True
+    return not sudo_refusal(request, password)
+
+
+def refused_page(request, refusal: str):
+    """The confirmation page again, with why the password was not accepted."""
+    return confirmation_page(request, error=refusal, status=429 if refusal == TOO_MANY_WRONG else 200)
 
 
 def require_password(*, user, password: str, password_confirmed: bool) -> None:
@@ -75,8 +99,9 @@ def sudo_check(request):
     the original fields; wrong, the page is shown again with an error.
     """
     if request.method == "POST" and PASSWORD_FIELD in request.POST:
-        if not sudo_confirm(request, request.POST[PASSWORD_FIELD]):
-            return confirmation_page(request, error="The password is not correct.")
+        refusal = sudo_refusal(request, request.POST[PASSWORD_FIELD])
+        if refusal:
+            return refused_page(request, refusal)
         request.POST = request.POST.copy()
         del request.POST[PASSWORD_FIELD]
         return None

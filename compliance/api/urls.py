@@ -15,7 +15,7 @@ urlpatterns = [
     ),
     path(
         "organizations/<id:org_id>/dpa-certificate",
-        views.DpaCertificateViewSet.as_view({"get": "retrieve"}),
+        views.DpaCertificateViewSet.as_view({"post": "create"}),
         name="dpa-certificate",
     ),
 ]

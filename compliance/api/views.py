@@ -5,6 +5,7 @@ from django_ratelimit.core import is_ratelimited
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, renderers, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.exceptions import Throttled
 
 from compliance import selectors, services
@@ -95,7 +96,9 @@ class DpaCertificateViewSet(ComplianceScopedMixin, viewsets.GenericViewSet):
     """The DPA certificate (FADP and GDPR) of the organization."""
 
     model = DpaCertificate
-    permissions = {"retrieve": Permission.DPA_CERTIFICATE}
+    # Issuing is a change (a new number, an audit event): a POST, which an API token needs write scope for.
+    permissions = {"create": Permission.DPA_CERTIFICATE}
+    serializer_class = drf_serializers.Serializer  # no body to send; lets OPTIONS describe the POST
 
     def perform_content_negotiation(self, request, force=False):
         # The PDF is answered whatever the client accepts, and an error of it in JSON.
@@ -105,7 +108,9 @@ class DpaCertificateViewSet(ComplianceScopedMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Generate a DPA certificate (PDF)",
         description="Issues a new certificate, with its own number and verification code, each time it is "
-        "called (legal representatives and administrators only). The response is not cached.",
+        "called (legal representatives and administrators only; an API token needs `organizations:write`). "
+        "The response is not cached.",
+        request=None,
         responses={
             (200, "application/pdf"): OpenApiResponse(
                 OpenApiTypes.BINARY,
@@ -114,5 +119,5 @@ class DpaCertificateViewSet(ComplianceScopedMixin, viewsets.GenericViewSet):
             **error_responses(403, 404),
         },
     )
-    def retrieve(self, request, org_id):
+    def create(self, request, org_id):
         return certificate_response(services.dpa_certificate_issue(access=self.access))

@@ -873,7 +873,7 @@ def slow_top_up(monkeypatch):
     monkeypatch.setattr(services, "wallet_top_up", slowly)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_with_one_key_make_one_top_up(
     shared_database, client_of, organization, legal_representative, slow_top_up
 ):
@@ -892,7 +892,7 @@ def test_concurrent_requests_with_one_key_make_one_top_up(
     assert IdempotencyRecord.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_with_one_key_and_other_bodies_make_one_top_up_and_a_409(
     shared_database, client_of, organization, legal_representative, slow_top_up
 ):

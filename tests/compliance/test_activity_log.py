@@ -139,6 +139,8 @@ def test_the_export_is_a_streamed_csv_with_the_filters(client, organization, leg
     ]
     assert [row[4] for row in rows[1:]] == ["billing_address.created", "membership.added"]
     assert rows[1][1] == "admin@helvetia.example"
+    shown = client.get(log_url(organization), {"actor": "admin@"}).text
+    assert rows[1][0] in shown  # the time reads as on the page, which a spreadsheet takes as a date
 
 
 def test_export_cells_cannot_run_as_formulas(client, organization, legal_representative):
@@ -241,7 +243,22 @@ def test_the_api_refuses_bad_filters_and_other_people(
     assert api_log(client_of, plain_user, organization).status_code == 403
     assert "see the activity log" in api_log(client_of, plain_user, organization).json()["detail"]
     assert api_log(client_of, outsider, organization).status_code == 404
-    assert api_log(client_of, None, organization).status_code == 401  # no credentials
+    anonymous = api_log(client_of, None, organization)
+    assert anonymous.status_code == 401
+    assert anonymous["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(("scopes", "status"), [(["compliance:read"], 200), (["organizations:read"], 403)])
+def test_an_api_token_reads_the_log_with_the_compliance_scope(
+    make_token, bearer, organization, legal_representative, events, scopes, status
+):
+    _, plaintext = make_token(legal_representative, scopes_=scopes)
+    response = bearer(plaintext).get(reverse("api:activity-list", kwargs={"org_id": organization.pk}))
+    assert response.status_code == status
+    if status == 200:
+        assert "membership.added" in [row["action"] for row in response.json()["results"]]
+    else:
+        assert "compliance:read" in response.json()["detail"]
 
 
 def test_the_api_has_a_query_budget(

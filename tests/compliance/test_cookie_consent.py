@@ -99,6 +99,26 @@ def test_an_anonymous_choice_is_only_in_the_cookie(client, db):
     assert not CookieConsent.objects.exists()
 
 
+def test_a_choice_made_before_signing_in_is_stored_with_the_account(client, plain_user, password):
+    """The banner is answered on the sign-in page; signing in then keeps that choice, with its time."""
+    choose(client, choice="save", marketing="on")
+    chosen_at = parse_consent(client.cookies[CONSENT_COOKIE].value).given_at
+    client.post(reverse("login"), {"username": plain_user.email, "password": password})
+    stored = CookieConsent.objects.get(user=plain_user)
+    assert (stored.analytics, stored.marketing, stored.given_at) == (False, True, chosen_at)
+    # Signing in again with the same choice in the browser stores nothing new.
+    client.logout()
+    client.post(reverse("login"), {"username": plain_user.email, "password": password})
+    assert CookieConsent.objects.filter(user=plain_user).count() == 1
+
+
+def test_an_older_browser_choice_does_not_replace_a_newer_one_of_the_account(client, plain_user, password):
+    client.cookies[CONSENT_COOKIE] = "1:11:1764168000"  # 2025-11-26, before the account's choice
+    CookieConsent.objects.create(user=plain_user, analytics=False, marketing=False, version=CONSENT_VERSION)
+    client.post(reverse("login"), {"username": plain_user.email, "password": password})
+    assert CookieConsent.objects.filter(user=plain_user).count() == 1
+
+
 def test_the_banner_saves_without_a_reload_when_asked_for_json(client, db):
     response = client.post(
         reverse("cookie_preferences"), {"choice": "save", "marketing": "on"}, HTTP_ACCEPT="application/json"

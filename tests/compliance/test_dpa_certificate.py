@@ -95,7 +95,7 @@ def test_a_partner_never_generates_the_clients_certificate(
     client.force_login(partner)
     assert client.get(page_url(organization)).status_code == 404
     assert client.post(generate_url(organization)).status_code == 404
-    assert client_of(partner).get(api_url(organization)).status_code == 404
+    assert client_of(partner).post(api_url(organization)).status_code == 404
     # ... while it generates its own organization's certificate.
     assert client.post(generate_url(partner_org)).status_code == 200
     assert list(DpaCertificate.objects.values_list("organization", flat=True)) == [partner_org.pk]
@@ -109,13 +109,13 @@ def test_a_partner_never_generates_the_clients_certificate(
         (Role.USER, 403),
         (Role.EXTERNAL, 403),
         ("outsider", 404),
-        ("anonymous", 401),  # no credentials: the bearer challenge
+        ("anonymous", 401),
     ],
 )
 def test_the_api_follows_the_same_rule(client_of, organization, outsider, role, status):
     users = {"outsider": outsider, "anonymous": None}
     user = users[role] if role in users else member(organization, role)
-    response = client_of(user).get(api_url(organization))
+    response = client_of(user).post(api_url(organization))
     assert response.status_code == status
     if status == 200:
         assert response["Content-Type"] == "application/pdf"
@@ -124,8 +124,36 @@ def test_the_api_follows_the_same_rule(client_of, organization, outsider, role, 
     else:
         assert response["Content-Type"] == "application/json"
         assert DpaCertificate.objects.count() == 0
+    if status == 401:
+        assert response["WWW-Authenticate"].startswith("Bearer")
     if status == 403:
         assert "does not allow you to generate the DPA certificate" in response.json()["detail"]
+
+
+def test_the_api_issues_only_on_a_post(client_of, organization, legal_representative):
+    """Opening the address (a link, a prefetch) issues nothing: issuing is a change."""
+    assert client_of(legal_representative).get(api_url(organization)).status_code == 405
+    assert not DpaCertificate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("scopes", "status"),
+    [(["compliance:write"], 200), (["compliance:read"], 403), (["organizations:write"], 403)],
+)
+def test_an_api_token_needs_the_compliance_write_scope(
+    make_token, bearer, organization, legal_representative, plain_user, scopes, status
+):
+    _, plaintext = make_token(legal_representative, scopes_=scopes)
+    response = bearer(plaintext).post(api_url(organization))
+    assert response.status_code == status
+    assert DpaCertificate.objects.count() == (1 if status == 200 else 0)
+    if status == 200:
+        assert "Helvetia Web AG" in pdf_text(response.content)
+    # A token carries its user's role: a plain user's token is refused whatever its scopes.
+    _, plain = make_token(plain_user, scopes_=["compliance:write"])
+    refused = bearer(plain).post(api_url(organization))
+    assert refused.status_code == 403
+    assert "does not allow you to generate the DPA certificate" in refused.json()["detail"]
 
 
 def test_the_service_refuses_a_plain_user(organization, plain_user, access_of):
@@ -139,8 +167,9 @@ def test_the_service_refuses_a_plain_user(organization, plain_user, access_of):
 
 
 def test_the_pdf_states_the_organization_the_commitments_the_date_and_the_code(
-    client, organization, legal_representative
+    client, settings, organization, legal_representative
 ):
+    settings.SITE_URL = "https://manager.example"
     BillingAddressFactory(organization=organization, street="Rue de Lausanne 12", city="Fribourg")
     BillingAddressFactory(
         organization=organization,
@@ -149,11 +178,14 @@ def test_the_pdf_states_the_organization_the_commitments_the_date_and_the_code(
         city="Zürich",
         is_default=True,
     )
+    organization.vat_number = "CHE107787577MWST"  # not the provider's own number, printed too
+    organization.save()
     client.force_login(legal_representative)
     response = client.post(generate_url(organization))
     certificate = DpaCertificate.objects.get()
     text = " ".join(pdf_text(response.content).split())
 
+    assert len(PdfReader(io.BytesIO(response.content)).pages) == 1  # one sheet, verification box included
     assert "Data processing certificate" in text
     assert "Helvetia Web AG" in text
     assert "Company" in text
@@ -161,7 +193,8 @@ def test_the_pdf_states_the_organization_the_commitments_the_date_and_the_code(
     assert "8001 Zürich" in text
     assert "Switzerland" in text
     assert "Fribourg" not in text
-    assert "CHE-116.281.710 MWST" in text
+    assert "VAT number CHE-107.787.577 MWST" in text
+    assert "Manager Hosting SA certifies that, as processor of Helvetia Web AG" in text
     for commitment in [
         "data centers located exclusively in Switzerland",
         "in the event of a data breach",
@@ -174,7 +207,11 @@ def test_the_pdf_states_the_organization_the_commitments_the_date_and_the_code(
         assert commitment in text, commitment
     assert certificate.number in text
     assert verification_code(certificate.number) in text
-    assert certificate.issued_at.strftime("%Y-%m-%d") in text
+    assert f"Date of issue {certificate.issued_at:%Y-%m-%d}" in text
+    assert f"Issued by Manager Hosting SA, Genève, on {certificate.issued_at:%Y-%m-%d}" in text
+    # The address where anyone given the certificate checks it, with its number and code.
+    compact = "".join(text.split())
+    assert f"{settings.SITE_URL}/dpa/verify/?number={certificate.number}&code=" in compact
     assert "FADP" in text
     assert "GDPR" in text
 

@@ -4,7 +4,13 @@ import pytest
 from django.urls import reverse
 
 LEGAL = {
-    "privacy_policy": ["Privacy policy", "Switzerland", "Cookie preferences"],
+    "privacy_policy": [
+        "Privacy policy",
+        "Switzerland",
+        "Cookie preferences",
+        "Manager Hosting SA</strong>, Rue du Rhône 1, 1204 Genève",
+        'href="mailto:privacy@manager.localhost"',
+    ],
     "data_protection_policy": [
         "FADP &amp; GDPR",
         "Your role as a client",
@@ -17,6 +23,9 @@ LEGAL = {
         "Whistleblower protection",
         "Do you have a whistleblower protection policy?",
         "retaliation",
+        "How do I make a report?",
+        'href="mailto:whistleblowing@manager.localhost"',
+        "you do not have to give your name",
     ],
 }
 FOOTER_LINKS = ["Privacy policy", "Data protection", "Whistleblower protection", "Cookie preferences"]
@@ -46,3 +55,11 @@ def test_the_console_footer_links_the_legal_pages(client, organization, plain_us
     footer = footer_of(client.get(reverse("dashboard", kwargs={"org_id": organization.pk})).text)
     for label in FOOTER_LINKS:
         assert f">{label}</a>" in footer
+
+
+def test_the_admin_footer_links_the_legal_pages(admin_client):
+    page = admin_client.get(reverse("admin:index")).text
+    footer = page[page.index('<footer id="footer">') : page.index("</footer>")]
+    for label in FOOTER_LINKS:
+        assert f">{label}</a>" in footer
+    assert "Site administration" in page  # the admin's own page, still whole

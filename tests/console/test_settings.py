@@ -14,6 +14,7 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "manager.example.com",
     "DATABASE_URL": "sqlite:///:memory:",
+    "SITE_URL": "https://manager.example.com",
 }
 
 
@@ -34,6 +35,14 @@ def test_deployment_checks_pass_with_production_variables():
     result = manage("check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("site_url", [None, "http://manager.example.com", "https://localhost:8000"])
+def test_deployment_checks_want_the_public_site_url(site_url):
+    """The DPA certificate prints its verification address from SITE_URL: never a local one in production."""
+    result = manage("check", "--deploy", "--fail-level", "WARNING", SITE_URL=site_url)
+    assert result.returncode != 0
+    assert "compliance.W001" in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize(

@@ -176,11 +176,17 @@ new MutationObserver(function (changes, observer) {
 """
 
 
-def test_switching_the_theme_applies_before_the_first_paint(new_page, sign_in, representative, live_server):
+def test_switching_the_theme_applies_before_the_first_paint(
+    new_page, sign_in, screenshot, representative, live_server
+):
     page = consented(new_page("light"), live_server)
     page.add_init_script(THEME_AT_FIRST_BODY)
     sign_in(page, representative.email, PASSWORD)
     page.get_by_role("banner").get_by_role("button", name=representative.full_name).click()
+    # The menu says what "Automatic" follows and where the system's mode is set, as the guide explains.
+    expect(page.get_by_text("Automatic follows your operating system's light or dark mode")).to_be_visible()
+    expect(page.get_by_text("Settings → Personalization → Colors")).to_be_visible()
+    screenshot(page, "light-theme-menu")
     page.get_by_role("group", name="Theme").get_by_role("button", name="Dark").click()
     expect(page.locator("html")).to_have_attribute("data-bs-theme", "dark")
     page.reload()
@@ -194,6 +200,8 @@ def test_switching_the_theme_applies_before_the_first_paint(new_page, sign_in, r
     sign_in(dark_system, representative.email, PASSWORD)
     dark_system.reload()
     assert dark_system.evaluate("window.__themeAtFirstBody") == "dark"
+    dark_system.get_by_role("banner").get_by_role("button", name=representative.full_name).click()
+    screenshot(dark_system, "dark-theme-menu")
 
 
 def test_an_outdated_browser_is_sent_to_the_plain_page(new_page, screenshot, live_server):
@@ -239,3 +247,17 @@ def test_screenshots_of_the_pages_added(
     expect(heading(page)).to_have_text("Activity log")
     expect(page.get_by_role("cell", name=re.compile("billing_address.created"))).to_be_visible()
     screenshot(page, f"{theme}-activity-log-filtered")
+
+
+def test_the_admin_footer_offers_cookie_preferences(new_page, sign_in, screenshot, organization, live_server):
+    """Staff reach the legal pages and their cookie choice from the admin too."""
+    staff = member(organization, Role.ADMINISTRATOR, email="staff@helvetia.example", full_name="Sam Staff")
+    User.objects.filter(pk=staff.pk).update(is_staff=True, is_superuser=True)
+    for theme in ("light", "dark"):
+        page = consented(new_page(theme), live_server)
+        sign_in(page, staff.email, PASSWORD)
+        page.goto("/admin/")
+        footer = page.get_by_role("navigation", name="Footer")
+        screenshot(page, f"{theme}-admin-footer")
+        footer.get_by_role("link", name="Cookie preferences").click()
+        expect(heading(page)).to_have_text("Cookie preferences")

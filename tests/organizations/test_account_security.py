@@ -37,6 +37,18 @@ def test_an_unknown_email_and_a_wrong_password_get_the_same_answer(client, legal
     assert WRONG in wrong.text
 
 
+def test_a_deactivated_account_gets_the_same_answer_even_with_its_password(
+    client, legal_representative, password, organization
+):
+    """Nothing tells a stranger that the account exists, nor that the password they tried is the right one."""
+    User.objects.filter(pk=legal_representative.pk).update(is_active=False)
+    response = sign_in(client, legal_representative.email, password)
+    assert response.status_code == 200
+    assert WRONG in response.text
+    assert "inactive" not in response.text
+    assert not signed_in(client, organization)
+
+
 def test_an_unknown_email_costs_a_password_hash_too(client, db):
     """The answer for an unknown email takes as long as for a wrong password: the hasher runs for both."""
     with mock.patch.object(MD5PasswordHasher, "encode", wraps=MD5PasswordHasher().encode) as encode:
@@ -68,6 +80,36 @@ def test_failures_are_limited_per_address_across_accounts(client, settings, lega
         sign_in(client, f"guess{number}@helvetia.example", "wrong-guess", ip="203.0.113.9")
     assert sign_in(client, legal_representative.email, password, ip="203.0.113.9").status_code == 429
     assert sign_in(client, legal_representative.email, password, ip="198.51.100.7").status_code == 302
+
+
+def test_an_attack_from_many_addresses_never_locks_the_real_user_out(
+    client, settings, legal_representative, organization, password
+):
+    """A third party guessing the password from addresses of its own, well past every limit."""
+    settings.SIGN_IN_RATE_ACCOUNT_IP = "3/15m"
+    settings.SIGN_IN_RATE_IP = "6/15m"
+    for address in range(1, 6):
+        for _ in range(8):
+            sign_in(Client(), legal_representative.email.upper(), "wrong-guess", ip=f"203.0.113.{address}")
+    assert sign_in(Client(), legal_representative.email, password, ip="203.0.113.1").status_code == 429
+    response = sign_in(client, legal_representative.email, password, ip="198.51.100.7")
+    assert response.status_code == 302
+    assert signed_in(client, organization)
+
+
+def test_the_limit_answers_alike_for_an_unknown_email_and_a_real_account(
+    settings, legal_representative, password
+):
+    """Once limited, the answer does not tell whether the account exists either."""
+    settings.SIGN_IN_RATE_ACCOUNT_IP = "2/15m"
+    answers = []
+    for email in ("nobody@helvetia.example", legal_representative.email):
+        browser = Client()
+        for _ in range(2):
+            sign_in(browser, email, "wrong-guess", ip="203.0.113.9")
+        answers.append(sign_in(browser, email, "wrong-guess", ip="203.0.113.9"))
+    assert [answer.status_code for answer in answers] == [429, 429]
+    assert all(LIMITED in answer.text and WRONG not in answer.text for answer in answers)
 
 
 def test_successful_sign_ins_are_not_counted(client, settings, legal_representative, password):
@@ -121,6 +163,82 @@ def test_changing_the_password_gives_the_session_a_new_key_and_ends_the_others(
     assert here.cookies["sessionid"].value != before
     assert signed_in(here, organization)
     assert not signed_in(elsewhere, organization)
+
+
+# Password re-entry ("Confirm your password")
+
+
+def confirm_password(client, password, next_url="/"):
+    return client.post(f"{reverse('confirm_password')}?next={next_url}", {"sudo_password": password})
+
+
+def test_confirming_the_password_gives_the_session_a_new_key(
+    client, legal_representative, password, organization
+):
+    client.force_login(legal_representative)
+    before = client.cookies["sessionid"].value
+    response = confirm_password(client, password, next_url=reverse("account_security"))
+    assert response.status_code == 302
+    assert response.url == reverse("account_security")
+    assert client.cookies["sessionid"].value != before
+    assert signed_in(client, organization)
+    # The old key no longer opens anything.
+    stale = Client()
+    stale.cookies["sessionid"] = before
+    assert not signed_in(stale, organization)
+
+
+def test_a_wrong_password_keeps_the_session_key_and_says_so(client, legal_representative, organization):
+    client.force_login(legal_representative)
+    before = client.cookies["sessionid"].value
+    response = confirm_password(client, "not-my-password")
+    assert response.status_code == 200
+    assert "The password is not correct." in response.text
+    assert client.cookies["sessionid"].value == before
+    assert "sudo_confirmed_at" not in client.session
+
+
+def test_wrong_passwords_on_the_confirmation_are_limited_per_account(
+    client, settings, legal_representative, password
+):
+    """Whoever holds a session cannot try passwords without end through "Confirm your password"."""
+    settings.SIGN_IN_RATE_ACCOUNT_IP = "3/15m"
+    client.force_login(legal_representative)
+    for number in range(3):
+        ip = f"203.0.113.{number + 1}"
+        response = client.post(reverse("confirm_password"), {"sudo_password": "guess"}, REMOTE_ADDR=ip)
+        assert "The password is not correct." in response.text
+    refused = confirm_password(client, password)
+    assert refused.status_code == 429
+    assert "Too many wrong passwords" in refused.text
+    assert "sudo_confirmed_at" not in client.session
+
+
+def test_sign_out_everywhere_ends_a_session_confirmed_with_the_password(
+    legal_representative, organization, password
+):
+    confirmed, here = Client(), Client()
+    for browser in (confirmed, here):
+        assert sign_in(browser, legal_representative.email, password).status_code == 302
+    assert confirm_password(confirmed, password).status_code == 302
+    here.post(reverse("sign_out_everywhere"))
+    assert not signed_in(confirmed, organization)
+    assert not signed_in(here, organization)
+
+
+def test_a_compromised_password_ends_a_session_confirmed_elsewhere(
+    legal_representative, organization, password
+):
+    confirmed, here = Client(), Client()
+    for browser in (confirmed, here):
+        sign_in(browser, legal_representative.email, password)
+    confirm_password(confirmed, password)
+    here.post(
+        reverse("password_compromised"),
+        {"old_password": password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert signed_in(here, organization)
+    assert not signed_in(confirmed, organization)
 
 
 # Idle and absolute limits
@@ -294,3 +412,18 @@ def test_the_security_page_offers_both_actions(client, legal_representative):
 def test_the_security_pages_need_a_signed_in_user(client, db):
     for name in ("account_security", "password_compromised"):
         assert client.get(reverse(name)).url.startswith(reverse("login"))
+
+
+def test_confirming_the_password_does_not_extend_the_session_limits(
+    client, settings, clock, legal_representative, organization, password
+):
+    """The new key keeps the time of signing in: the absolute limit still counts from the sign-in."""
+    settings.SESSION_ABSOLUTE_TIMEOUT = 4 * 3600
+    settings.SESSION_IDLE_TIMEOUT = 3 * 3600
+    client.force_login(legal_representative)
+    clock["now"] += 2 * 3600
+    assert confirm_password(client, password).status_code == 302
+    clock["now"] += 2 * 3600
+    response = client.get(reverse("dashboard", kwargs={"org_id": organization.pk}))
+    assert response.status_code == 302
+    assert "maximum length" in client.get(response.url).text

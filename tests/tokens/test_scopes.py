@@ -42,7 +42,7 @@ ENDPOINTS = [
     ("post", "/api/v1/organizations/{org}/wallet/top-up", "billing"),
     ("get", "/api/v1/organizations/{org}/activity", "compliance"),
     ("get", "/api/v1/organizations/{org}/activity/export", "compliance"),
-    ("get", "/api/v1/organizations/{org}/dpa-certificate", "compliance"),
+    ("post", "/api/v1/organizations/{org}/dpa-certificate", "compliance"),
 ]
 # The Reseller Area answers only in a referenced partner organization.
 RESELLER = ("managed-clients", "invitations", "client-requests")
