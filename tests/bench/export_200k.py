@@ -129,7 +129,8 @@ def fill(now) -> BillingExport:
         history=History.INVOICES,
         date_from=today - timedelta(days=365),
         date_to=today,
-        client_ids=tuple(client.pk for client in clients),
+        # As Download exports them: every managed client, chosen in the database (BENCH_TICKED=1: by id).
+        client_ids=tuple(client.pk for client in clients) if os.environ.get("BENCH_TICKED") else None,
     )
 
 
