@@ -13,7 +13,7 @@ Rows are read with `.values_list().iterator(chunk_size=…)` and written one at 
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -27,8 +27,8 @@ from billing.selectors import Period, period_dates
 from compliance.spreadsheets import csv_lines
 from organizations.models import Organization, Product, ProductStatus
 from partners.models import Access as AccessLevel
-from partners.models import Partnership, Status
-from partners.selectors import managed_clients
+from partners.models import Partnership, PaymentMethod, Status
+from partners.selectors import managed_partnerships
 
 CHUNK_SIZE = 2000
 MAX_PERIOD_YEARS = 5
@@ -101,12 +101,10 @@ def export_period(
     return date_from, date_to
 
 
-def managed_client_ids(partner: Organization, wanted: list[int] | None) -> list[int]:
-    """The ids of the partner's active clients among `wanted` (all of them when None); a `ValidationError`
-    on `clients` when one of `wanted` is not a client the partner manages."""
+def managed_client_ids(partner: Organization, wanted: list[int]) -> list[int]:
+    """The ticked clients `wanted`, sorted and checked: a `ValidationError` on `clients` when one of them is
+    not a client the partner manages."""
     managed = Partnership.objects.filter(partner=partner, status=Status.ACTIVE)
-    if wanted is None:
-        return sorted(managed.values_list("client_id", flat=True))
     wanted = sorted(set(wanted))
     if not wanted:
         raise ValidationError({"clients": "Tick at least one client."})
@@ -119,9 +117,30 @@ def managed_client_ids(partner: Organization, wanted: list[int] | None) -> list[
     return wanted
 
 
-def matching_client_ids(access, filters: dict) -> list[int]:
-    """The clients the Managed Clients table shows with these filters, on every page ("select all")."""
-    return sorted(managed_clients(access, **filters).order_by().values_list("client_id", flat=True))
+@dataclass(frozen=True)
+class ClientFilter:
+    """Every client the Managed Clients table shows with these filters, on every page: all the managed
+    clients when empty (Download), those matching when "select all matching" was chosen. Resolved in the
+    database when the rows are read, never as a list of ids."""
+
+    search: str = ""
+    access_level: str = ""
+    payment_method: str = ""
+
+    @classmethod
+    def checked(cls, *, search: str = "", access_level: str = "", payment_method: str = "") -> "ClientFilter":
+        """The filter, or a `ValidationError` naming `access` / `payment_method` for an unknown value."""
+        errors = {}
+        if access_level and access_level not in AccessLevel.values:
+            errors["access"] = "Choose limited or full."
+        if payment_method and payment_method not in PaymentMethod.values:
+            errors["payment_method"] = "Choose client or partner."
+        if errors:
+            raise ValidationError(errors)
+        return cls(search=(search or "").strip(), access_level=access_level, payment_method=payment_method)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 def _requester(group, request) -> str:
@@ -137,13 +156,28 @@ def export_rate_limited(request) -> bool:
 
 @dataclass(frozen=True)
 class BillingExport:
-    """What to export: a history type over a period, for some clients of one partner."""
+    """What to export: a history type over a period, for some clients of one partner: the ticked ones
+    (`client_ids`, checked by `managed_client_ids`), or, when `client_ids` is None, every managed client
+    matching `client_filter`."""
 
     partner: Organization
     history: str
     date_from: date
     date_to: date
-    client_ids: tuple[int, ...]
+    client_ids: tuple[int, ...] | None = None
+    client_filter: ClientFilter = field(default_factory=ClientFilter)
+
+    def clients(self) -> tuple[int, ...] | QuerySet:
+        """The clients, for `…__in`: the ticked ids, or a subquery of the partner's matching clients (still
+        active when the rows are read)."""
+        if self.client_ids is not None:
+            return self.client_ids
+        return managed_partnerships(self.partner, **self.client_filter.as_dict()).values("client_id")
+
+    def client_count(self) -> int:
+        if self.client_ids is not None:
+            return len(self.client_ids)
+        return managed_partnerships(self.partner, **self.client_filter.as_dict()).count()
 
     @property
     def filename(self) -> str:
@@ -166,7 +200,8 @@ def export_of_job(job) -> BillingExport:
         history=job.history,
         date_from=job.date_from,
         date_to=job.date_to,
-        client_ids=tuple(job.client_ids),
+        client_ids=None if job.client_filter is not None else tuple(job.client_ids),
+        client_filter=ClientFilter(**job.client_filter) if job.client_filter is not None else ClientFilter(),
     )
 
 
@@ -218,7 +253,7 @@ INVOICE_STATUSES = {"due": "Due", "paid": "Paid", "credited": "Credited"}
 def _invoice_lines(export: BillingExport) -> QuerySet[InvoiceLine]:
     return InvoiceLine.objects.filter(
         invoice__organization=export.partner,
-        order__organization_id__in=export.client_ids,
+        order__organization_id__in=export.clients(),
         invoice__issued_at__gte=export.starts,
         invoice__issued_at__lt=export.ends,
     ).order_by("invoice__issued_at", "invoice_id", "pk")
@@ -289,7 +324,7 @@ def _orders(export: BillingExport) -> QuerySet[Order]:
     partner = export.partner
     return Order.objects.filter(
         Q(placed_by_partner=partner) | Q(payer=partner),
-        organization_id__in=export.client_ids,
+        organization_id__in=export.clients(),
         created_at__gte=export.starts,
         created_at__lt=export.ends,
     ).order_by("created_at", "pk")
@@ -351,7 +386,7 @@ def _cashback(export: BillingExport) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(
         wallet__organization=export.partner,
         kind=EntryKind.CASHBACK,
-        order__organization_id__in=export.client_ids,
+        order__organization_id__in=export.clients(),
         created_at__gte=export.starts,
         created_at__lt=export.ends,
     ).order_by("created_at", "pk")
@@ -411,7 +446,7 @@ def _products(export: BillingExport) -> QuerySet[Product]:
         partnership__access=AccessLevel.LIMITED,
     )
     return (
-        Product.objects.filter(organization_id__in=export.client_ids)
+        Product.objects.filter(organization_id__in=export.clients())
         .filter(Exists(full) | Exists(granted))
         .filter(created_at__lt=export.ends)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gte=export.starts))

@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 
 from billing.exports import (
     BillingExport,
+    ClientFilter,
     ExportPeriod,
     History,
     export_period,
     managed_client_ids,
-    matching_client_ids,
 )
 from billing.models import InvoiceStatus
 from billing.selectors import Period
@@ -142,21 +142,27 @@ class BillingExportForm(forms.Form):
     def ticked(self) -> list[str]:
         return self.data.getlist("clients") if self.is_bound else []
 
-    def _client_ids(self, scope: str) -> list[int]:
-        if scope == "matching":
-            return matching_client_ids(
-                self.access,
-                {
-                    "search": self.cleaned_data.get("q") or "",
-                    "access_level": self.cleaned_data.get("access") or "",
-                    "payment_method": self.cleaned_data.get("payment_method") or "",
-                },
-            )
+    def _clients(self, scope: str) -> dict:
+        """The ticked clients (checked), or the filters of every client exported: all of them (Download), or
+        those matching the table's filters ("select all matching": the filters travel, not the ids)."""
         if scope == "selected":
             if not all(value.isdigit() and len(value) < 19 for value in self.ticked):
                 raise ValidationError({"clients": "Tick clients in the table."})
-            return managed_client_ids(self.access.organization, [int(value) for value in self.ticked])
-        return managed_client_ids(self.access.organization, None)
+            ticked = managed_client_ids(self.access.organization, [int(value) for value in self.ticked])
+            return {"client_ids": tuple(ticked)}
+        if scope != "matching":
+            return {"client_filter": ClientFilter()}
+        try:
+            client_filter = ClientFilter.checked(
+                search=self.cleaned_data.get("q") or "",
+                access_level=self.cleaned_data.get("access") or "",
+                payment_method=self.cleaned_data.get("payment_method") or "",
+            )
+        except ValidationError as error:
+            raise ValidationError(
+                {"clients": "The table's filters are not valid: reset them and select again."}
+            ) from error
+        return {"client_filter": client_filter}
 
     def clean(self):
         cleaned = super().clean()
@@ -170,7 +176,7 @@ class BillingExportForm(forms.Form):
                 date_to=cleaned.get("date_to"),
                 today=self.today,
             )
-            client_ids = self._client_ids(cleaned.get("scope") or "all")
+            clients = self._clients(cleaned.get("scope") or "all")
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
@@ -180,6 +186,6 @@ class BillingExportForm(forms.Form):
             history=cleaned["history"],
             date_from=date_from,
             date_to=date_to,
-            client_ids=tuple(client_ids),
+            **clients,
         )
         return cleaned

@@ -303,6 +303,12 @@ class BillingExportJob(models.Model):
     date_from = models.DateField()
     date_to = models.DateField()
     client_ids = models.JSONField(help_text="The managed clients chosen when the export was asked for.")
+    client_filter = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The Managed Clients filters (search, access level, who pays) when every matching client "
+        "is exported; resolved when the file is written. Empty when clients were ticked (see the ids).",
+    )
     status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
     row_count = models.PositiveIntegerField(default=0, help_text="Rows counted when it was asked for.")
     rows_written = models.PositiveIntegerField(default=0)

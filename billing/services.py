@@ -566,13 +566,16 @@ def billing_export_request(*, access: Access, export: BillingExport, stream: boo
         raise PermissionDenied("Only the partner's own users export its managed clients' billing history.")
     row_count = export_row_count(export)
     background = not stream and row_count > settings.BILLING_EXPORT_INLINE_MAX_ROWS
+    ticked = export.client_ids is not None
     job = BillingExportJob.objects.create(
         organization=access.organization,
         requested_by=access.user,
         history=export.history,
         date_from=export.date_from,
         date_to=export.date_to,
-        client_ids=list(export.client_ids),
+        # Ticked clients by id; otherwise the filters, resolved again when the file is written.
+        client_ids=list(export.client_ids) if ticked else [],
+        client_filter=None if ticked else export.client_filter.as_dict(),
         status=ExportStatus.QUEUED if background else ExportStatus.STREAMED,
         row_count=row_count,
         filename=export.filename,
@@ -586,7 +589,8 @@ def billing_export_request(*, access: Access, export: BillingExport, stream: boo
             "history": export.history,
             "from": export.date_from.isoformat(),
             "to": export.date_to.isoformat(),
-            "clients": len(export.client_ids),
+            "clients": export.client_count(),
+            **({} if ticked else {"filters": export.client_filter.as_dict()}),
             "rows": row_count,
             "delivery": "background" if background else "download",
         },

@@ -3,7 +3,7 @@
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, When
 
 from organizations.access import Access, Permission
-from organizations.models import Membership
+from organizations.models import Membership, Organization
 from organizations.selectors import products_visible_to
 from partners.models import LIVE_STATUSES as LIVE
 from partners.models import PartnerProfile, Partnership, Status
@@ -47,6 +47,26 @@ MANAGED_CLIENT_ORDERINGS = {
 }
 
 
+def managed_partnerships(
+    partner: Organization, *, search: str = "", access_level: str = "", payment_method: str = ""
+) -> QuerySet[Partnership]:
+    """The partner organization's active partnerships that match the Managed Clients filters, unannotated
+    and unordered: the table builds on it, and the billing export reads its `client_id`s as a subquery
+    ("select all matching"), so no list of ids travels however many clients match. The caller checks the
+    access (`managed_clients` does, with the access resolver)."""
+    partnerships = Partnership.objects.filter(partner=partner, status=Status.ACTIVE)
+    search = (search or "").strip()
+    if search:
+        # A subquery, not a join: a client with many matching users is still one row.
+        users = Membership.objects.filter(organization=OuterRef("client_id"), user__email__icontains=search)
+        partnerships = partnerships.filter(Q(client__name__icontains=search) | Q(Exists(users)))
+    if access_level:
+        partnerships = partnerships.filter(access=access_level)
+    if payment_method:
+        partnerships = partnerships.filter(payment_method=payment_method)
+    return partnerships
+
+
 def managed_clients(
     access: Access,
     *,
@@ -62,16 +82,9 @@ def managed_clients(
     """
     if not access.can(Permission.VIEW_MANAGED_CLIENTS) or access.partnership is not None:
         return Partnership.objects.none()
-    partnerships = Partnership.objects.filter(partner=access.organization, status=Status.ACTIVE)
-    search = (search or "").strip()
-    if search:
-        # A subquery, not a join: a client with many matching users is still one row.
-        users = Membership.objects.filter(organization=OuterRef("client_id"), user__email__icontains=search)
-        partnerships = partnerships.filter(Q(client__name__icontains=search) | Q(Exists(users)))
-    if access_level:
-        partnerships = partnerships.filter(access=access_level)
-    if payment_method:
-        partnerships = partnerships.filter(payment_method=payment_method)
+    partnerships = managed_partnerships(
+        access.organization, search=search, access_level=access_level, payment_method=payment_method
+    )
     return (
         partnerships.select_related("client")
         # What the partner manages: the granted products with Limited access, every product with Full.

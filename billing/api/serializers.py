@@ -17,7 +17,14 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.exports import BillingExport, ExportPeriod, History, export_period, managed_client_ids
+from billing.exports import (
+    BillingExport,
+    ClientFilter,
+    ExportPeriod,
+    History,
+    export_period,
+    managed_client_ids,
+)
 from billing.models import (
     EntryKind,
     Invoice,
@@ -31,6 +38,8 @@ from billing.models import (
 from organizations.access import Access, Permission, resolve_access
 from organizations.models import ProductType
 from partners.api.serializers import OrganizationRefSerializer
+from partners.models import Access as AccessLevel
+from partners.models import PaymentMethod
 
 
 def _sees_billing(access: Access | None) -> bool:
@@ -350,7 +359,8 @@ EXPORT_FIELD_NAMES = {"date_from": "from", "date_to": "to", "year": "period"}
 
 class BillingExportInputSerializer(serializers.Serializer):
     """The query of the export: `history`, a `period` (a named one or a year) or `from` and `to`, and the
-    `clients` (comma-separated ids; every managed client when absent). `access` is in the context."""
+    clients: `clients` (comma-separated ids), or every managed client matching the Managed Clients filters
+    `search`, `access`, `payment_method` (all of them when none is given). `access` is in the context."""
 
     history = serializers.ChoiceField(
         choices=History.CHOICES,
@@ -358,6 +368,19 @@ class BillingExportInputSerializer(serializers.Serializer):
     )
     period = serializers.CharField(required=False, allow_blank=True, max_length=20)
     clients = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    access = serializers.ChoiceField(
+        choices=AccessLevel.choices,
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid_choice": "Choose limited or full."},
+    )
+    payment_method = serializers.ChoiceField(
+        choices=PaymentMethod.choices,
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid_choice": "Choose client or partner."},
+    )
 
     def get_fields(self):
         # `from` and `to` are Python keywords: declared here under their query names.
@@ -390,6 +413,15 @@ class BillingExportInputSerializer(serializers.Serializer):
                 {"period": "Use this_month, last_month, last_12_months or a year such as 2025."}
             )
         client_ids = self._client_ids(attrs.get("clients", ""))
+        client_filter = ClientFilter(
+            search=(attrs.get("search") or "").strip(),
+            access_level=attrs.get("access") or "",
+            payment_method=attrs.get("payment_method") or "",
+        )
+        if client_ids is not None and client_filter != ClientFilter():
+            raise serializers.ValidationError(
+                {"clients": "Give either client ids or the filters search, access, payment_method; not both."}
+            )
         try:
             date_from, date_to = export_period(
                 period=kind,
@@ -398,7 +430,8 @@ class BillingExportInputSerializer(serializers.Serializer):
                 date_to=attrs.get("to"),
                 today=timezone.localdate(),
             )
-            client_ids = managed_client_ids(access.organization, client_ids)
+            if client_ids is not None:
+                client_ids = tuple(managed_client_ids(access.organization, client_ids))
         except DjangoValidationError as error:
             raise serializers.ValidationError(
                 {
@@ -411,6 +444,7 @@ class BillingExportInputSerializer(serializers.Serializer):
             history=attrs["history"],
             date_from=date_from,
             date_to=date_to,
-            client_ids=tuple(client_ids),
+            client_ids=client_ids,
+            client_filter=client_filter,
         )
         return attrs

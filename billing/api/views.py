@@ -29,7 +29,7 @@ from compliance.spreadsheets import csv_response
 from organizations.access import Access, Permission
 from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin, error_responses
 from organizations.selectors import products_visible_to
-from partners.api.views import PartnerProgramMixin
+from partners.api.views import MANAGED_CLIENT_FILTERS, PartnerProgramMixin
 
 BILLING_PERMISSION_WORDING = {
     **PERMISSION_WORDING,
@@ -383,8 +383,11 @@ class ManagedClientExportViewSet(PartnerProgramMixin, viewsets.GenericViewSet):
         "paid for the clients (one row per line item; a client that pays its own orders has no invoice "
         "here), `orders` and renewals you placed or paid, the `cashback` credited to you, or the "
         "`products` you manage. RFC 4180, UTF-8, a header row, dates as YYYY-MM-DD, amounts as plain "
-        "decimals with the currency in its own column. Exports count against a per-user limit shared "
-        "with the console (429 beyond it); each one is in the activity log.",
+        "decimals with the currency in its own column. The clients: `clients` (ids), or every managed "
+        "client matching `search`, `access` and `payment_method` as the Managed Clients list filters them "
+        "(all of them when none is given), resolved on the server however many there are. With an API "
+        "token, the scope `partners:read`. Exports count against a per-user limit shared with the console "
+        "(429 beyond it); each one is in the activity log.",
         parameters=[
             OpenApiParameter(
                 "history", str, OpenApiParameter.QUERY, required=True, enum=[c for c, _ in History.CHOICES]
@@ -404,8 +407,21 @@ class ManagedClientExportViewSet(PartnerProgramMixin, viewsets.GenericViewSet):
                 "clients",
                 str,
                 OpenApiParameter.QUERY,
-                description="Comma-separated ids of managed client organizations; all of them when absent.",
+                description="Comma-separated ids of managed client organizations (the ticked ones); not "
+                "with the filters below. Without it and without filters, every managed client.",
             ),
+            *[
+                OpenApiParameter(
+                    parameter.name,
+                    parameter.type,
+                    OpenApiParameter.QUERY,
+                    enum=parameter.enum,
+                    description=f"Export every client matching it, as in the Managed Clients list. "
+                    f"{parameter.description or ''}".strip(),
+                )
+                for parameter in MANAGED_CLIENT_FILTERS
+                if parameter.name != "ordering"
+            ],
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(

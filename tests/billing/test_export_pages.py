@@ -5,6 +5,7 @@ expiry), the per-user limit shared by the console and the API, the activity log,
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -103,8 +104,53 @@ def test_select_all_matching_exports_every_client_of_the_filter(
 ):
     response = post_export(signed_in, partner_org, this_month(scope="matching", payment_method="client"))
 
-    assert response.status_code == 200
-    assert BillingExportJob.objects.get().client_ids == [alpine.pk]
+    url = json.loads(response["HX-Trigger"])["billingExportDownload"]["url"]
+    rows = read_csv(streamed(signed_in.get(url)))
+    assert {row[3] for row in rows[1:]} == {"Alpine Shop"}
+    job = BillingExportJob.objects.get()
+    # The filters travel and are resolved in the database, not a list of every matching client's id.
+    assert job.client_ids == []
+    assert job.client_filter == {"search": "", "access_level": "", "payment_method": "client"}
+    event = AuditEvent.objects.get(action="billing.export")
+    assert event.changes["clients"] == 1
+    assert event.changes["filters"]["payment_method"] == "client"
+
+
+def test_exporting_every_client_costs_the_same_sql_for_3_and_40_clients(
+    signed_in, partner_org, alpine, helvetia, export_world
+):
+    """Download and "select all matching" never send the ids of the clients to the database: the queries
+    are the same size however many clients the partner manages (a list of ids would outgrow the
+    database's limit on parameters with tens of thousands of clients)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def export_sql(data):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = post_export(signed_in, partner_org, data)
+            url = json.loads(response["HX-Trigger"])["billingExportDownload"]["url"]
+            rows = read_csv(streamed(signed_in.get(url)))
+        # Numbers (ids, dates) aside, the same SQL; a list of ids would add one number per client.
+        sql = [query["sql"] for query in queries.captured_queries if '"billing_' in query["sql"]]
+        return [re.sub(r"\d+", "0", text) for text in sql], rows
+
+    everyone = this_month()
+    matching = this_month(scope="matching", q="a", access="full")
+    few = [export_sql(everyone), export_sql(matching)]
+    PartnershipFactory.create_batch(37, partner=partner_org, access="full")
+    many = [export_sql(everyone), export_sql(matching)]
+
+    assert [sql for sql, _ in few] == [sql for sql, _ in many]
+    assert [rows for _, rows in few] == [rows for _, rows in many]  # the new clients have no orders
+    assert len(few[0][1]) == 3
+
+
+def test_wrong_table_filters_export_nothing(signed_in, partner_org, alpine, export_world):
+    response = post_export(signed_in, partner_org, this_month(scope="matching", access="owner"))
+
+    assert "The table&#x27;s filters are not valid" in response.text
+    assert not BillingExportJob.objects.exists()
 
 
 def test_every_export_is_in_the_activity_log(signed_in, partner_org, partner_legal, alpine, export_world):
@@ -118,6 +164,7 @@ def test_every_export_is_in_the_activity_log(signed_in, partner_org, partner_leg
         "from": "2025-01-01",
         "to": "2025-12-31",
         "clients": 2,
+        "filters": {"search": "", "access_level": "", "payment_method": ""},
         "rows": 0,
         "delivery": "download",
     }
@@ -422,3 +469,70 @@ def test_the_api_sends_the_first_rows_before_reading_the_last(
     assert len(produced) == 1
     assert len(list(chunks)) == 2
     assert len(produced) == 3
+
+
+def test_the_api_exports_every_client_matching_the_filters(partner_org, partner_legal, alpine, export_world):
+    api = APIClient()
+    api.force_login(partner_legal)
+
+    response = api.get(api_export_url(partner_org, "?history=orders&period=this_month&payment_method=client"))
+
+    assert response.status_code == 200
+    assert {row[3] for row in read_csv(streamed(response))[1:]} == {"Alpine Shop"}
+    job = BillingExportJob.objects.get()
+    assert (job.client_ids, job.client_filter["payment_method"]) == ([], "client")
+
+
+@pytest.mark.parametrize(
+    ("query", "fields"),
+    [
+        ("&access=owner", {"access"}),
+        ("&payment_method=nobody", {"payment_method"}),
+        ("&clients={client}&search=alp", {"clients"}),
+    ],
+)
+def test_the_api_refuses_wrong_filters(partner_org, partner_legal, alpine, query, fields):
+    api = APIClient()
+    api.force_login(partner_legal)
+
+    response = api.get(
+        api_export_url(partner_org, "?history=orders&period=this_month" + query.format(client=alpine.pk))
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) == fields
+    assert not BillingExportJob.objects.exists()
+
+
+def bearer_client(user, scopes: list[str]) -> APIClient:
+    from tokens.services import token_create
+
+    _, plaintext = token_create(
+        user=user, name="Accounting", application="manager", scopes=scopes, password_confirmed=True
+    )
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    return api
+
+
+def test_an_api_token_with_partners_read_exports(partner_org, partner_legal, alpine, helvetia, export_world):
+    api = bearer_client(partner_legal, ["partners:read"])
+
+    response = api.get(api_export_url(partner_org, "?history=orders&period=this_month&search=helvetia"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert [row[3] for row in read_csv(streamed(response))[1:]] == ["Helvetia Web AG"]
+    event = AuditEvent.objects.get(action="billing.export")
+    assert event.actor == partner_legal
+
+
+@pytest.mark.parametrize("scopes", [["billing:read", "organizations:read"], ["partners:write"]])
+def test_an_api_token_without_partners_read_gets_403(partner_org, partner_legal, export_world, scopes):
+    api = bearer_client(partner_legal, scopes)
+
+    response = api.get(api_export_url(partner_org, "?history=orders&period=this_month"))
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": "This token does not have the scope `partners:read`."}
+    assert not BillingExportJob.objects.exists()

@@ -8,6 +8,7 @@ year; Swiss VAT is 8.1 %.
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -18,9 +19,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billing import exports, services
-from billing.exports import BillingExport, History, export_lines, export_period, managed_client_ids
+from billing.exports import (
+    BillingExport,
+    ClientFilter,
+    History,
+    export_lines,
+    export_period,
+    managed_client_ids,
+)
 from billing.models import Invoice
 from compliance.spreadsheets import FORMULA_TRIGGERS
+from organizations.models import Organization
 from tests.factories import OrganizationFactory, PartnershipFactory, ProductFactory
 
 TODAY = date(2026, 3, 15)
@@ -254,7 +263,6 @@ def test_clients_must_be_managed_by_the_partner(partner_org, alpine, helvetia):
     stopped = PartnershipFactory(partner=partner_org, status="stopped").client
     elsewhere = PartnershipFactory().client
 
-    assert managed_client_ids(partner_org, None) == sorted([alpine.pk, helvetia.pk])
     assert managed_client_ids(partner_org, [helvetia.pk, helvetia.pk]) == [helvetia.pk]
     with pytest.raises(ValidationError) as refused:
         managed_client_ids(partner_org, [alpine.pk, stopped.pk, elsewhere.pk])
@@ -263,6 +271,30 @@ def test_clients_must_be_managed_by_the_partner(partner_org, alpine, helvetia):
     ]
     with pytest.raises(ValidationError):
         managed_client_ids(partner_org, [])
+
+
+def test_without_ticked_clients_the_filters_choose_them_in_the_database(partner_org, alpine, helvetia):
+    PartnershipFactory(partner=partner_org, status="stopped")
+    PartnershipFactory()  # another partner's client
+    everyone = BillingExport(
+        partner=partner_org, history=History.ORDERS, date_from=TODAY, date_to=TODAY, client_ids=None
+    )
+
+    def chosen(export):
+        return sorted(Organization.objects.filter(pk__in=export.clients()).values_list("pk", flat=True))
+
+    assert chosen(everyone) == sorted([alpine.pk, helvetia.pk])
+    assert everyone.client_count() == 2
+    assert chosen(replace(everyone, client_filter=ClientFilter(payment_method="client"))) == [alpine.pk]
+    assert chosen(replace(everyone, client_filter=ClientFilter(search="helvetia"))) == [helvetia.pk]
+    assert chosen(replace(everyone, client_filter=ClientFilter(access_level="limited"))) == []
+
+
+def test_unknown_filter_values_are_refused_on_their_name():
+    with pytest.raises(ValidationError) as refused:
+        ClientFilter.checked(access_level="owner", payment_method="nobody")
+    assert set(refused.value.message_dict) == {"access", "payment_method"}
+    assert ClientFilter.checked(search="  alp ") == ClientFilter(search="alp")
 
 
 # Streaming

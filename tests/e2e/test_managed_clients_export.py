@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from billing import services
+from billing.models import BillingExportJob
 from organizations.access import resolve_access
 from organizations.models import Organization, ProductType, Role, User
 from tests.e2e.test_partner_guides import heading, open_managed_clients
@@ -152,3 +153,30 @@ def test_a_large_export_shows_its_progress_then_a_download_link(
         dialog.get_by_role("link", name="Download").click()
     rows = rows_of(Path(download_info.value.path()))
     assert sorted(row[3] for row in rows[1:]) == ["Berg GmbH", "Chalet SA", "Client AG"]
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_select_all_matching_exports_every_client_of_the_filter_on_every_page(
+    page, sign_in, screenshot, reseller, monkeypatch, color_scheme
+):
+    monkeypatch.setattr("partners.views.MANAGED_CLIENTS_PER_PAGE", 1)
+    sign_in(page, PARTNER_EMAIL, PASSWORD)
+    open_managed_clients(page)
+    page.get_by_label("Who pays").select_option(label="The partner")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_test_id("client-count")).to_have_text("2 clients matching the filters")
+
+    page.get_by_role("checkbox", name="Select every client on this page").check()
+    bar = page.get_by_role("region", name="Selected clients")
+    bar.get_by_role("button", name="Select all 2 matching clients").click()
+    expect(bar).to_contain_text("All 2 matching clients selected")
+    screenshot(page, f"managed-clients-select-all-matching-{color_scheme}")
+    bar.get_by_role("button", name="Export the billing history").click()
+    dialog = page.get_by_role("dialog", name="Export the billing history")
+    expect(dialog).to_contain_text("All 2 clients matching the table's filters")
+    rows = export(page, "Orders and renewals", "This month")
+
+    # Chalet SA is on the second page; Berg GmbH pays its own orders and is not in the filter.
+    assert sorted(row[3] for row in rows[1:]) == ["Chalet SA", "Client AG"]
+    job = BillingExportJob.objects.get()
+    assert (job.client_ids, job.client_filter["payment_method"]) == ([], "partner")
