@@ -135,7 +135,8 @@ def screenshot() -> Callable[[Page, str], Path]:
 
     def _screenshot(page: Page, name: str) -> Path:
         path = SCREENSHOTS_DIR / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # caret="initial": hiding the text cursor would inject an inline style, which the CSP refuses.
+        page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
 
     return _screenshot
