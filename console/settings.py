@@ -190,7 +190,9 @@ WHISTLEBLOWING_EMAIL = env.str("WHISTLEBLOWING_EMAIL", default="whistleblowing@m
 
 TASKS = {
     "default": {
-        "BACKEND": env.str("TASKS_BACKEND", default="django.tasks.backends.immediate.ImmediateBackend"),
+        # Tasks run in threads of the web process: a large export leaves the request at once, no worker to
+        # start. Several app servers use django-tasks-db and `manage.py db_worker` instead (README).
+        "BACKEND": env.str("TASKS_BACKEND", default="console.task_backends.ThreadBackend"),
     }
 }
 

@@ -17,6 +17,8 @@ def _fast_and_isolated(settings):
     cache.clear()  # rate-limit counters (sign-in, exports) start from zero in every test
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MAILERS = {"default": {"BACKEND": "console.mailbox.MailboxBackend"}}
+    # Tasks (emails, exports) run inside the request, so that a test sees their outcome at once.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ manages three clients: it pays for Client AG and Chalet SA, and Berg GmbH pays i
 """
 
 import csv
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,10 +135,8 @@ def test_a_wrong_period_is_explained_in_the_dialog(page, sign_in, screenshot, re
     screenshot(page, "managed-clients-download-dialog-error")
 
 
-def test_a_large_export_shows_its_progress_then_a_download_link(
-    page, sign_in, screenshot, reseller, settings
-):
-    settings.BILLING_EXPORT_INLINE_MAX_ROWS = 1
+def export_orders_of_the_last_12_months(page: Page, sign_in):
+    """As the partner: Managed Clients → Download → Orders and renewals → Last 12 months → Export."""
     sign_in(page, PARTNER_EMAIL, PASSWORD)
     open_managed_clients(page)
     page.get_by_role("button", name="Download").click()
@@ -145,14 +144,50 @@ def test_a_large_export_shows_its_progress_then_a_download_link(
     dialog.get_by_label("Orders and renewals", exact=True).check()
     dialog.get_by_label("Period").select_option(label="Last 12 months")
     dialog.get_by_role("button", name="Export").click()
+    return dialog
 
-    expect(dialog.get_by_role("status")).to_contain_text("is ready: 3 rows")
-    expect(dialog.get_by_role("progressbar", name="Export progress")).to_be_visible()
-    screenshot(page, "managed-clients-export-ready")
+
+def assert_download_has_every_client(page: Page, dialog) -> None:
     with page.expect_download() as download_info:
         dialog.get_by_role("link", name="Download").click()
     rows = rows_of(Path(download_info.value.path()))
     assert sorted(row[3] for row in rows[1:]) == ["Berg GmbH", "Chalet SA", "Client AG"]
+
+
+def test_a_large_export_shows_its_progress_then_a_download_link(
+    page, sign_in, screenshot, reseller, settings
+):
+    settings.BILLING_EXPORT_INLINE_MAX_ROWS = 1
+    dialog = export_orders_of_the_last_12_months(page, sign_in)
+
+    expect(dialog.get_by_role("status")).to_contain_text("is ready: 3 rows")
+    expect(dialog.get_by_role("progressbar", name="Export progress")).to_be_visible()
+    screenshot(page, "managed-clients-export-ready")
+    assert_download_has_every_client(page, dialog)
+
+
+def test_a_large_export_runs_in_the_background_while_the_page_shows_its_progress(
+    page, sign_in, screenshot, reseller, settings, monkeypatch
+):
+    """With the default task backend the Export click returns at once: the dialog shows the file being
+    prepared (0 %), then, when the task has written it, the download link."""
+    settings.BILLING_EXPORT_INLINE_MAX_ROWS = 1
+    settings.TASKS = {"default": {"BACKEND": "console.task_backends.ThreadBackend"}}
+    go_on = threading.Event()
+    write_lines = services.export_lines
+
+    def lines_once_allowed(export):
+        go_on.wait(timeout=30)
+        yield from write_lines(export)
+
+    monkeypatch.setattr(services, "export_lines", lines_once_allowed)
+    dialog = export_orders_of_the_last_12_months(page, sign_in)
+
+    expect(dialog.get_by_role("status")).to_contain_text("0 of 3 rows")
+    screenshot(page, "managed-clients-export-preparing")
+    go_on.set()
+    expect(dialog.get_by_role("status")).to_contain_text("is ready: 3 rows")
+    assert_download_has_every_client(page, dialog)
 
 
 @pytest.mark.parametrize("color_scheme", ["light", "dark"])
