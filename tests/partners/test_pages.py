@@ -103,6 +103,7 @@ def test_the_partner_page_needs_as_many_queries_for_fifty_partners_as_for_five(
     client.force_login(client_legal)
     page = url("partners", client_org)
     add_partners(client_org, 5)
+    client.get(page)  # the first visit also records the organization in the session
     with CaptureQueriesContext(connection) as five:
         assert client.get(page).status_code == 200
     add_partners(client_org, 45)
@@ -480,6 +481,7 @@ def test_managed_clients_needs_as_many_queries_for_fifty_clients_as_for_five(
     client.force_login(partner_legal)
     page = url("managed_clients", partner_org)
     add_clients(partner_org, 5)
+    client.get(page)  # the first visit also records the organization in the session
     with CaptureQueriesContext(connection) as five:
         assert client.get(page).status_code == 200
     add_clients(partner_org, 45)
