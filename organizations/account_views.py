@@ -98,22 +98,30 @@ def sign_up(request):
     return render(request, "accounts/signup.html", {"form": form})
 
 
+def _new_password_form(request, service) -> tuple[PasswordChangeForm, bool]:
+    """The current and new password form, handed to `service`; this session continues under a new key."""
+    form = PasswordChangeForm(request.POST or None)
+    if request.method != "POST" or not form.is_valid():
+        return form, False
+    try:
+        service(
+            user=request.user,
+            old_password=form.cleaned_data["old_password"],
+            new_password=form.cleaned_data["new_password1"],
+        )
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return form, False
+    update_session_auth_hash(request, request.user)
+    return form, True
+
+
 @login_required
 def password_change(request):
-    form = PasswordChangeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_change_password(
-                user=request.user,
-                old_password=form.cleaned_data["old_password"],
-                new_password=form.cleaned_data["new_password1"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            update_session_auth_hash(request, request.user)  # keeps this session, under a new key
-            messages.success(request, "Your password has been changed.")
-            return redirect("home")
+    form, changed = _new_password_form(request, services.user_change_password)
+    if changed:
+        messages.success(request, "Your password has been changed.")
+        return redirect("home")
     return render(request, "accounts/password_change.html", {"form": form})
 
 
@@ -133,25 +141,15 @@ def sign_out_everywhere(request):
 
 @login_required
 def password_compromised(request):
-    form = PasswordChangeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_password_compromised(
-                user=request.user,
-                old_password=form.cleaned_data["old_password"],
-                new_password=form.cleaned_data["new_password1"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            # Every other session has ended; this one continues, under a new key.
-            update_session_auth_hash(request, request.user)
-            messages.success(
-                request,
-                "Your password has been changed, you have been signed out everywhere else and your API "
-                "tokens have been revoked.",
-            )
-            return redirect("account_security")
+    # Every other session ends and the API tokens are revoked; this one continues.
+    form, changed = _new_password_form(request, services.user_password_compromised)
+    if changed:
+        messages.success(
+            request,
+            "Your password has been changed, you have been signed out everywhere else and your API "
+            "tokens have been revoked.",
+        )
+        return redirect("account_security")
     return render(request, "accounts/security.html", {"form": form}, status=400 if form.errors else 200)
 
 
