@@ -53,11 +53,6 @@ def sudo_refusal(request, password: str) -> str:
     return ""
 
 
-def sudo_confirm(request, password: str) -> bool:
-    """Check the account password; open the window when it is right."""
-    return not sudo_refusal(request, password)
-
-
 def refused_page(request, refusal: str):
     """The confirmation page again, with why the password was not accepted."""
     return confirmation_page(request, error=refusal, status=429 if refusal == TOO_MANY_WRONG else 200)

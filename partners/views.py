@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from organizations.access import Permission, resolve_access
 from organizations.forms import apply_service_errors
-from organizations.sudo import sudo_active, sudo_check, sudo_confirm, sudo_required
+from organizations.sudo import sudo_active, sudo_check, sudo_refusal, sudo_required
 from organizations.web import organization_view
 from partners import selectors, services
 from partners.forms import (
@@ -232,10 +232,11 @@ def partnership_stop(request, partnership_id):
     # Within the password window the confirmation is enough; otherwise the password is asked.
     password_confirmed = confirmed and not form.is_bound and sudo_active(request)
     if form.is_bound and form.is_valid():
-        if sudo_confirm(request, form.cleaned_data["password"]):
-            password_confirmed = True
+        refusal = sudo_refusal(request, form.cleaned_data["password"])
+        if refusal:
+            form.add_error("password", refusal)
         else:
-            form.add_error("password", "The password is not correct.")
+            password_confirmed = True
     if password_confirmed:
         try:
             services.partnership_stop(access=request.access, partnership=partnership, password_confirmed=True)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from organizations.sudo import SESSION_KEY
+from organizations.sudo import SESSION_KEY, TOO_MANY_WRONG
 from partners import services
 from partners.models import Partnership
 from tests.factories import (
@@ -395,6 +395,27 @@ def test_stop_collaboration_asks_for_a_confirmation_then_the_password(
     assert len(mails()) == 1
     client.force_login(partner_user)
     assert client.get(url("dashboard", client_org)).status_code == 404
+
+
+def test_stop_collaboration_stops_accepting_passwords_after_too_many_wrong_ones(
+    client, client_org, client_legal, partner_org, settings
+):
+    settings.SIGN_IN_RATE_ACCOUNT_IP = "3/15m"
+    partnership = PartnershipFactory(client=client_org, partner=partner_org, access="full")
+    page = url("partnership_stop", client_org, partnership_id=partnership.pk)
+    client.force_login(client_legal)
+    session = client.session
+    del session[SESSION_KEY]
+    session.save()
+    for _ in range(3):
+        wrong = client.post(page, {"confirmed": "yes", "password": "not-my-password"})
+        assert wrong.context["form"].errors == {"password": ["The password is not correct."]}
+
+    # Even the right password is refused now, with the reason, and nothing is stopped.
+    refused = client.post(page, {"confirmed": "yes", "password": PASSWORD})
+
+    assert refused.context["form"].errors == {"password": [TOO_MANY_WRONG]}
+    assert Partnership.objects.get(pk=partnership.pk).status == "active"
 
 
 def test_a_password_without_the_first_confirmation_does_not_stop(
