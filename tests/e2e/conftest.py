@@ -140,3 +140,30 @@ def screenshot() -> Callable[[Page, str], Path]:
         return path
 
     return _screenshot
+
+
+def signed_up(
+    *, email: str, password: str, full_name: str, organization: str, vat_number: str = "", address=None
+):
+    """A person signed up through the service, with an organization in CH (a company when it has a VAT
+    number, else an individual) whose default billing address is `address`: (user, organization)."""
+    from organizations import services
+    from organizations.access import resolve_access
+
+    user, created = services.user_sign_up(
+        email=email,
+        password=password,
+        full_name=full_name,
+        organization_name=organization,
+        entity_type="company" if vat_number else "individual",
+        country="CH",
+        vat_number=vat_number,
+        accept_terms=True,
+    )
+    if address is not None:
+        services.billing_address_create(
+            access=resolve_access(user, created),
+            data={"name": organization, "country": "CH", **address},
+            is_default=True,
+        )
+    return user, created

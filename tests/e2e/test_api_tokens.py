@@ -14,9 +14,9 @@ from playwright.sync_api import Page, expect
 
 from billing import services as billing_services
 from billing.models import Invoice
-from organizations import services
 from organizations.access import resolve_access
 from organizations.models import ProductType
+from tests.e2e.conftest import signed_up
 from tests.factories import PartnershipFactory
 from tokens.models import ApiToken
 
@@ -28,28 +28,14 @@ ORGANIZATION = "Atelier Rossi Sagl"
 @pytest.fixture
 def atelier(catalog, settings, live_server):
     settings.SITE_URL = live_server.url
-    user, organization = services.user_sign_up(
+    user, organization = signed_up(
         email=EMAIL,
         password=PASSWORD,
         full_name="Mia Rossi",
-        organization_name=ORGANIZATION,
-        entity_type="individual",
-        country="CH",
-        vat_number="",
-        accept_terms=True,
+        organization=ORGANIZATION,
+        address={"street": "Via Nassa 5", "postal_code": "6900", "city": "Lugano"},
     )
     access = resolve_access(user, organization)
-    services.billing_address_create(
-        access=access,
-        data={
-            "name": ORGANIZATION,
-            "street": "Via Nassa 5",
-            "postal_code": "6900",
-            "city": "Lugano",
-            "country": "CH",
-        },
-        is_default=True,
-    )
     billing_services.product_order(
         access=access, product_type=ProductType.objects.get(slug="web-hosting"), name="atelier-rossi.example"
     )

@@ -16,12 +16,12 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from billing.models import EntryKind, Invoice, InvoiceStatus, LedgerEntry, Order, Wallet
-from organizations import services
 from organizations.access import resolve_access
 from organizations.models import Organization, Product, ProductType, User
 from partners import services as partner_services
 from partners.models import Access as AccessLevel
 from partners.models import PaymentMethod
+from tests.e2e.conftest import signed_up
 
 CLIENT = "Client AG"
 CLIENT_EMAIL = "lea.keller@client-ag.example"
@@ -60,53 +60,34 @@ def billing(catalog, settings, live_server) -> Billing:
     """Client AG and Pixel Agency (a referenced partner), each in CH with a default billing address, in a
     Full partnership where the partner pays, accepted."""
     settings.SITE_URL = live_server.url
-    client_user, client = services.user_sign_up(
+    client_vat, partner_vat = "CHE-107.787.577 MWST", "CHE-109.322.551 MWST"
+    client_user, client = signed_up(
         email=CLIENT_EMAIL,
         password=CLIENT_PASSWORD,
         full_name="Lea Keller",
-        organization_name=CLIENT,
-        entity_type="company",
-        country="CH",
-        vat_number="CHE-107.787.577 MWST",
-        accept_terms=True,
-    )
-    client_access = resolve_access(client_user, client)
-    services.billing_address_create(
-        access=client_access,
-        data={
-            "name": CLIENT,
+        organization=CLIENT,
+        vat_number=client_vat,
+        address={
             "street": "Bahnhofstrasse 10",
             "postal_code": "8001",
             "city": "Zürich",
-            "country": "CH",
             "email": "billing@client-ag.example",
-            "vat_number": "CHE-107.787.577 MWST",
+            "vat_number": client_vat,
         },
-        is_default=True,
     )
-    partner_user, partner = services.user_sign_up(
+    partner_user, partner = signed_up(
         email=PARTNER_EMAIL,
         password=PARTNER_PASSWORD,
         full_name="Nora Brunner",
-        organization_name=PARTNER,
-        entity_type="company",
-        country="CH",
-        vat_number="CHE-109.322.551 MWST",
-        accept_terms=True,
-    )
-    partner_access = resolve_access(partner_user, partner)
-    services.billing_address_create(
-        access=partner_access,
-        data={
-            "name": PARTNER,
+        organization=PARTNER,
+        vat_number=partner_vat,
+        address={
             "street": "Limmatquai 3",
             "postal_code": "8001",
             "city": "Zürich",
-            "country": "CH",
             "email": "accounts@pixel-agency.example",
-            "vat_number": "CHE-109.322.551 MWST",
+            "vat_number": partner_vat,
         },
-        is_default=True,
     )
     partner_services.partner_profile_save(
         organization=partner,

@@ -19,6 +19,7 @@ from organizations.models import Organization, Product, ProductType, User
 from partners import services as partner_services
 from partners.models import Access as AccessLevel
 from partners.models import Partnership, PaymentMethod, Status
+from tests.e2e.conftest import signed_up
 
 CLIENT = "Client AG"
 CLIENT_EMAIL = "lea.keller@client-ag.example"
@@ -50,15 +51,12 @@ def guides(catalog, settings, live_server) -> Guides:
     """Client AG (CH) with its legal representative and three products; Pixel Agency, a referenced partner."""
     settings.DEMO_MODE = True
     settings.SITE_URL = live_server.url  # the links in the emails point to the live server
-    client_user, client = services.user_sign_up(
+    client_user, client = signed_up(
         email=CLIENT_EMAIL,
         password=CLIENT_PASSWORD,
         full_name="Lea Keller",
-        organization_name=CLIENT,
-        entity_type="company",
-        country="CH",
+        organization=CLIENT,
         vat_number="CHE-116.281.710 MWST",
-        accept_terms=True,
     )
     client_access = resolve_access(client_user, client)
     products = {
@@ -67,15 +65,12 @@ def guides(catalog, settings, live_server) -> Guides:
         )
         for _category, slug, name in PRODUCTS
     }
-    partner_user, partner = services.user_sign_up(
+    partner_user, partner = signed_up(
         email=PARTNER_EMAIL,
         password=PARTNER_PASSWORD,
         full_name="Nora Brunner",
-        organization_name=PARTNER,
-        entity_type="company",
-        country="CH",
+        organization=PARTNER,
         vat_number="CHE-109.322.551 MWST",
-        accept_terms=True,
     )
     partner_services.partner_profile_save(
         organization=partner,
