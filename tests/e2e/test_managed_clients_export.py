@@ -167,10 +167,11 @@ def test_a_large_export_shows_its_progress_then_a_download_link(
 
 
 def test_a_large_export_runs_in_the_background_while_the_page_shows_its_progress(
-    page, sign_in, screenshot, reseller, settings, monkeypatch
+    shared_database, page, sign_in, screenshot, reseller, settings, monkeypatch
 ):
     """With the default task backend the Export click returns at once: the dialog shows the file being
-    prepared (0 %), then, when the task has written it, the download link."""
+    prepared (0 %), then, when the task has written it, the download link. The task thread writes while the
+    page reads, as on the console's database (see `shared_database`)."""
     settings.BILLING_EXPORT_INLINE_MAX_ROWS = 1
     settings.TASKS = {"default": {"BACKEND": "console.task_backends.ThreadBackend"}}
     go_on = threading.Event()
