@@ -39,6 +39,7 @@ class Figure:
     budget: str = ""
     ok: bool = True
     details: dict = field(default_factory=dict)
+    p95: float | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -251,12 +252,13 @@ def load(port: int, path: str, *, seconds: int, headers: dict | None = None, con
 
 
 def render_table(figures: list[Figure]) -> str:
-    rows = [("figure", "project", "baseline", "ratio", "budget", "")]
+    rows = [("figure", "project", "p95", "baseline", "ratio", "budget", "")]
     for figure in figures:
         rows.append(
             (
                 figure.name,
                 f"{figure.value:,.2f} {figure.unit}",
+                f"{figure.p95:,.2f} ms" if figure.p95 is not None else "",
                 f"{figure.baseline:,.2f} {figure.unit}" if figure.baseline is not None else "",
                 f"{figure.ratio:.2f}" if figure.ratio is not None else "",
                 figure.budget,

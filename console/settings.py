@@ -101,6 +101,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Rate limits (sign-in, exports, API throttling) count in this cache: with several app servers it must be
 # shared, e.g. CACHE_URL=redis://127.0.0.1:6379/1.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Repeat views of the heaviest pages are answered from the cache until the next write (console.page_cache).
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # A session ends after this long without a request, and in any case this long after signing in.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=2 * 3600)

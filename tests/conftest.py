@@ -19,6 +19,9 @@ def _fast_and_isolated(settings):
     settings.MAILERS = {"default": {"BACKEND": "console.mailbox.MailboxBackend"}}
     # Tasks (emails, exports) run inside the request, so that a test sees their outcome at once.
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    # Most tests run in a transaction that never commits, so the data version (bumped on commit) never
+    # moves: the page cache is off, and on in the tests that commit (tests/console/test_page_cache.py, e2e).
+    settings.PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from billing.api import serializers
 from billing.exports import History, export_lines, export_rate_limited
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, Order, Wallet
 from compliance.spreadsheets import csv_response
+from console.page_cache import cached_api_data
 from organizations.access import Access, Permission
 from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin, error_responses
 from organizations.selectors import products_visible_to
@@ -272,6 +273,10 @@ class InvoiceViewSet(BillingScopedMixin, mixins.ListModelMixin, viewsets.Generic
             date_to=filters.get("to"),
             status=filters.get("status", ""),
         )
+
+    def list(self, request, *args, **kwargs):
+        # Scripts poll this list: the same page is served from the cache until the data changes.
+        return Response(cached_api_data(request, lambda: super(InvoiceViewSet, self).list(request).data))
 
     def perform_content_negotiation(self, request, force=False):
         if self.action == "pdf":
