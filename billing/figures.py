@@ -2,9 +2,10 @@
 
 import itertools
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet, Sum, Value
 from django.utils import timezone
 
@@ -64,6 +65,7 @@ def _month_bounds(months: list[date]) -> list[tuple[datetime, datetime]]:
 class _Source:
     """Where one chart's amounts come from."""
 
+    name: str  # in cache keys
     title: str
     queryset: QuerySet
     date_field: str
@@ -90,20 +92,59 @@ def _monthly_sums(source: _Source, index: int, bounds: list[tuple[datetime, date
     )
 
 
-def _charts(sources: list[_Source], currency: str, today: date) -> list[MonthlySeries]:
-    """Every chart in one query (a UNION ALL of one aggregate row per source), whatever the number of rows."""
+# A closed month's sum never changes (invoices are immutable, the ledger is append-only, an order keeps its
+# amount), so it is summed once and kept; only the current month, and any month not kept yet, is read.
+CLOSED_MONTH_SECONDS = 40 * 24 * 3600  # a month leaves the chart after a year; 40 days is plenty of reuse
+# A month is kept once it has been over this long: a transaction that began in it has committed by then.
+CLOSED_MONTH_SETTLING = timedelta(hours=1)
+
+
+def _closed_month_key(source: _Source, organization_id: int, currency: str, month: date) -> str:
+    return f"dashboard-month:{organization_id}:{currency}:{source.name}:{month.isoformat()}"
+
+
+def _charts(sources: list[_Source], organization_id: int, currency: str, today: date) -> list[MonthlySeries]:
+    """Every chart in one query (a UNION ALL of one aggregate row per source) over the months whose sums are
+    not kept yet: the current month, once the closed months are kept."""
     months = _last_12_months(today)
-    bounds = _month_bounds(months)
+    settled_before = timezone.now() - CLOSED_MONTH_SETTLING
+    closed = [
+        month for month, (_, end) in zip(months, _month_bounds(months), strict=True) if end <= settled_before
+    ]
+    keys = {
+        (index, month): _closed_month_key(source, organization_id, currency, month)
+        for index, source in enumerate(sources)
+        for month in closed
+    }
+    kept = cache.get_many(keys.values())
+    first_missing = next(
+        (
+            number
+            for number, month in enumerate(closed)
+            if any(keys[index, month] not in kept for index in range(len(sources)))
+        ),
+        len(closed),
+    )
+    to_read = months[first_missing:]
+    bounds = _month_bounds(to_read)
     first, *others = [_monthly_sums(source, index, bounds) for index, source in enumerate(sources)]
     rows = {row["source"]: row for row in (first.union(*others, all=True).order_by() if others else first)}
+    sums = {}
+    for index in range(len(sources)):
+        for number, month in enumerate(to_read):
+            # SQLite sums decimals as floats: round every month to the cent.
+            sums[index, month] = round_money(str(rows.get(index, {}).get(f"month_{number}") or 0))
+    cache.set_many(
+        {keys[index, month]: str(amount) for (index, month), amount in sums.items() if month in closed},
+        CLOSED_MONTH_SECONDS,
+    )
     return [
         MonthlySeries(
             title=source.title,
             currency=currency,
-            # SQLite sums decimals as floats: round every month to the cent.
             months=[
-                (month, round_money(str(rows.get(index, {}).get(f"month_{number}") or 0)))
-                for number, month in enumerate(months)
+                (month, sums[index, month] if (index, month) in sums else Decimal(kept[keys[index, month]]))
+                for month in months
             ],
         )
         for index, source in enumerate(sources)
@@ -118,6 +159,7 @@ def dashboard_figures(access: Access) -> list[MonthlySeries]:
     sources = [
         # Credit notes count negatively: spending is what was invoiced, net of corrections.
         _Source(
+            "spending",
             "Spending (invoiced, tax included)",
             Invoice.objects.filter(organization=organization),
             "issued_at",
@@ -127,16 +169,18 @@ def dashboard_figures(access: Access) -> list[MonthlySeries]:
     if access.can(Permission.VIEW_MANAGED_CLIENTS):
         sources += [
             _Source(
+                "cashback",
                 "Cashback earned",
                 LedgerEntry.objects.filter(wallet__organization=organization, kind=EntryKind.CASHBACK),
                 "created_at",
                 "amount",
             ),
             _Source(
+                "client-orders",
                 "Managed clients' orders (before tax)",
                 Order.objects.filter(partner=organization, currency=organization.currency),
                 "created_at",
                 "net_amount",
             ),
         ]
-    return _charts(sources, organization.currency, timezone.localdate())
+    return _charts(sources, organization.pk, organization.currency, timezone.localdate())

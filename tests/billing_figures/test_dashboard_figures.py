@@ -1,8 +1,12 @@
 """The dashboard's monthly figures: what was spent, and for a partner its cashback and its clients' orders."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -67,3 +71,33 @@ def test_the_dashboard_shows_the_chart_and_the_same_numbers_as_a_table(client, c
     assert '<svg class="monthly-chart"' in page
     assert "<caption>Spending (invoiced, tax included) per month, in CHF</caption>" in page
     assert f'<th scope="row">{timezone.localdate():%B %Y}</th><td>74.59</td>' in page
+
+
+def test_closed_months_are_summed_once_and_the_current_month_every_time(client_and_partner):
+    """A closed month cannot change (invoices are immutable): the second view reads only the current month,
+    and shows the same figures, the current month's new invoice included."""
+    client_org, client_legal, _, _ = client_and_partner
+    hosting = ProductType.objects.get(slug="web-hosting")
+    access = resolve_access(client_legal, client_org)
+    three_months_ago = timezone.now() - timedelta(days=92)
+    with time_machine.travel(three_months_ago, tick=False):
+        services.product_order(access=access, product_type=hosting, name="a.ch")
+    services.product_order(access=access, product_type=hosting, name="b.ch")
+
+    with CaptureQueriesContext(connection) as first_view:
+        first = dashboard_figures(access)[0]
+    with CaptureQueriesContext(connection) as second_view:
+        second = dashboard_figures(access)[0]
+    services.product_order(access=access, product_type=hosting, name="c.ch")
+    third = dashboard_figures(access)[0]
+
+    old_month = timezone.localtime(three_months_ago).date().replace(day=1)
+    assert dict(first.months)[old_month] == Decimal("74.59")
+    assert first.months[-1][1] == Decimal("74.59")
+    assert second.months == first.months
+    assert third.months[-1][1] == Decimal("149.18")
+    assert dict(third.months)[old_month] == Decimal("74.59")
+    months_summed = [
+        query["sql"].count("SUM(") for query in (*first_view, *second_view) if "SUM(" in query["sql"]
+    ]
+    assert months_summed == [12, 1]
