@@ -8,23 +8,29 @@ Only what is the partner's own business is exported, whoever the clients are:
 - products: the chosen clients' products the partner manages (every product with Full access, the granted
   ones with Limited access) that were active during the period.
 
-Rows are read with `.values_list().iterator(chunk_size=…)` and written one at a time through
-`compliance.spreadsheets.csv_lines`, so memory does not grow with the number of rows.
+Rows are read in chunks of `CHUNK_SIZE`, as `.values_list().iterator()` reads them, and written one at a time,
+so memory does not grow with the number of rows. The values go to the file as the database driver returns
+them, without Django's per-value converters: each column has its formatter (`billing.export_cells`), and only
+the free text (names, descriptions) is neutralised, as the numbers and days we write start no formula.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connections
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models.sql.constants import MULTI
 from django.utils import timezone
 from django_ratelimit.core import is_ratelimited
 
+from billing.export_cells import LocalDays, decimal_cell
 from billing.models import EntryKind, InvoiceLine, LedgerEntry, Order
 from billing.selectors import Period, period_dates
-from compliance.spreadsheets import csv_lines
+from compliance.spreadsheets import neutralise_cell, safe_csv_lines
 from organizations.models import Organization, Product, ProductStatus
 from partners.models import Access as AccessLevel
 from partners.models import Partnership, PaymentMethod, Status
@@ -205,8 +211,13 @@ def export_of_job(job) -> BillingExport:
     )
 
 
-def _day(moment: datetime | None) -> date | None:
-    return timezone.localdate(moment) if moment is not None else None
+def _decimal_cells(model: type[Model], *names: str) -> list[Callable[[object], str]]:
+    return [decimal_cell(model._meta.get_field(name)) for name in names]
+
+
+def _label(labels: dict[str, str], value) -> str:
+    """The label of a known value; an unknown one as it is, neutralised."""
+    return labels.get(value) or neutralise_cell(value)
 
 
 # Invoices: one row per line item of the invoices the partner paid for the clients.
@@ -259,25 +270,30 @@ def _invoice_lines(export: BillingExport) -> QuerySet[InvoiceLine]:
     ).order_by("invoice__issued_at", "invoice_id", "pk")
 
 
-def _invoice_row(values: tuple) -> list:
-    (series, number, kind, issued_at, status, client_id, client, order_id, *rest) = values
-    description, quantity, unit_price, net, tax_rate, tax, gross, currency = rest
+_unit_price_cell, _net_cell, _tax_rate_cell, _tax_cell, _gross_cell = _decimal_cells(
+    InvoiceLine, "unit_price", "net_amount", "tax_rate", "tax_amount", "gross_amount"
+)
+
+
+def _invoice_row(values: tuple, issued_on: Callable) -> list:
+    (series, number, kind, issued_at, status, client_id, client, order_id, description, quantity, unit_price,
+     net, tax_rate, tax, gross, currency) = values  # fmt: skip
     return [
-        f"{series}-{number:06d}",
-        INVOICE_KINDS.get(kind, kind),
-        _day(issued_at),
-        INVOICE_STATUSES.get(status, status),
+        neutralise_cell(f"{series}-{number:06d}"),
+        _label(INVOICE_KINDS, kind),
+        issued_on(issued_at),
+        _label(INVOICE_STATUSES, status),
         client_id,
-        client,
+        neutralise_cell(client),
         order_id,
-        description,
+        neutralise_cell(description),
         quantity,
-        unit_price,
-        net,
-        tax_rate,
-        tax,
-        gross,
-        currency,
+        _unit_price_cell(unit_price),
+        _net_cell(net),
+        _tax_rate_cell(tax_rate),
+        _tax_cell(tax),
+        _gross_cell(gross),
+        neutralise_cell(currency),
     ]
 
 
@@ -330,25 +346,32 @@ def _orders(export: BillingExport) -> QuerySet[Order]:
     ).order_by("created_at", "pk")
 
 
-def _order_row(values: tuple, partner_id: int) -> list:
-    (pk, created_at, client_id, client, kind, product, product_type, placed_by_partner_id, *rest) = values
-    payer, period_start, period_end, public_price, discount_rate, net, currency = rest
+_public_price_cell, _discount_rate_cell, _order_net_cell = _decimal_cells(
+    Order, "public_price", "discount_rate", "net_amount"
+)
+
+
+def _order_row(
+    values: tuple, created_on: Callable, starts_on: Callable, ends_on: Callable, *, partner_id: int
+) -> list:
+    (pk, created_at, client_id, client, kind, product, product_type, placed_by_partner_id, payer,
+     period_start, period_end, public_price, discount_rate, net, currency) = values  # fmt: skip
     return [
         pk,
-        _day(created_at),
+        created_on(created_at),
         client_id,
-        client,
-        ORDER_KINDS.get(kind, kind),
-        product,
-        product_type,
+        neutralise_cell(client),
+        _label(ORDER_KINDS, kind),
+        neutralise_cell(product),
+        neutralise_cell(product_type),
         "Partner" if placed_by_partner_id == partner_id else "Client",
-        payer,
-        _day(period_start),
-        _day(period_end),
-        public_price,
-        discount_rate,
-        net,
-        currency,
+        neutralise_cell(payer),
+        starts_on(period_start),
+        ends_on(period_end),
+        _public_price_cell(public_price),
+        _discount_rate_cell(discount_rate),
+        _order_net_cell(net),
+        neutralise_cell(currency),
     ]
 
 
@@ -392,21 +415,25 @@ def _cashback(export: BillingExport) -> QuerySet[LedgerEntry]:
     ).order_by("created_at", "pk")
 
 
-def _cashback_row(values: tuple) -> list:
-    created_at, client_id, client, order_id, kind, product, product_type, *rest = values
-    description, rate, amount, currency = rest
+(_cashback_rate_cell,) = _decimal_cells(Order, "cashback_rate")
+(_cashback_cell,) = _decimal_cells(LedgerEntry, "amount")
+
+
+def _cashback_row(values: tuple, created_on: Callable) -> list:
+    (created_at, client_id, client, order_id, kind, product, product_type, description, rate, amount,
+     currency) = values  # fmt: skip
     return [
-        _day(created_at),
+        created_on(created_at),
         client_id,
-        client,
+        neutralise_cell(client),
         order_id,
-        ORDER_KINDS.get(kind, kind),
-        product,
-        product_type,
-        description,
-        rate,
-        amount,
-        currency,
+        _label(ORDER_KINDS, kind),
+        neutralise_cell(product),
+        neutralise_cell(product_type),
+        neutralise_cell(description),
+        _cashback_rate_cell(rate),
+        _cashback_cell(amount),
+        neutralise_cell(currency),
     ]
 
 
@@ -454,10 +481,22 @@ def _products(export: BillingExport) -> QuerySet[Product]:
     )
 
 
-def _product_row(values: tuple) -> list:
+PRODUCT_STATUSES = dict(ProductStatus.choices)
+
+
+def _product_row(values: tuple, created_on: Callable, expires_on: Callable) -> list:
     client_id, client, pk, name, product_type, category, status, created_at, expires_at = values
-    status = ProductStatus(status).label if status in ProductStatus.values else status
-    return [client_id, client, pk, name, product_type, category, status, _day(created_at), _day(expires_at)]
+    return [
+        client_id,
+        neutralise_cell(client),
+        pk,
+        neutralise_cell(name),
+        neutralise_cell(product_type),
+        neutralise_cell(category),
+        neutralise_cell(PRODUCT_STATUSES.get(status, status)),
+        created_on(created_at),
+        expires_on(expires_at),
+    ]
 
 
 def export_queryset(export: BillingExport) -> QuerySet:
@@ -478,24 +517,41 @@ def export_row_count(export: BillingExport) -> int:
     return export_queryset(export).count()
 
 
+def _driver_chunks(queryset: QuerySet, fields: tuple[str, ...]) -> Iterator[list[tuple]]:
+    """The `fields` of the rows as the database driver returns them, `CHUNK_SIZE` rows at a time (from a
+    server-side cursor where the database has one): what `.iterator()` reads, before its converters."""
+    compiler = queryset.values_list(*fields).query.get_compiler(using=queryset.db)
+    chunked_fetch = not compiler.connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    return compiler.execute_sql(MULTI, chunked_fetch=chunked_fetch, chunk_size=CHUNK_SIZE)
+
+
+def _formatted_rows(
+    queryset: QuerySet, fields: tuple[str, ...], row: Callable[..., list], *, day_columns: int
+) -> Iterator[list]:
+    """Each row of the export, read lazily: `row` of the driver's values, given a `LocalDays` formatter for
+    each of its `day_columns` datetime columns (made when reading starts, in the time zone current then)."""
+    database_timezone = connections[queryset.db].timezone  # of the naive datetimes SQLite returns
+    days = [LocalDays(database_timezone).cell for _column in range(day_columns)]
+    for chunk in _driver_chunks(queryset, fields):
+        for values in chunk:
+            yield row(values, *days)
+
+
 def export_rows(export: BillingExport) -> tuple[list[str], Iterator[list]]:
-    """The header and the rows, read lazily in chunks."""
+    """The header and the rows, read lazily in chunks; every cell already safe for a spreadsheet."""
     queryset = export_queryset(export)
     history = export.history
     if history == History.INVOICES:
-        values = queryset.values_list(*INVOICE_FIELDS).iterator(chunk_size=CHUNK_SIZE)
-        return INVOICE_HEADER, map(_invoice_row, values)
+        return INVOICE_HEADER, _formatted_rows(queryset, INVOICE_FIELDS, _invoice_row, day_columns=1)
     if history == History.ORDERS:
-        values = queryset.values_list(*ORDER_FIELDS).iterator(chunk_size=CHUNK_SIZE)
-        return ORDER_HEADER, (_order_row(row, export.partner.pk) for row in values)
+        order_row = partial(_order_row, partner_id=export.partner.pk)
+        return ORDER_HEADER, _formatted_rows(queryset, ORDER_FIELDS, order_row, day_columns=3)
     if history == History.CASHBACK:
-        values = queryset.values_list(*CASHBACK_FIELDS).iterator(chunk_size=CHUNK_SIZE)
-        return CASHBACK_HEADER, map(_cashback_row, values)
-    values = queryset.values_list(*PRODUCT_FIELDS).iterator(chunk_size=CHUNK_SIZE)
-    return PRODUCT_HEADER, map(_product_row, values)
+        return CASHBACK_HEADER, _formatted_rows(queryset, CASHBACK_FIELDS, _cashback_row, day_columns=1)
+    return PRODUCT_HEADER, _formatted_rows(queryset, PRODUCT_FIELDS, _product_row, day_columns=2)
 
 
 def export_lines(export: BillingExport) -> Iterator[str]:
     """The CSV file, line by line (RFC 4180, formula-safe cells)."""
     header, rows = export_rows(export)
-    return csv_lines(header, rows)
+    return safe_csv_lines(header, rows)

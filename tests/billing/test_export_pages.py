@@ -456,7 +456,11 @@ def test_the_api_sends_the_first_rows_before_reading_the_last(
     produced = []
     original = exports._invoice_row
     monkeypatch.setattr(exports, "CHUNK_SIZE", 1)
-    monkeypatch.setattr(exports, "_invoice_row", lambda values: produced.append(values) or original(values))
+    monkeypatch.setattr(
+        exports,
+        "_invoice_row",
+        lambda values, issued_on: produced.append(values) or original(values, issued_on),
+    )
     api = APIClient()
     api.force_login(partner_legal)
 
