@@ -23,7 +23,6 @@ from billing.forms import BillingExportForm, InvoiceFilterForm, OrderForm, TopUp
 from billing.models import BillingExportJob, ExportStatus
 from billing.pdf import invoice_context, invoice_filename, render_invoice_pdf
 from compliance.spreadsheets import csv_response
-from console.page_cache import cached_page
 from organizations.access import Permission
 from organizations.forms import apply_service_errors
 from organizations.web import organization_view
@@ -48,8 +47,7 @@ def _refuse(access, message: str):
 # Invoices
 
 
-@organization_view(Permission.VIEW_BILLING)
-@cached_page
+@organization_view(Permission.VIEW_BILLING, cached=True)
 def invoices(request):
     access = request.access
     form = InvoiceFilterForm(request.GET or None, years=selectors.invoice_years(access))

@@ -3,13 +3,18 @@
 A partner reloads Managed Clients, a script polls the invoice list: until something is written to the
 database, the answer is the same. It is kept under a key made of the data version (`console.data_version`,
 new after every committed write), who asks and what they ask, so a cached answer never shows data older than
-the last write. Access is checked before the cache is read: the decorators sit inside `organization_view`
-and the API's permission checks. Entries also expire after `PAGE_CACHE_SECONDS`, as a page shows the year,
-and `PAGE_CACHE_SECONDS = 0` turns the cache off.
+the last write.
+
+An answer is kept only after the whole request ran, the access resolver and the permission check included,
+and answered 200. A later request under the same key is the same caller (the same signed-in session, or the
+same user through the API), asking for the same URL, while every row that the resolver reads is as it was:
+the resolver would answer the same, so the cached answer is served without running it again. Sign-in, the
+session limits, API authentication (a token's expiry and scopes) and throttling still run on every request.
+Entries expire after `PAGE_CACHE_SECONDS` (a page shows the year, and no answer should outlive a minute), and
+`PAGE_CACHE_SECONDS = 0` turns the cache off.
 """
 
 import hashlib
-from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,20 +36,27 @@ def _has_messages(request) -> bool:
     return storage is not None and len(storage) > 0
 
 
-def page_key(request) -> str | None:
-    """The key of this page as this browser session sees it, or None when it must be rendered afresh.
+# Console pages
 
-    A page carries the session's CSRF token and shows the session's cookie choice, so the key names both; a
-    request without a session or a CSRF cookie yet, or with messages to show once, is not cached."""
+
+def page_key(request, organization_id: int) -> str | None:
+    """The key of this organization page as this browser session sees it, or None when it is rendered afresh.
+
+    A page carries the session's CSRF token and shows its cookie choice, so the key names both. Not cached: a
+    session without a CSRF cookie yet, one with messages to show once, and one whose last organization is
+    another (the full view records the switch)."""
+    if not settings.PAGE_CACHE_SECONDS or request.method != "GET":
+        return None
     session_key = request.session.session_key
     csrf_secret = request.META.get("CSRF_COOKIE")
-    if not settings.PAGE_CACHE_SECONDS or request.method != "GET" or not session_key or not csrf_secret:
+    if not session_key or not csrf_secret or _has_messages(request):
         return None
-    if _has_messages(request):
+    if request.session.get("current_organization_id") != organization_id:
         return None
     return _key(
         "page",
         current_data_version(),
+        str(request.user.pk),
         session_key,
         csrf_secret,
         request.COOKIES.get(CONSENT_COOKIE, ""),
@@ -53,34 +65,32 @@ def page_key(request) -> str | None:
     )
 
 
-def cached_page(view):
-    """Serve a GET page from the cache while the data and the session are those it was rendered for."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        key = page_key(request)
-        if key is not None and (cached := cache.get(key)) is not None:
-            content, content_type = cached
-            return HttpResponse(content, content_type=content_type)
-        response = view(request, *args, **kwargs)
-        cacheable = response.status_code == 200 and not response.streaming and not response.cookies
-        if key is not None and cacheable:
-            cache.set(key, (response.content, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
-        return response
-
-    return wrapper
+def cached_response(key: str | None) -> HttpResponse | None:
+    """The answer kept under `key`, or None."""
+    if key is None or (cached := cache.get(key)) is None:
+        return None
+    content, content_type = cached
+    return HttpResponse(content, content_type=content_type)
 
 
-def cached_api_data(request, compute):
-    """`compute()`'s answer for this user and this URL, from the cache while the data is unchanged.
+def keep_response(key: str | None, response) -> None:
+    """Keep a 200 answer that sets no cookie under `key` (rendering it first if it is a template or an API
+    response, which the handler would otherwise render after this)."""
+    if key is None or response.status_code != 200 or response.streaming or response.cookies:
+        return
+    if hasattr(response, "render"):
+        response.render()
+    cache.set(key, (response.content, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
 
-    The caller has already checked the permission: the data depends only on the user's access, which is
-    itself data, and on the query."""
-    if not settings.PAGE_CACHE_SECONDS:
-        return compute()
-    key = _key("api", current_data_version(), str(request.user.pk), request.get_full_path())
-    data = cache.get(key)
-    if data is None:
-        data = compute()
-        cache.set(key, data, settings.PAGE_CACHE_SECONDS)
-    return data
+
+# API answers
+
+
+def api_key(request) -> str | None:
+    """The key of this API GET for this user, in JSON: the answer depends on the user's access (data) and the
+    URL. (The browsable API's pages carry a session's CSRF token: they are not kept.)"""
+    if not settings.PAGE_CACHE_SECONDS or request.method != "GET":
+        return None
+    if request.accepted_renderer.format != "json":
+        return None
+    return _key("api", current_data_version(), str(request.user.pk), request.get_full_path())

@@ -6,16 +6,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from console import page_cache
 from organizations.access import Permission, resolve_access
 
 
-def organization_view(permission: Permission):
-    """Resolve `org_id` into `request.access`: 404 without access, 403 with a reason without `permission`."""
+def organization_view(permission: Permission, *, cached: bool = False):
+    """Resolve `org_id` into `request.access`: 404 without access, 403 with a reason without `permission`.
+
+    `cached`: a repeat view by the same session while the data is unchanged is answered from the page cache
+    (see `console.page_cache`, which says why the resolver's answer is then known)."""
 
     def decorator(view):
         @login_required
         @wraps(view)
         def wrapper(request, org_id, *args, **kwargs):
+            key = page_cache.page_key(request, org_id) if cached else None
+            if (response := page_cache.cached_response(key)) is not None:
+                return response
             access = resolve_access(request.user, org_id)
             if access is None:
                 raise Http404("No such organization.")
@@ -27,7 +34,9 @@ def organization_view(permission: Permission):
                 if access.hides_refusals:
                     raise Http404("No such page.")
                 raise PermissionDenied(f"Your role ({access.role_label}) does not allow this page.")
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            page_cache.keep_response(key, response)
+            return response
 
         return wrapper
 

@@ -7,7 +7,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from console.page_cache import cached_page
 from organizations.access import Permission, resolve_access
 from organizations.forms import apply_service_errors
 from organizations.sudo import sudo_active, sudo_check, sudo_refusal, sudo_required
@@ -325,8 +324,7 @@ def partnership_answer(request, partnership_id):
 MANAGED_CLIENTS_PER_PAGE = 50
 
 
-@organization_view(Permission.VIEW_MANAGED_CLIENTS)
-@cached_page
+@organization_view(Permission.VIEW_MANAGED_CLIENTS, cached=True)
 def managed_clients(request):
     """The table of managed clients (search, filters, sort, pages, ticks) and the invitations waiting."""
     access = request.access

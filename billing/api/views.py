@@ -26,7 +26,6 @@ from billing.api import serializers
 from billing.exports import History, export_lines, export_rate_limited
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, Order, Wallet
 from compliance.spreadsheets import csv_response
-from console.page_cache import cached_api_data
 from organizations.access import Access, Permission
 from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin, error_responses
 from organizations.selectors import products_visible_to
@@ -255,6 +254,7 @@ class InvoiceViewSet(BillingScopedMixin, mixins.ListModelMixin, viewsets.Generic
     model = Invoice
     serializer_class = serializers.InvoiceSummarySerializer
     open_to_partners = False
+    cached_actions = ("list",)  # scripts poll it
     permissions = {
         "list": Permission.VIEW_BILLING,
         "retrieve": Permission.VIEW_BILLING,
@@ -275,8 +275,7 @@ class InvoiceViewSet(BillingScopedMixin, mixins.ListModelMixin, viewsets.Generic
         )
 
     def list(self, request, *args, **kwargs):
-        # Scripts poll this list: the same page is served from the cache until the data changes.
-        return Response(cached_api_data(request, lambda: super(InvoiceViewSet, self).list(request).data))
+        return self.cached or super().list(request, *args, **kwargs)
 
     def perform_content_negotiation(self, request, force=False):
         if self.action == "pdf":

@@ -12,6 +12,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from console import page_cache
 from organizations import selectors, services
 from organizations.access import Access, Permission, organizations_of, resolve_access
 from organizations.api import serializers
@@ -80,9 +81,18 @@ class OrganizationScopedMixin(DjangoErrorsMixin):
     # Whether a partner acting for the organization may use these endpoints at all.
     open_to_partners = True
     permission_wording = PERMISSION_WORDING
+    # Actions whose repeat calls are answered from the cache while the data is unchanged (console.page_cache).
+    cached_actions: tuple[str, ...] = ()
+    cache_key: str | None = None
+    cached = None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication first: anonymous callers get 403 here
+        if self.action in self.cached_actions:
+            self.cache_key = page_cache.api_key(request)
+            self.cached = page_cache.cached_response(self.cache_key)
+            if self.cached is not None:  # the same user, URL and data: the resolver would answer the same
+                return
         access = resolve_access(request.user, kwargs["org_id"])
         if access is None:
             raise NotFound("No such organization.")
@@ -96,6 +106,12 @@ class OrganizationScopedMixin(DjangoErrorsMixin):
             if access.hides_refusals:
                 raise NotFound("Not found.")
             self.deny(access, permission)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.cached is None:
+            page_cache.keep_response(self.cache_key, response)
+        return response
 
     def deny(self, access: Access, permission: Permission):
         raise PermissionDenied(

@@ -1,7 +1,10 @@
 """`/api/v1/tokens`: list your tokens, create one with your password (answered once), revoke; throttling per
 token and per user; the Django admin lists tokens without secrets and lets staff disable them."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.contrib.admin.sites import site
 from rest_framework.test import APIClient
 
@@ -110,6 +113,21 @@ def test_a_session_is_throttled_per_user(monkeypatch, session):
     monkeypatch.setattr(TokenOrUserRateThrottle, "THROTTLE_RATES", {"api": "2/min"})
 
     assert [session.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_the_budget_comes_back_when_retry_after_has_passed(monkeypatch, make_token, plain_user, bearer):
+    monkeypatch.setattr(TokenOrUserRateThrottle, "THROTTLE_RATES", {"api": "2/min"})
+    _, plaintext = make_token(plain_user)
+    with time_machine.travel(datetime(2026, 11, 26, 12, 0, 10, tzinfo=UTC), tick=False) as clock:
+        answers = [bearer(plaintext).get("/api/v1/me") for _ in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        retry_after = int(answers[-1]["Retry-After"])
+        assert 0 < retry_after <= 60
+
+        clock.shift(retry_after - 1)
+        assert bearer(plaintext).get("/api/v1/me").status_code == 429
+        clock.shift(1)
+        assert bearer(plaintext).get("/api/v1/me").status_code == 200
 
 
 def test_the_admin_lists_tokens_without_secrets_and_staff_disable_them(
