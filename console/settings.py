@@ -98,7 +98,7 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections in production: opening one per request (SQLite reads its schema again each time)
 # costs more than a cached page. The development server starts a thread per request, so not there.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate limits (sign-in, exports, API throttling) count in this cache: with several app servers it must be
