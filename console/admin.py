@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from compliance.admin import ReadOnlyAdmin
 from console.models import MailboxMessage
 
 
 @admin.register(MailboxMessage)
-class MailboxMessageAdmin(admin.ModelAdmin):
+class MailboxMessageAdmin(ReadOnlyAdmin):
     list_display = ("sent_at", "subject", "addressed_to", "from_email")
     search_fields = ("subject", "recipients", "body")
     date_hierarchy = "sent_at"
@@ -16,12 +17,3 @@ class MailboxMessageAdmin(admin.ModelAdmin):
     @admin.display(description="to")
     def addressed_to(self, obj):
         return ", ".join(obj.to)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

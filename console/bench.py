@@ -103,29 +103,22 @@ def time_requests(client: Client, path: str, *, repeat: int, headers: dict | Non
             raise RuntimeError(f"GET {path} answered {response.status_code}, not 200.")
         if getattr(response, "streaming", False):
             b"".join(response.streaming_content)
-    with QueryCounter() as counted:
-        client.get(path, secure=True, headers=headers)
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        response = client.get(path, secure=True, headers=headers)
-        samples.append((time.perf_counter() - started) * 1000)
-    return Timing(
-        median_ms=statistics.median(samples),
-        p95_ms=percentile(samples, 0.95),
-        queries=counted.queries,
-        writes=counted.writes,
-    )
+    return _timing(lambda: client.get(path, secure=True, headers=headers), repeat=repeat)
 
 
 def time_operation(operation: Callable[[], object], *, repeat: int) -> Timing:
     """Median and p95 of a service call, and its queries (counted on the first call)."""
+    return _timing(operation, repeat=repeat)
+
+
+def _timing(call: Callable[[], object], *, repeat: int) -> Timing:
+    """The queries of one call, then the median and p95 of `repeat` more."""
     with QueryCounter() as counted:
-        operation()
+        call()
     samples = []
     for _ in range(repeat):
         started = time.perf_counter()
-        operation()
+        call()
         samples.append((time.perf_counter() - started) * 1000)
     return Timing(
         median_ms=statistics.median(samples),

@@ -8,14 +8,11 @@ bumps nothing. Session writes do not count: the pages do not show sessions, and 
 schedule.
 """
 
-import logging
 import secrets
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from console.models import DataVersion
-
-logger = logging.getLogger(__name__)
 
 VERSION_ROW = 1
 WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")

@@ -17,7 +17,7 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, renderers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
 from rest_framework.response import Response
 
@@ -26,6 +26,7 @@ from billing.api import serializers
 from billing.exports import History, export_lines, export_rate_limited
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, Order, Wallet
 from compliance.spreadsheets import csv_response
+from console.api.negotiation import FileActionsMixin
 from organizations.access import Access, Permission
 from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin, error_responses
 from organizations.selectors import products_visible_to
@@ -248,13 +249,14 @@ INVOICE_FILTERS = [
     ),
 )
 @extend_schema(tags=["invoices"], parameters=[ORG_ID])
-class InvoiceViewSet(BillingScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class InvoiceViewSet(FileActionsMixin, BillingScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The organization's invoices and credit notes: immutable once issued."""
 
     model = Invoice
     serializer_class = serializers.InvoiceSummarySerializer
     open_to_partners = False
     cached_actions = ("list",)  # scripts poll it
+    file_actions = ("pdf",)
     permissions = {
         "list": Permission.VIEW_BILLING,
         "retrieve": Permission.VIEW_BILLING,
@@ -276,13 +278,6 @@ class InvoiceViewSet(BillingScopedMixin, mixins.ListModelMixin, viewsets.Generic
 
     def list(self, request, *args, **kwargs):
         return self.cached or super().list(request, *args, **kwargs)
-
-    def perform_content_negotiation(self, request, force=False):
-        if self.action == "pdf":
-            # The PDF is answered whatever the client accepts, and an error of it in JSON.
-            renderer = renderers.JSONRenderer()
-            return renderer, renderer.media_type
-        return super().perform_content_negotiation(request, force)
 
     def _invoice(self, invoice_id: int) -> Invoice:
         invoice = selectors.invoice_for(self.access, invoice_id)
@@ -371,15 +366,11 @@ class ExportRateLimited(Throttled):
 
 
 @extend_schema(tags=["reseller area"], parameters=[ORG_ID])
-class ManagedClientExportViewSet(PartnerProgramMixin, viewsets.GenericViewSet):
+class ManagedClientExportViewSet(FileActionsMixin, PartnerProgramMixin, viewsets.GenericViewSet):
     """The billing history of the managed clients as a CSV file, streamed."""
 
     permissions = {"export": Permission.VIEW_MANAGED_CLIENTS}
-
-    def perform_content_negotiation(self, request, force=False):
-        # The CSV is answered whatever the client accepts, and an error of it in JSON.
-        renderer = renderers.JSONRenderer()
-        return renderer, renderer.media_type
+    file_actions = ("export",)
 
     @extend_schema(
         summary="Export the billing history of your managed clients (CSV)",

@@ -4,7 +4,7 @@ from django.conf import settings
 from django_ratelimit.core import is_ratelimited
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, renderers, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.exceptions import Throttled
 
@@ -14,6 +14,7 @@ from compliance.dpa import certificate_response
 from compliance.models import AuditEvent, DpaCertificate
 from compliance.spreadsheets import csv_lines, csv_response
 from compliance.views import ACTIVITY_CSV_HEADER, activity_csv_rows
+from console.api.negotiation import FileActionsMixin
 from organizations.access import Permission
 from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin, error_responses
 
@@ -41,12 +42,15 @@ FILTERS = [
 
 
 @extend_schema(tags=["activity"], parameters=[ORG_ID])
-class ActivityViewSet(ComplianceScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ActivityViewSet(
+    FileActionsMixin, ComplianceScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     """The organization's activity log, newest first; both sides of a partnership see its events."""
 
     model = AuditEvent
     serializer_class = serializers.AuditEventSerializer
     permissions = {"list": Permission.VIEW_ACTIVITY, "export": Permission.VIEW_ACTIVITY}
+    file_actions = ("export",)
 
     def scoped_queryset(self, access):
         query = serializers.ActivityFilterSerializer(data=self.request.query_params)
@@ -60,13 +64,6 @@ class ActivityViewSet(ComplianceScopedMixin, mixins.ListModelMixin, viewsets.Gen
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
-
-    def perform_content_negotiation(self, request, force=False):
-        if self.action == "export":
-            # The CSV is answered whatever the client accepts, and an error of it in JSON.
-            renderer = renderers.JSONRenderer()
-            return renderer, renderer.media_type
-        return super().perform_content_negotiation(request, force)
 
     @extend_schema(
         summary="The activity log as a CSV file",
@@ -92,18 +89,14 @@ class ActivityViewSet(ComplianceScopedMixin, mixins.ListModelMixin, viewsets.Gen
 
 
 @extend_schema(tags=["data protection"], parameters=[ORG_ID])
-class DpaCertificateViewSet(ComplianceScopedMixin, viewsets.GenericViewSet):
+class DpaCertificateViewSet(FileActionsMixin, ComplianceScopedMixin, viewsets.GenericViewSet):
     """The DPA certificate (FADP and GDPR) of the organization."""
 
     model = DpaCertificate
     # Issuing is a change (a new number, an audit event): a POST, which an API token needs write scope for.
     permissions = {"create": Permission.DPA_CERTIFICATE}
+    file_actions = ("create",)
     serializer_class = drf_serializers.Serializer  # no body to send; lets OPTIONS describe the POST
-
-    def perform_content_negotiation(self, request, force=False):
-        # The PDF is answered whatever the client accepts, and an error of it in JSON.
-        renderer = renderers.JSONRenderer()
-        return renderer, renderer.media_type
 
     @extend_schema(
         summary="Generate a DPA certificate (PDF)",

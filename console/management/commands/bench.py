@@ -62,7 +62,7 @@ class Command(BaseCommand):
         }
         figures: list[Figure] = []
         baseline = bench.time_requests(self.clients["small"], reverse("healthz"), repeat=repeat)
-        figures.append(self._latency("Minimal view (baseline)", baseline, None, budget="", ok=True))
+        figures.append(_latency_figure("Minimal view (baseline)", baseline, None, budget="", ok=True))
         figures += self._pages(baseline.median_ms)
         figures += self._repeat_views(baseline.median_ms)
         figures += self._token_request()
@@ -111,7 +111,7 @@ class Command(BaseCommand):
                 for size in SIZES:
                     timing = timings[size]
                     figures.append(
-                        self._latency(
+                        _latency_figure(
                             f"{name} @ {self.labels[size]}",
                             timing,
                             baseline_ms,
@@ -128,7 +128,7 @@ class Command(BaseCommand):
             path = self._paths("large")[name]
             timing = bench.time_requests(self.clients["large"], path, repeat=self.repeat)
             figures.append(
-                self._latency(
+                _latency_figure(
                     f"{name}, repeat view @ {self.labels['large']}",
                     timing,
                     baseline_ms,
@@ -137,12 +137,6 @@ class Command(BaseCommand):
                 )
             )
         return figures
-
-    def _latency(self, name: str, timing: bench.Timing, baseline_ms, *, budget: str, ok: bool) -> Figure:
-        return Figure(
-            name, "ms", timing.median_ms, baseline=baseline_ms, budget=budget, ok=ok, details=vars(timing),
-            p95=timing.p95_ms,
-        )  # fmt: skip
 
     def _token_request(self) -> list[Figure]:
         """The API invoice list with a bearer token beside the same list with a browser session."""
@@ -291,3 +285,10 @@ def _throughput_figure(
         details=report,
         p95=report["p95_ms"],
     )
+
+
+def _latency_figure(name: str, timing: bench.Timing, baseline_ms, *, budget: str, ok: bool) -> Figure:
+    return Figure(
+        name, "ms", timing.median_ms, baseline=baseline_ms, budget=budget, ok=ok, details=vars(timing),
+        p95=timing.p95_ms,
+    )  # fmt: skip
