@@ -11,6 +11,7 @@ schedule.
 import secrets
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Subquery
 
 from console.models import DataVersion
 
@@ -30,6 +31,20 @@ def current_data_version(using: str = DEFAULT_DB_ALIAS) -> str:
         cursor.execute(VERSION_QUERY, [VERSION_ROW])
         row = cursor.fetchone()
     return row[0] if row else ""
+
+
+def data_version_subquery() -> Subquery:
+    """The data version as a column, for a query that is run anyway (an API token's)."""
+    return Subquery(DataVersion.objects.filter(pk=VERSION_ROW).values("token"))
+
+
+def request_data_version(request) -> str:
+    """The data version read with this request's credentials: its session (`console.sessions`) or its API
+    token (`tokens.authentication`); read now when neither did."""
+    for holder in (request, getattr(request, "session", None)):
+        if (version := getattr(holder, "data_version", None)) is not None:
+            return version
+    return current_data_version()
 
 
 def bump_data_version(using: str = DEFAULT_DB_ALIAS) -> None:

@@ -8,8 +8,11 @@ the last write.
 An answer is kept only after the whole request ran, the access resolver and the permission check included,
 and answered 200. A later request under the same key is the same caller (the same signed-in session, or the
 same user through the API), asking for the same URL, while every row that the resolver reads is as it was:
-the resolver would answer the same, so the cached answer is served without running it again. Sign-in, the
-session limits, API authentication (a token's expiry and scopes) and throttling still run on every request.
+the resolver would answer the same, so the cached answer is served without running it again. A console page
+is looked up before the user is even read: its key names the session's user and the password hash the
+session was signed in with, and the user's row is as it was too, so Django would accept the session again.
+The session is read on every request (a signed-out or expired one finds nothing), and so are the session
+limits, API authentication (a token's expiry and scopes) and throttling.
 Entries expire after `PAGE_CACHE_SECONDS` (a page shows the year, and no answer should outlive a minute), and
 `PAGE_CACHE_SECONDS = 0` turns the cache off.
 """
@@ -17,11 +20,13 @@ Entries expire after `PAGE_CACHE_SECONDS` (a page shows the year, and no answer 
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core.cache import cache
 from django.http import HttpResponse
+from rest_framework.authentication import get_authorization_header
 
 from compliance.consent import CONSENT_COOKIE
-from console.data_version import current_data_version
+from console.data_version import request_data_version
 
 SEPARATOR = "\x1f"
 
@@ -51,12 +56,14 @@ def page_key(request, organization_id: int) -> str | None:
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not session_key or not csrf_secret or _has_messages(request):
         return None
-    if request.session.get("current_organization_id") != organization_id:
+    session = request.session
+    if SESSION_KEY not in session or session.get("current_organization_id") != organization_id:
         return None
     return _key(
         "page",
-        current_data_version(),
-        str(request.user.pk),
+        request_data_version(request),
+        str(session[SESSION_KEY]),
+        session.get(HASH_SESSION_KEY, ""),
         session_key,
         csrf_secret,
         request.COOKIES.get(CONSENT_COOKIE, ""),
@@ -87,10 +94,21 @@ def keep_response(key: str | None, response) -> None:
 
 
 def api_key(request) -> str | None:
-    """The key of this API GET for this user, in JSON: the answer depends on the user's access (data) and the
-    URL. (The browsable API's pages carry a session's CSRF token: they are not kept.)"""
+    """The key of this API GET in JSON for who asks: a browser session (before or after authentication, see
+    `OrganizationScopedMixin`) by its user and the password hash it was signed in with, as for a page; a
+    token, once authenticated, by its user. The answer depends on the user's access (data) and the URL; the
+    browsable API's pages carry a session's CSRF token and are not kept."""
     if not settings.PAGE_CACHE_SECONDS or request.method != "GET":
         return None
     if request.accepted_renderer.format != "json":
         return None
-    return _key("api", current_data_version(), str(request.user.pk), request.get_full_path())
+    if get_authorization_header(request):
+        if not request.user.is_authenticated:
+            return None
+        caller = ("user", str(request.user.pk))
+    else:
+        session = request.session
+        if SESSION_KEY not in session:
+            return None
+        caller = ("session", str(session[SESSION_KEY]), session.get(HASH_SESSION_KEY, ""))
+    return _key("api", request_data_version(request), *caller, request.get_full_path())

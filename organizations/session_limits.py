@@ -9,7 +9,7 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 
@@ -55,8 +55,8 @@ class SessionLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # A signed-in session, known without reading its user (a repeat view may need no more).
+        if SESSION_KEY in request.session:
             moment = now()
             reason = session_expired(request.session, moment)
             if reason:

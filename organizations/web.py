@@ -18,11 +18,7 @@ def organization_view(permission: Permission, *, cached: bool = False):
 
     def decorator(view):
         @login_required
-        @wraps(view)
-        def wrapper(request, org_id, *args, **kwargs):
-            key = page_cache.page_key(request, org_id) if cached else None
-            if (response := page_cache.cached_response(key)) is not None:
-                return response
+        def rendered(request, org_id, cache_key, *args, **kwargs):
             access = resolve_access(request.user, org_id)
             if access is None:
                 raise Http404("No such organization.")
@@ -35,8 +31,16 @@ def organization_view(permission: Permission, *, cached: bool = False):
                     raise Http404("No such page.")
                 raise PermissionDenied(f"Your role ({access.role_label}) does not allow this page.")
             response = view(request, *args, **kwargs)
-            page_cache.keep_response(key, response)
+            page_cache.keep_response(cache_key, response)
             return response
+
+        @wraps(view)
+        def wrapper(request, org_id, *args, **kwargs):
+            # Before the user is read: the key proves the session's user is as it was (console.page_cache).
+            key = page_cache.page_key(request, org_id) if cached else None
+            if (response := page_cache.cached_response(key)) is not None:
+                return response
+            return rendered(request, org_id, key, *args, **kwargs)
 
         return wrapper
 

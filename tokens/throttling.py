@@ -5,7 +5,9 @@ Requests are counted in fixed windows (django-ratelimit: one cache increment per
 every call, so its cost grows with the rate it allows.
 """
 
+from django.contrib.auth import SESSION_KEY
 from django_ratelimit.core import get_usage
+from rest_framework.authentication import get_authorization_header
 from rest_framework.throttling import SimpleRateThrottle
 
 from tokens.permissions import request_token
@@ -16,11 +18,14 @@ class TokenOrUserRateThrottle(SimpleRateThrottle):
     seconds_left = 0
 
     def get_cache_key(self, request, view):
-        token = request_token(request)
+        # A session is counted by its signed-in user without reading the user: a repeat call answered from
+        # the cache is throttled before authentication (console.page_cache). A session that fails
+        # authentication has been flushed by then, and counts by address.
+        token = request_token(request) if get_authorization_header(request) else None
         if token is not None:
             ident = f"token-{token.pk}"
-        elif request.user and request.user.is_authenticated:
-            ident = f"user-{request.user.pk}"
+        elif (user_id := request.session.get(SESSION_KEY)) is not None:
+            ident = f"user-{user_id}"
         else:
             ident = f"ip-{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}

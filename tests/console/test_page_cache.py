@@ -103,6 +103,23 @@ def test_saving_a_session_leaves_the_version_alone(transactional_db):
     assert current_data_version() == before
 
 
+def test_a_session_is_read_with_the_data_version_and_an_expired_one_not_at_all(transactional_db):
+    from console.sessions import SessionStore
+
+    store = SessionStore()
+    store["theme"] = "dark"
+    store.create()
+    reread = SessionStore(store.session_key)
+    assert reread["theme"] == "dark"
+    assert reread.data_version == current_data_version()
+
+    Session.objects.filter(session_key=store.session_key).update(expire_date="2000-01-01T00:00:00Z")
+    expired = SessionStore(store.session_key)
+    assert expired.load() == {}
+    assert expired.session_key is None
+    assert expired.data_version is None
+
+
 # Pages
 
 
@@ -117,7 +134,7 @@ def test_a_repeat_view_of_managed_clients_is_served_from_the_cache_with_fewer_qu
     assert again.content == first.content
     assert b"Alpine Shop" in again.content
     assert cached_queries < rendered_queries
-    assert cached_queries <= 3  # session, user, data version
+    assert cached_queries == 1  # the session and the data version, read together; not even the user
 
 
 def test_a_visit_to_another_organization_in_between_is_recorded_by_a_full_view(
@@ -217,6 +234,57 @@ def test_the_cache_can_be_turned_off(partner_with_client, partner_org, partner_l
     assert again == first
 
 
+@pytest.mark.parametrize(
+    "ends_the_session",
+    [
+        pytest.param(lambda browser, user: browser.logout(), id="signed out"),
+        pytest.param(lambda browser, user: Session.objects.all().delete(), id="session deleted"),
+        pytest.param(
+            lambda browser, user: user.set_password("A new one, 2026!") or user.save(), id="new password"
+        ),
+        pytest.param(
+            lambda browser, user: setattr(user, "is_active", False) or user.save(), id="deactivated"
+        ),
+        pytest.param(
+            lambda browser, user: (
+                setattr(user, "session_generation", user.session_generation + 1) or user.save()
+            ),
+            id="signed out everywhere",
+        ),
+    ],
+)
+def test_a_cached_page_is_not_served_once_the_session_no_longer_signs_its_user_in(
+    ends_the_session, partner_with_client, partner_org, partner_legal
+):
+    """The cache is looked up before the user is read: what would refuse the session must refuse it here."""
+    browser = signed_in(partner_legal)
+    browser.get(managed_clients_url(partner_org))
+    assert browser.get(managed_clients_url(partner_org)).status_code == 200  # kept
+
+    ends_the_session(browser, partner_legal)
+    response = browser.get(managed_clients_url(partner_org))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_an_idle_session_is_signed_out_before_the_cache_is_read(
+    partner_with_client, partner_org, partner_legal, settings, monkeypatch
+):
+    from organizations import session_limits
+
+    browser = signed_in(partner_legal)
+    browser.get(managed_clients_url(partner_org))
+    assert browser.get(managed_clients_url(partner_org)).status_code == 200  # kept
+    later = session_limits.now() + settings.SESSION_IDLE_TIMEOUT + 1
+    monkeypatch.setattr(session_limits, "now", lambda: later)
+
+    response = browser.get(managed_clients_url(partner_org))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
 # The API invoice list
 
 
@@ -243,7 +311,7 @@ def test_the_api_invoice_list_shows_a_new_invoice_at_once_and_repeats_from_the_c
     with CaptureQueriesContext(connection) as captured:
         again = api.get(url).json()
     assert again == first
-    assert len(captured) <= 3  # session, user, data version
+    assert len(captured) == 1  # the session and the data version, read together; not even the user
 
     billed("mail.example.ch")
     assert api.get(url).json()["count"] == first["count"] + 1
@@ -266,21 +334,56 @@ def test_the_api_invoice_list_refuses_who_may_not_see_it_even_once_cached(
     assert outsider.get(url).status_code == 404
 
 
+def api_token(user, scopes: list[str]):
+    return token_create(
+        user=user, name="Script", application=MANAGER_API, scopes=scopes, password_confirmed=True
+    )
+
+
 def test_a_token_without_the_billing_scope_is_refused_after_its_user_s_list_was_cached(
     billed, organization, legal_representative
 ):
     url = f"/api/v1/organizations/{organization.pk}/invoices"
     billed("shop.example.ch")
-    _, members_only = token_create(
-        user=legal_representative,
-        name="Members script",
-        application=MANAGER_API,
-        scopes=["members:read"],
-        password_confirmed=True,
-    )
+    _, members_only = api_token(legal_representative, ["members:read"])
     session = APIClient()
     session.force_login(legal_representative)
     assert session.get(url).status_code == 200  # kept for this user, this URL, this data
 
     response = APIClient().get(url, headers={"Authorization": f"Bearer {members_only}"})
     assert response.status_code == 403
+
+
+def test_a_repeat_call_answered_from_the_cache_still_counts_against_the_session_s_throttle(
+    billed, organization, legal_representative, monkeypatch
+):
+    from tokens.throttling import TokenOrUserRateThrottle
+
+    monkeypatch.setattr(TokenOrUserRateThrottle, "THROTTLE_RATES", {"api": "3/min"})
+    url = f"/api/v1/organizations/{organization.pk}/invoices"
+    billed("shop.example.ch")
+    api = APIClient()
+    api.force_login(legal_representative)
+
+    answers = [api.get(url) for _ in range(4)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert answers[1].json() == answers[0].json()  # served from the cache, and counted
+
+
+def test_a_token_s_repeat_call_is_answered_from_the_cache_after_the_token_is_checked(
+    billed, organization, legal_representative
+):
+    url = f"/api/v1/organizations/{organization.pk}/invoices"
+    billed("shop.example.ch")
+    token, plaintext = api_token(legal_representative, ["billing:read"])
+    script = APIClient(headers={"Authorization": f"Bearer {plaintext}"})
+    first = script.get(url).json()
+    with CaptureQueriesContext(connection) as captured:
+        again = script.get(url).json()
+    assert again == first
+    assert len(captured) == 1  # the token, its user and the data version, read together
+
+    token.expires_at = token.created_at  # expired: refused, cached answer or not
+    token.save()
+    assert script.get(url).status_code == 401

@@ -29,6 +29,7 @@ from organizations.access import resolve_access
 from organizations.models import Product, User
 from partners.models import PaymentMethod
 from partners.selectors import managed_clients
+from tokens.models import ApiToken
 from tokens.scopes import MANAGER_API, all_scopes
 from tokens.services import token_create, token_revoke
 
@@ -138,16 +139,19 @@ class Command(BaseCommand):
             )
         return figures
 
-    def _token_request(self) -> list[Figure]:
-        """The API invoice list with a bearer token beside the same list with a browser session."""
-        user = self.users["large"]
-        token, plaintext = token_create(
-            user=user,
+    def _bench_token(self) -> tuple[ApiToken, str]:
+        return token_create(
+            user=self.users["large"],
             name="Benchmark",
             application=MANAGER_API,
             scopes=all_scopes(MANAGER_API),
             password_confirmed=True,
         )
+
+    def _token_request(self) -> list[Figure]:
+        """The API invoice list with a bearer token beside the same list with a browser session."""
+        user = self.users["large"]
+        token, plaintext = self._bench_token()
         path = self._paths("large")["API invoice list"]
         try:
             # Both answers rendered: the comparison is of the authentication, not of the cache.
@@ -260,7 +264,16 @@ class Command(BaseCommand):
                         met=met,
                     )
                 )
-            # For the record: the floor of any signed-in request (reading the session and the user).
+            # For the record: a script's calls, with a token (checked on every call, with its user).
+            token, plaintext = self._bench_token()
+            try:
+                script = {"Authorization": f"Bearer {plaintext}"}
+                report = bench.load(server.port, paths["API invoice list"], seconds=seconds, headers=script)
+            finally:
+                token_revoke(token=token, by=self.users["large"])
+            name = f"Throughput: API invoice list with a token @ {self.labels['large']}"
+            figures.append(_throughput_figure(name, report, baseline))
+            # For the record: the floor of any signed-in request (reading the session).
             report = bench.load(server.port, reverse("healthz"), seconds=seconds, headers=browser)
             figures.append(_throughput_figure("Throughput: minimal view, signed in", report, baseline))
         # For the record: the same load when every request renders.

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceStatus, Order, OrderKind
@@ -67,6 +67,15 @@ class Command(BaseCommand):
                 f"password {BENCH_PASSWORD}."
             )
         )
+        refresh_planner_statistics()
+
+
+def refresh_planner_statistics() -> None:
+    """ANALYZE after the bulk load: PostgreSQL's autovacuum would get to it some minutes later, and until then
+    the planner takes the 200,000-row tables for empty ones (a full view of the invoices took 0.6 s instead
+    of 50 ms)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 class BenchData:
