@@ -36,6 +36,14 @@ def _key(kind: str, *parts: str) -> str:
     return f"{kind}:{digest}"
 
 
+def _signed_in_as(session) -> tuple[str, str] | None:
+    """The user a signed-in session names and the password hash it was signed in with, read from the session
+    alone (the user is not read: see above); None for a session that is not signed in."""
+    if SESSION_KEY not in session:
+        return None
+    return str(session[SESSION_KEY]), session.get(HASH_SESSION_KEY, "")
+
+
 def _has_messages(request) -> bool:
     storage = getattr(request, "_messages", None)
     return storage is not None and len(storage) > 0
@@ -56,14 +64,13 @@ def page_key(request, organization_id: int) -> str | None:
     csrf_secret = request.META.get("CSRF_COOKIE")
     if not session_key or not csrf_secret or _has_messages(request):
         return None
-    session = request.session
-    if SESSION_KEY not in session or session.get("current_organization_id") != organization_id:
+    signed_in_as = _signed_in_as(request.session)
+    if signed_in_as is None or request.session.get("current_organization_id") != organization_id:
         return None
     return _key(
         "page",
         request_data_version(request),
-        str(session[SESSION_KEY]),
-        session.get(HASH_SESSION_KEY, ""),
+        *signed_in_as,
         session_key,
         csrf_secret,
         request.COOKIES.get(CONSENT_COOKIE, ""),
@@ -106,9 +113,8 @@ def api_key(request) -> str | None:
         if not request.user.is_authenticated:
             return None
         caller = ("user", str(request.user.pk))
+    elif (signed_in_as := _signed_in_as(request.session)) is not None:
+        caller = ("session", *signed_in_as)
     else:
-        session = request.session
-        if SESSION_KEY not in session:
-            return None
-        caller = ("session", str(session[SESSION_KEY]), session.get(HASH_SESSION_KEY, ""))
+        return None
     return _key("api", request_data_version(request), *caller, request.get_full_path())

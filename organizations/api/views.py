@@ -88,14 +88,19 @@ class OrganizationScopedMixin(DjangoErrorsMixin):
     cached = None
 
     def initial(self, request, *args, **kwargs):
-        if self.action in self.cached_actions and self._kept_for_session(request, kwargs):
-            return
-        super().initial(request, *args, **kwargs)  # authentication first: anonymous callers get 403 here
-        if self.action in self.cached_actions:
-            self.cache_key = page_cache.api_key(request)
-            self.cached = page_cache.cached_response(self.cache_key)
-            if self.cached is not None:  # the same user, URL and data: the resolver would answer the same
+        cached_action = self.action in self.cached_actions
+        by_session = cached_action and not get_authorization_header(request)
+        if by_session:
+            # A browser session's repeat call is looked up before its user is read, as a console page is
+            # (console.page_cache); the throttle still counts it.
+            self.format_kwarg = self.get_format_suffix(**kwargs)
+            request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
+            if self._look_up_cache(request):
+                self.check_throttles(request)
                 return
+        super().initial(request, *args, **kwargs)  # authentication first: anonymous callers get 403 here
+        if cached_action and not by_session and self._look_up_cache(request):
+            return  # a token, checked above: same user, URL and data, so the resolver would answer the same
         access = resolve_access(request.user, kwargs["org_id"])
         if access is None:
             raise NotFound("No such organization.")
@@ -110,20 +115,11 @@ class OrganizationScopedMixin(DjangoErrorsMixin):
                 raise NotFound("Not found.")
             self.deny(access, permission)
 
-    def _kept_for_session(self, request, kwargs) -> bool:
-        """A repeat call by a signed-in browser session, answered before its user is read (as a console page
-        is: see `console.page_cache`); the throttle still counts it. Credentials in a header are checked
-        first, always."""
-        if get_authorization_header(request):
-            return False
-        self.format_kwarg = self.get_format_suffix(**kwargs)
-        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
+    def _look_up_cache(self, request) -> bool:
+        """Whether an answer is kept for this call (`self.cached`); its key is kept to store one otherwise."""
         self.cache_key = page_cache.api_key(request)
         self.cached = page_cache.cached_response(self.cache_key)
-        if self.cached is None:
-            return False
-        self.check_throttles(request)
-        return True
+        return self.cached is not None
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
