@@ -47,7 +47,7 @@ def _refuse(access, message: str):
 # Invoices
 
 
-@organization_view(Permission.VIEW_BILLING, cached=True)
+@organization_view(Permission.VIEW_BILLING)
 def invoices(request):
     access = request.access
     form = InvoiceFilterForm(request.GET or None, years=selectors.invoice_years(access))

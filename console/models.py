@@ -25,16 +25,3 @@ class MailboxMessage(models.Model):
     @classmethod
     def recipients_value(cls, addresses) -> str:
         return "," + ",".join(address.strip().lower() for address in addresses) + ","
-
-
-class DataVersion(models.Model):
-    """One row whose token changes after every committed write: cached pages are keyed by it
-    (see `console.data_version` and `console.page_cache`)."""
-
-    token = models.CharField(max_length=32)
-
-    class Meta:
-        db_table = "console_dataversion"  # named in console.data_version's plain SQL
-
-    def __str__(self):
-        return self.token

@@ -101,12 +101,18 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBU
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Rate limits (sign-in, exports, API throttling) count in this cache: with several app servers it must be
-# shared, e.g. CACHE_URL=redis://127.0.0.1:6379/1.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-# Repeat views of the heaviest pages are answered from the cache until the next write (console.page_cache).
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
-SESSION_ENGINE = "console.sessions"
+# Data caches (e.g. the dashboard's closed months): with several app servers, share one, e.g.
+# CACHE_URL=redis://127.0.0.1:6379/1.
+# Rate limits (sign-in, password re-entry, exports, API throttling) count in a cache of their own, so that no
+# other entry can evict a counter; with several app servers it must be shared (LIMITS_CACHE_URL).
+LIMITS_CACHE_MAX_ENTRIES = 1_000_000
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    "limits": env.cache("LIMITS_CACHE_URL", default="locmemcache://limits"),
+}
+if CACHES["limits"]["BACKEND"].endswith("LocMemCache"):  # culls at 300 entries unless told otherwise
+    CACHES["limits"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", LIMITS_CACHE_MAX_ENTRIES)
+RATELIMIT_USE_CACHE = "limits"
 # A session ends after this long without a request, and in any case this long after signing in.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=2 * 3600)
 SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 3600)

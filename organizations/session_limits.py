@@ -55,7 +55,7 @@ class SessionLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # A signed-in session, known without reading its user (a repeat view may need no more).
+        # A signed-in session, known from its data: a page that needs no user does not read it.
         if SESSION_KEY in request.session:
             moment = now()
             reason = session_expired(request.session, moment)

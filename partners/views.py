@@ -324,7 +324,7 @@ def partnership_answer(request, partnership_id):
 MANAGED_CLIENTS_PER_PAGE = 50
 
 
-@organization_view(Permission.VIEW_MANAGED_CLIENTS, cached=True)
+@organization_view(Permission.VIEW_MANAGED_CLIENTS)
 def managed_clients(request):
     """The table of managed clients (search, filters, sort, pages, ticks) and the invitations waiting."""
     access = request.access

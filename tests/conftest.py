@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection, connections
 
 from organizations.access import resolve_access
@@ -14,14 +14,12 @@ from tests.factories import PASSWORD, OrganizationFactory, PartnerProfileFactory
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings):
-    cache.clear()  # rate-limit counters (sign-in, exports) start from zero in every test
+    for alias in ("default", "limits"):  # data caches and rate-limit counters start empty in every test
+        caches[alias].clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MAILERS = {"default": {"BACKEND": "console.mailbox.MailboxBackend"}}
     # Tasks (emails, exports) run inside the request, so that a test sees their outcome at once.
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    # Most tests run in a transaction that never commits, so the data version (bumped on commit) never
-    # moves: the page cache is off, and on in the tests that commit (tests/console/test_page_cache.py, e2e).
-    settings.PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture
@@ -173,13 +171,3 @@ def catalog(transactional_db):
     every table when it ends, data migrations included, so the next one loads them again."""
     importlib.import_module("organizations.migrations.0002_catalog").load_catalog(apps, None)
     importlib.import_module("billing.migrations.0002_tax_rates").load_rates(apps, None)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """API throttling counts in the cache: each test starts with full budgets."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()

@@ -1,7 +1,7 @@
 """`Authorization: Bearer <token>` for the REST API: the request acts as the token's user.
 
-A malformed token is refused before any query; a known token costs one query (the token, its user and the
-data version together) and, at most once a minute per token, one UPDATE of `last_used_at` / `last_used_ip`.
+A malformed token is refused before any query; a known token costs one query (the token with its user)
+and, at most once a minute per token, one UPDATE of `last_used_at` / `last_used_ip`.
 Refusals are 401 with `WWW-Authenticate: Bearer` and a message saying what is wrong.
 """
 
@@ -11,7 +11,6 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from console.data_version import data_version_subquery
 from tokens import secrets, services
 from tokens.models import ApiToken, TokenStatus
 
@@ -33,19 +32,12 @@ class BearerAuthentication(authentication.BaseAuthentication):
             plaintext = ""
         if not secrets.is_well_formed(plaintext):
             raise exceptions.AuthenticationFailed("Malformed API token: check that it was copied whole.")
-        token = (
-            ApiToken.objects.select_related("user")
-            .annotate(data_version=data_version_subquery())
-            .filter(token_hash=secrets.digest(plaintext))
-            .first()
-        )
+        token = ApiToken.objects.select_related("user").filter(token_hash=secrets.digest(plaintext)).first()
         if token is None:
             raise exceptions.AuthenticationFailed("Unknown API token.")
         now = timezone.now()
         self._refuse_unusable(token, now)
-        if not self._record_use(token, request, now):
-            # For the page cache (console.page_cache); after its own write, the version is read again.
-            request._request.data_version = token.data_version or ""
+        self._record_use(token, request, now)
         return token.user, token
 
     def _refuse_unusable(self, token: ApiToken, now) -> None:
@@ -63,17 +55,16 @@ class BearerAuthentication(authentication.BaseAuthentication):
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("The account of this API token is deactivated.")
 
-    def _record_use(self, token: ApiToken, request, now) -> bool:
-        """Write the time and address of this use, at most once a minute; whether it wrote."""
+    def _record_use(self, token: ApiToken, request, now) -> None:
+        """Write the time and address of this use, at most once a minute."""
         if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
-            return False
+            return
         ip_address = request.META.get("REMOTE_ADDR") or None
         # The condition repeats the check so that concurrent first requests write once.
         ApiToken.objects.filter(pk=token.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
         ).update(last_used_at=now, last_used_ip=ip_address)
         token.last_used_at, token.last_used_ip = now, ip_address
-        return True
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="api"'

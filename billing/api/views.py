@@ -255,7 +255,6 @@ class InvoiceViewSet(FileActionsMixin, BillingScopedMixin, mixins.ListModelMixin
     model = Invoice
     serializer_class = serializers.InvoiceSummarySerializer
     open_to_partners = False
-    cached_actions = ("list",)  # scripts poll it
     file_actions = ("pdf",)
     permissions = {
         "list": Permission.VIEW_BILLING,
@@ -275,9 +274,6 @@ class InvoiceViewSet(FileActionsMixin, BillingScopedMixin, mixins.ListModelMixin
             date_to=filters.get("to"),
             status=filters.get("status", ""),
         )
-
-    def list(self, request, *args, **kwargs):
-        return self.cached or super().list(request, *args, **kwargs)
 
     def _invoice(self, invoice_id: int) -> Invoice:
         invoice = selectors.invoice_for(self.access, invoice_id)

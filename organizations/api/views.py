@@ -8,12 +8,10 @@ live in `organizations.services`. Everything below `organizations/{org_id}/` goe
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
-from rest_framework.authentication import get_authorization_header
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from console import page_cache
 from organizations import selectors, services
 from organizations.access import Access, Permission, organizations_of, resolve_access
 from organizations.api import serializers
@@ -82,25 +80,9 @@ class OrganizationScopedMixin(DjangoErrorsMixin):
     # Whether a partner acting for the organization may use these endpoints at all.
     open_to_partners = True
     permission_wording = PERMISSION_WORDING
-    # Actions whose repeat calls are answered from the cache while the data is unchanged (console.page_cache).
-    cached_actions: tuple[str, ...] = ()
-    cache_key: str | None = None
-    cached = None
 
     def initial(self, request, *args, **kwargs):
-        cached_action = self.action in self.cached_actions
-        by_session = cached_action and not get_authorization_header(request)
-        if by_session:
-            # A browser session's repeat call is looked up before its user is read, as a console page is
-            # (console.page_cache); the throttle still counts it.
-            self.format_kwarg = self.get_format_suffix(**kwargs)
-            request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
-            if self._look_up_cache(request):
-                self.check_throttles(request)
-                return
         super().initial(request, *args, **kwargs)  # authentication first: anonymous callers get 403 here
-        if cached_action and not by_session and self._look_up_cache(request):
-            return  # a token, checked above: same user, URL and data, so the resolver would answer the same
         access = resolve_access(request.user, kwargs["org_id"])
         if access is None:
             raise NotFound("No such organization.")
@@ -114,18 +96,6 @@ class OrganizationScopedMixin(DjangoErrorsMixin):
             if access.hides_refusals:
                 raise NotFound("Not found.")
             self.deny(access, permission)
-
-    def _look_up_cache(self, request) -> bool:
-        """Whether an answer is kept for this call (`self.cached`); its key is kept to store one otherwise."""
-        self.cache_key = page_cache.api_key(request)
-        self.cached = page_cache.cached_response(self.cache_key)
-        return self.cached is not None
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if self.cached is None:
-            page_cache.keep_response(self.cache_key, response)
-        return response
 
     def deny(self, access: Access, permission: Permission):
         raise PermissionDenied(

@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.urls import reverse
@@ -25,10 +25,10 @@ from tests.factories import OrganizationFactory, PartnershipFactory, member
 
 @pytest.fixture(autouse=True)
 def _fresh_limits_and_storage(settings, tmp_path):
-    cache.clear()  # the rate limit counts in the cache
+    caches["limits"].clear()  # the rate limit counts in the cache
     settings.MEDIA_ROOT = tmp_path
     yield
-    cache.clear()
+    caches["limits"].clear()
 
 
 def export_url(org):
@@ -126,7 +126,7 @@ def test_exporting_every_client_costs_the_same_sql_for_3_and_40_clients(
     from django.test.utils import CaptureQueriesContext
 
     def export_sql(data):
-        cache.clear()
+        caches["limits"].clear()
         with CaptureQueriesContext(connection) as queries:
             response = post_export(signed_in, partner_org, data)
             url = json.loads(response["HX-Trigger"])["billingExportDownload"]["url"]

@@ -32,12 +32,6 @@ TIMEOUT_MS = 10_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-@pytest.fixture(autouse=True)
-def _page_cache_on(settings):
-    """The browser tests commit as the console does, so they run with its page cache, as it runs."""
-    settings.PAGE_CACHE_SECONDS = 60
-
-
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if E2E_DIR in Path(item.path).parents:

@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
@@ -72,6 +73,16 @@ def test_failures_are_limited_per_account_and_address(
     response = sign_in(client, legal_representative.email, password, ip="198.51.100.7")
     assert response.status_code == 302
     assert signed_in(client, organization)
+
+
+def test_a_full_data_cache_does_not_reset_the_failure_count(client, settings, legal_representative, password):
+    """Counters live in a cache of their own: filling the data cache past its size evicts none of them."""
+    settings.SIGN_IN_RATE_ACCOUNT_IP = "3/15m"
+    for _ in range(3):
+        sign_in(client, legal_representative.email, "wrong-guess", ip="203.0.113.9")
+    data_cache = caches["default"]
+    data_cache.set_many({f"filler-{index}": index for index in range(1_000)})
+    assert sign_in(client, legal_representative.email, password, ip="203.0.113.9").status_code == 429
 
 
 def test_failures_are_limited_per_address_across_accounts(client, settings, legal_representative, password):
