@@ -1,4 +1,6 @@
-"""Who pays an order or a renewal, how much before tax, and what the partner earns: a pure rule.
+"""Who pays an order or a renewal, how much before tax, and what the partner earns.
+
+`price_for` is the pure rule (DESIGN, Billing: the "who pays" table):
 
 | placed by          | payment method | invoiced to | amount before tax       | partner earns          |
 | partner for client | client         | client      | P                       | cashback P x rate      |
@@ -6,12 +8,21 @@
 | client itself      | either         | client      | P                       | cashback P x rate      |
 
 A client without an active partnership pays the public price and earns no one cashback.
+
+`quote` applies it to an organization: it finds the partnership in force and prices a product type in the
+payer's currency. The order and renewal pages show a quote, and the service that places the order charges
+that same quote.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from billing.money import round_money
+from organizations.models import Organization, Product, ProductType
+from partners.models import Partnership, Status
 
 CLIENT = "client"
 PARTNER = "partner"
@@ -57,3 +68,123 @@ def price_for(
         cashback=round_money(public_price * cashback_rate),
         cashback_rate=cashback_rate,
     )
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What an order or renewal costs before tax, who is invoiced, and what the partner earns."""
+
+    partnership: Partnership | None  # the partnership in force, None for a client without a partner
+    placed_by_partner: Organization | None  # the partner the order counts as placed by, None: the client
+    payer: Organization  # the organization invoiced
+    paid_by: str  # CLIENT or PARTNER
+    currency: str  # the payer's
+    public_price: Decimal
+    discount_rate: Decimal
+    net: Decimal
+    cashback_rate: Decimal
+    cashback: Decimal  # in the order's currency, as the order records it
+    cashback_credited: Decimal  # to the partner's wallet, in the partner's currency
+
+    @property
+    def partner(self) -> Organization | None:
+        return self.partnership.partner if self.partnership is not None else None
+
+    @property
+    def payment_method(self) -> str:
+        return self.partnership.payment_method if self.partnership is not None else ""
+
+    @property
+    def discounted(self) -> bool:
+        return self.net != self.public_price
+
+
+def _active_partnerships(client: Organization) -> QuerySet[Partnership]:
+    """The client's partnerships in force, with the partner's rates."""
+    return Partnership.objects.filter(client=client, status=Status.ACTIVE).select_related(
+        "partner__partner_profile"
+    )
+
+
+def _partnership_in_force(
+    client: Organization, placed_by_partner: Organization | None
+) -> tuple[Organization | None, Partnership | None]:
+    """Who the order counts as placed by, and the partnership that prices it: the placing partner's; else,
+    the partner no longer managing the client or the client placing it itself, the client's current one
+    (Full access before Limited)."""
+    partnerships = _active_partnerships(client)
+    if placed_by_partner is not None:
+        partnership = partnerships.filter(partner=placed_by_partner).first()
+        if partnership is not None:
+            return partnership.partner, partnership
+    return None, partnerships.order_by("access", "pk").first()
+
+
+def _quote(
+    client: Organization,
+    product_type: ProductType,
+    placed_by_partner: Organization | None,
+    partnership: Partnership | None,
+) -> Quote:
+    profile = getattr(partnership.partner, "partner_profile", None) if partnership else None
+
+    def price_in(currency: str) -> Price:
+        return price_for(
+            public_price=product_type.price_in(currency),
+            placed_by_partner=placed_by_partner is not None,
+            has_partner=partnership is not None,
+            payment_method=partnership.payment_method if partnership else "",
+            reseller_discount_rate=profile.reseller_discount_rate if profile else Decimal("0"),
+            cashback_rate=profile.cashback_rate if profile else Decimal("0"),
+        )
+
+    price = price_in(client.currency)
+    payer = partnership.partner if price.payer == PARTNER else client
+    # A partner pays, and earns, from the public price list in its own currency.
+    charged = price if payer.currency == client.currency else price_in(payer.currency)
+    cashback_credited = round_money(0)
+    if price.cashback > 0:
+        partner = partnership.partner
+        cashback_credited = (
+            price.cashback if partner.currency == client.currency else price_in(partner.currency).cashback
+        )
+    return Quote(
+        partnership=partnership,
+        placed_by_partner=placed_by_partner,
+        payer=payer,
+        paid_by=price.payer,
+        currency=payer.currency,
+        public_price=round_money(product_type.price_in(payer.currency)),
+        discount_rate=price.discount_rate,
+        net=charged.net,
+        cashback_rate=price.cashback_rate,
+        cashback=price.cashback,
+        cashback_credited=cashback_credited,
+    )
+
+
+def quotes(
+    *, client: Organization, product_types: Iterable[ProductType], placed_by_partner: Organization | None
+) -> dict[int, Quote]:
+    """The quote of each product type (by id), with one read of the partnership in force for all."""
+    placed_by_partner, partnership = _partnership_in_force(client, placed_by_partner)
+    return {
+        product_type.pk: _quote(client, product_type, placed_by_partner, partnership)
+        for product_type in product_types
+    }
+
+
+def quote(
+    *, client: Organization, product_type: ProductType, placed_by_partner: Organization | None
+) -> Quote:
+    """What ordering the product type for the client costs now. `placed_by_partner` is the partner
+    organization acting for the client, None when the client orders itself; for a renewal, whoever placed
+    the product's first order (`renewal_placed_by`), under the partnership in force today."""
+    placed_by_partner, partnership = _partnership_in_force(client, placed_by_partner)
+    return _quote(client, product_type, placed_by_partner, partnership)
+
+
+def renewal_placed_by(product: Product) -> Organization | None:
+    """The partner that placed the product's first order (a renewal counts as placed by it), if any."""
+    first = product.orders.order_by("created_at", "pk").select_related("placed_by_partner").first()
+    return first.placed_by_partner if first is not None else None

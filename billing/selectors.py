@@ -13,12 +13,10 @@ from django.db.models import Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from billing.models import BillingExportJob, EntryKind, Invoice, InvoiceLine, LedgerEntry, Order, Wallet
-from billing.money import round_money
-from billing.pricing import PARTNER, price_for
+from billing.pricing import Quote, quote, quotes, renewal_placed_by
 from organizations.access import Access, Permission, resolve_access
 from organizations.models import Organization, Product, ProductCategory, ProductType
 from organizations.selectors import products_visible_to
-from partners.models import Partnership, Status
 
 
 def _sees_billing(access: Access) -> bool:
@@ -214,84 +212,23 @@ def order_outcome(access: Access, order: Order) -> OrderOutcome:
     )
 
 
-# Prices shown before ordering or renewing
-
-
-@dataclass(frozen=True)
-class Quote:
-    """What an order or renewal would cost before tax, and who would be invoiced; the service decides."""
-
-    currency: str
-    public_price: Decimal
-    net: Decimal
-    discount_rate: Decimal
-    payer: Organization
-
-    @property
-    def discounted(self) -> bool:
-        return self.net != self.public_price
-
-
-def _pricing_partnership(
-    client: Organization, placed_by_partner: Organization | None
-) -> tuple[Organization | None, Partnership | None]:
-    """Who counts as placing the order and the partnership that prices it: the placing partner's, else the
-    client's current one (Full access first), as billing.services decides."""
-    partnerships = Partnership.objects.filter(client=client, status=Status.ACTIVE).select_related(
-        "partner__partner_profile"
-    )
-    if placed_by_partner is not None:
-        partnership = partnerships.filter(partner=placed_by_partner).first()
-        if partnership is not None:
-            return placed_by_partner, partnership
-    return None, partnerships.order_by("access", "pk").first()
-
-
-def _quote(
-    client: Organization,
-    product_type: ProductType,
-    placed_by_partner: Organization | None,
-    partnership: Partnership | None,
-) -> Quote:
-    profile = getattr(partnership.partner, "partner_profile", None) if partnership else None
-    price = price_for(
-        public_price=product_type.price_in(client.currency),
-        placed_by_partner=placed_by_partner is not None,
-        has_partner=partnership is not None,
-        payment_method=partnership.payment_method if partnership else "",
-        reseller_discount_rate=profile.reseller_discount_rate if profile else Decimal("0"),
-        cashback_rate=profile.cashback_rate if profile else Decimal("0"),
-    )
-    payer = partnership.partner if price.payer == PARTNER else client
-    public_price = round_money(product_type.price_in(payer.currency))
-    net = price.net
-    if payer.currency != client.currency:
-        net = round_money(public_price * (Decimal("1") - price.discount_rate))
-    return Quote(
-        currency=payer.currency,
-        public_price=public_price,
-        net=net,
-        discount_rate=price.discount_rate,
-        payer=payer,
-    )
+# Prices shown before ordering or renewing: the quotes the service charges
 
 
 def new_order_quotes(access: Access, product_types) -> dict[int, Quote]:
     """The price of each product type if the caller ordered it now (one partnership read for all)."""
-    placed_by_partner, partnership = _pricing_partnership(access.organization, access.on_behalf_of)
-    return {
-        product_type.pk: _quote(access.organization, product_type, placed_by_partner, partnership)
-        for product_type in product_types
-    }
+    return quotes(
+        client=access.organization, product_types=product_types, placed_by_partner=access.on_behalf_of
+    )
 
 
 def renewal_quote(access: Access, product: Product) -> Quote:
     """The price of renewing the product now: it counts as placed by whoever placed its first order."""
-    first = product.orders.order_by("created_at", "pk").select_related("placed_by_partner").first()
-    placed_by_partner, partnership = _pricing_partnership(
-        product.organization, first.placed_by_partner if first is not None else None
+    return quote(
+        client=product.organization,
+        product_type=product.product_type,
+        placed_by_partner=renewal_placed_by(product),
     )
-    return _quote(product.organization, product.product_type, placed_by_partner, partnership)
 
 
 def can_order_products(access: Access) -> bool:

@@ -1,6 +1,6 @@
 """Every state change of billing: orders and renewals, invoices, the wallet and cashback.
 
-An order installs (or extends) the product in the client organization, prices it with `pricing.price_for`,
+An order installs (or extends) the product in the client organization, charges the quote of `pricing.quote`,
 issues the payer's invoice with the tax of `tax.tax_for`, pays it from the payer's wallet when the balance
 covers it, and credits the partner's cashback — all in one transaction, with one audit event.
 """
@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from billing import pricing
 from billing.exports import BillingExport, export_lines, export_of_job, export_row_count
 from billing.models import (
     BillingExportJob,
@@ -35,12 +36,10 @@ from billing.models import (
     Wallet,
 )
 from billing.money import TaxedAmount, round_money
-from billing.pricing import PARTNER, price_for
 from billing.tax import tax_for
 from compliance.audit import audit_record
 from organizations.access import Access, Permission
 from organizations.models import BillingPeriod, Organization, Product, ProductStatus, ProductType, User
-from partners.models import Partnership, Status
 
 MAX_TOP_UP = Decimal("100000.00")
 logger = logging.getLogger(__name__)
@@ -368,16 +367,6 @@ def _reverse_cashback(invoice: Invoice, credit_note: Invoice, *, by: User) -> li
 # Orders and renewals
 
 
-def _active_partnership_of(client: Organization, *, placed_by_partner: Organization | None):
-    """The partnership that prices the order: the placing partner's, else the client's (Full access first)."""
-    partnerships = Partnership.objects.filter(client=client, status=Status.ACTIVE).select_related(
-        "partner__partner_profile"
-    )
-    if placed_by_partner is not None:
-        return partnerships.filter(partner=placed_by_partner).first()
-    return partnerships.order_by("access", "pk").first()
-
-
 def _period_length(product_type: ProductType) -> timedelta:
     return timedelta(days=30) if product_type.period == BillingPeriod.MONTH else timedelta(days=365)
 
@@ -390,81 +379,23 @@ def _place(
     by: User | None,
     acting_for: Organization | None,
 ) -> Order:
-    """`placed_by_partner` prices the order (for a renewal: who placed the first order); `acting_for` is the
-    partner the user acted for, if any, for the activity log."""
+    """Charge the quote the pages showed: record the order, extend the product, invoice the payer, pay from
+    its wallet, credit the partner's cashback. `placed_by_partner` prices the order (for a renewal: who placed
+    the first order); `acting_for` is the partner the user acted for, if any, for the activity log."""
     client = product.organization
-    partnership = _active_partnership_of(client, placed_by_partner=placed_by_partner)
-    if placed_by_partner is not None and partnership is None:
-        # That partner no longer manages the client: the order is the client's, under its current partner.
-        placed_by_partner = None
-        partnership = _active_partnership_of(client, placed_by_partner=None)
-    profile = getattr(partnership.partner, "partner_profile", None) if partnership else None
-    payment_method = partnership.payment_method if partnership else ""
-    price = price_for(
-        public_price=product.product_type.price_in(client.currency),
-        placed_by_partner=placed_by_partner is not None,
-        has_partner=partnership is not None,
-        payment_method=payment_method,
-        reseller_discount_rate=profile.reseller_discount_rate if profile else Decimal("0"),
-        cashback_rate=profile.cashback_rate if profile else Decimal("0"),
+    quote = pricing.quote(
+        client=client, product_type=product.product_type, placed_by_partner=placed_by_partner
     )
-    payer = partnership.partner if price.payer == PARTNER else client
-    currency = payer.currency
-    net = price.net
-    if currency != client.currency:
-        # The partner pays in its own currency, from the public price list in that currency.
-        net = round_money(product.product_type.price_in(currency) * (Decimal("1") - price.discount_rate))
-    start = (
-        max(timezone.now(), product.expires_at)
-        if kind == OrderKind.RENEWAL and product.expires_at
-        else timezone.now()
-    )
-    end = start + _period_length(product.product_type)
-    order = Order.objects.create(
-        organization=client,
-        product=product,
-        product_type=product.product_type,
-        kind=kind,
-        placed_by=by,
-        placed_by_partner=placed_by_partner,
-        partner=partnership.partner if partnership else None,
-        payment_method=payment_method,
-        payer=payer,
-        currency=currency,
-        public_price=product.product_type.price_in(currency),
-        discount_rate=price.discount_rate,
-        net_amount=net,
-        cashback_rate=price.cashback_rate,
-        cashback_amount=price.cashback,
-        period_start=start,
-        period_end=end,
-    )
-    product.expires_at = end
+    order = _order_record(product=product, kind=kind, quote=quote, by=by)
+    product.expires_at = order.period_end
     product.status = ProductStatus.ACTIVE
     product.save(update_fields=["expires_at", "status"])
-    buyer = buyer_data(payer)
-    line = {
-        "order": order,
-        "description": f"{order.get_kind_display()}: {product.product_type.name} “{product.name}” "
-        f"for {client.name}, {start:%Y-%m-%d} to {end:%Y-%m-%d}",
-        "net_amount": net,
-    }
-    invoice = _issue(
-        organization=payer,
-        kind=InvoiceKind.INVOICE,
-        buyer=buyer,
-        currency=currency,
-        lines=_taxed_lines(payer, buyer, [line]),
-    )
+    invoice = _order_invoice(order)
     _pay_from_wallet(invoice, by=by)
-    if price.cashback > 0 and partnership is not None:
-        partner = partnership.partner
-        cashback = price.cashback
-        if partner.currency != client.currency:
-            cashback = round_money(product.product_type.price_in(partner.currency) * price.cashback_rate)
+    if quote.cashback > 0:
         _move(
-            wallet_of(partner),
-            amount=cashback,
+            wallet_of(quote.partner),
+            amount=quote.cashback_credited,
             kind=EntryKind.CASHBACK,
             description=f"Cashback: {order.get_kind_display().lower()} of {product.name} for {client.name}",
             by=None,
@@ -474,19 +405,63 @@ def _place(
         actor=by,
         organization=client,
         on_behalf_of=acting_for,
-        counterparty=acting_for or (partnership.partner if partnership else None),
+        counterparty=acting_for or quote.partner,
         action=f"order.{kind}",
         target=order,
         changes={
             "product": product.name,
-            "payer": payer.name,
-            "net": str(net),
-            "currency": currency,
+            "payer": quote.payer.name,
+            "net": str(quote.net),
+            "currency": quote.currency,
             "invoice": invoice.display_number,
             "paid": invoice.status == InvoiceStatus.PAID,
         },
     )
     return order
+
+
+def _order_record(*, product: Product, kind: str, quote: pricing.Quote, by: User | None) -> Order:
+    """The order at the quoted price, for one period from now (a renewal: from the end of the current one)."""
+    now = timezone.now()
+    start = max(now, product.expires_at) if kind == OrderKind.RENEWAL and product.expires_at else now
+    return Order.objects.create(
+        organization=product.organization,
+        product=product,
+        product_type=product.product_type,
+        kind=kind,
+        placed_by=by,
+        placed_by_partner=quote.placed_by_partner,
+        partner=quote.partner,
+        payment_method=quote.payment_method,
+        payer=quote.payer,
+        currency=quote.currency,
+        public_price=quote.public_price,
+        discount_rate=quote.discount_rate,
+        net_amount=quote.net,
+        cashback_rate=quote.cashback_rate,
+        cashback_amount=quote.cashback,
+        period_start=start,
+        period_end=start + _period_length(product.product_type),
+    )
+
+
+def _order_invoice(order: Order) -> Invoice:
+    """The payer's invoice of the order: one line, with the payer's tax."""
+    payer, product = order.payer, order.product
+    buyer = buyer_data(payer)
+    line = {
+        "order": order,
+        "description": f"{order.get_kind_display()}: {product.product_type.name} “{product.name}” "
+        f"for {order.organization.name}, {order.period_start:%Y-%m-%d} to {order.period_end:%Y-%m-%d}",
+        "net_amount": order.net_amount,
+    }
+    return _issue(
+        organization=payer,
+        kind=InvoiceKind.INVOICE,
+        buyer=buyer,
+        currency=order.currency,
+        lines=_taxed_lines(payer, buyer, [line]),
+    )
 
 
 @transaction.atomic
@@ -522,12 +497,10 @@ def product_renew(*, access: Access, product: Product) -> Order:
 
 
 def _renew(product: Product, *, by: User | None, acting_for: Organization | None) -> Order:
-    first = product.orders.order_by("created_at", "pk").first()
-    placed_by_partner = first.placed_by_partner if first is not None else None
     return _place(
         product=product,
         kind=OrderKind.RENEWAL,
-        placed_by_partner=placed_by_partner,
+        placed_by_partner=pricing.renewal_placed_by(product),
         by=by,
         acting_for=acting_for,
     )
