@@ -40,7 +40,7 @@ ANSWER_REFUSED = "Only a legal representative or an administrator of the partner
 
 
 def _require(access: Access, permission: Permission, message: str) -> None:
-    if access.partnership is not None or not access.can(permission):
+    if not access.can(permission):
         raise PermissionDenied(message)
 
 

@@ -403,7 +403,7 @@ def invitation_link(request, token):
         if answering.pk == partnership.partner_id
         else Permission.MANAGE_PARTNERS
     )
-    if access is None or access.partnership is not None or not access.can(needed):
+    if access is None or not access.can(needed):
         return render(
             request,
             "partners/invitation_link.html",
