@@ -9,7 +9,8 @@ The state machine of a partnership:
        └──resend (new link, the old one dies)──▶ pending
 
 Each service is keyword-only, runs in one transaction with the partnership row locked, checks the caller's
-access, writes one audit event that both organizations see, and sends its emails once committed.
+access, writes one audit event that both organizations see, and sends its emails once committed. A move the
+partnership's state refuses raises `InvalidTransition` (the API answers 409).
 """
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from compliance.audit import audit_record
 from organizations.access import Access, Permission
+from organizations.errors import InvalidTransition
 from organizations.models import Membership, Organization, Product, Role, User
 from organizations.notifications import email_on_commit
 from organizations.sudo import require_password
@@ -334,7 +336,7 @@ def _end(partnership: Partnership, status: str, *, by: User | None) -> None:
 
 def _require_pending(partnership: Partnership) -> None:
     if partnership.status != Status.PENDING:
-        raise ValidationError(
+        raise InvalidTransition(
             f"This invitation is {partnership.get_status_display().lower()}, no longer pending."
         )
 
@@ -377,7 +379,7 @@ def _require_answering_side(access: Access, partnership: Partnership) -> None:
 
 def _require_fresh(partnership: Partnership) -> None:
     if is_stale(partnership):
-        raise ValidationError("This invitation has expired. Ask for a new one to be sent.")
+        raise InvalidTransition("This invitation has expired. Ask for a new one to be sent.")
 
 
 def _expire_if_stale(partnership: Partnership) -> None:
@@ -509,7 +511,7 @@ def partnership_change_payment_method(
         raise PermissionDenied("Only the client decides who pays.")
     _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
     if partnership.status != Status.ACTIVE:
-        raise ValidationError("Only an active partnership has a payment method to change.")
+        raise InvalidTransition("Only an active partnership has a payment method to change.")
     if payment_method not in PaymentMethod.values:
         raise ValidationError({"payment_method": "Choose who pays."})
     if partnership.access != AccessLevel.FULL and payment_method == PaymentMethod.PARTNER:
@@ -551,7 +553,7 @@ def partnership_stop(
         raise PermissionDenied("This partnership belongs to other organizations.")
     require_password(user=access.user, password=password, password_confirmed=password_confirmed)
     if partnership.status != Status.ACTIVE:
-        raise ValidationError("Only an active partnership can be stopped.")
+        raise InvalidTransition("Only an active partnership can be stopped.")
     _end(partnership, Status.STOPPED, by=access.user)
     side = "client" if access.organization.pk == partnership.client_id else "partner"
     _audit(access, partnership, "partnership.stopped", {"stopped_by": side})

@@ -603,6 +603,18 @@ def test_only_an_active_partnership_can_be_stopped(client_of, organization, lega
     assert fresh(pending).status == Status.PENDING
 
 
+def test_a_stopped_partnership_cannot_be_stopped_again(client_of, organization, legal_representative, active):
+    client = client_of(legal_representative)
+    stop_url = org_url(organization, f"/partnerships/{active.pk}/stop")
+    assert client.post(stop_url, {"password": PASSWORD}, format="json").status_code == 200
+
+    response = client.post(stop_url, {"password": PASSWORD}, format="json")
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": "Only an active partnership can be stopped."}
+    assert AuditEvent.objects.filter(action="partnership.stopped").count() == 1
+
+
 # Client side: answering a partner's request
 
 

@@ -3,10 +3,11 @@ service and by its page; then who may do each action."""
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from compliance.models import AuditEvent
+from organizations.errors import InvalidTransition
 from organizations.models import Membership
 from partners import services
 from partners.models import Partnership
@@ -16,7 +17,7 @@ from tests.partners.support import state
 # These tests are about the pages, not the password step (see test_sudo.py): the window is open.
 pytestmark = pytest.mark.usefixtures("recently_confirmed")
 
-REFUSED = "refused with a ValidationError"
+REFUSED = "refused with InvalidTransition (the API answers 409)"
 ACTIONS = ("accept", "refuse", "resend", "cancel", "change_payment_method", "stop")
 
 # The status each action leads to from each status, or REFUSED (nothing changes).
@@ -126,7 +127,7 @@ def test_the_service_does_or_refuses_each_action_from_each_status(
     before = state()
 
     if after == REFUSED:
-        with pytest.raises(ValidationError):
+        with pytest.raises(InvalidTransition):
             mail_on_commit(run_service, action, partnership, acting(user, organization))
         assert state() == before, "a refused action must change nothing, send nothing, log nothing"
         return
