@@ -9,8 +9,10 @@ The state machine of a partnership:
        └──resend (new link, the old one dies)──▶ pending
 
 Each service is keyword-only, runs in one transaction with the partnership row locked, checks the caller's
-access, writes one audit event that both organizations see, and sends its emails once committed. A move the
-partnership's state refuses raises `InvalidTransition` (the API answers 409).
+access, writes one audit event that both organizations see, and sends its emails once committed. Granting Full
+access, changing who pays and stopping a collaboration need proof of the account password: `password`, or
+`password_confirmed=True` from a caller that checked it (the console's and the API's password window). A move
+the partnership's state refuses raises `InvalidTransition` (the API answers 409).
 """
 
 from django.conf import settings
@@ -227,8 +229,11 @@ def partnership_invite(
     access_level: str,
     products=None,
     payment_method: str = PaymentMethod.CLIENT,
+    password: str = "",
+    password_confirmed: bool = False,
 ) -> Partnership:
-    """The client's legal representative invites a referenced partner (Partner → Add a partner)."""
+    """The client's legal representative invites a referenced partner (Partner → Add a partner); Full access
+    hands over the organization, and maybe the wallet: the password first."""
     _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
     client = access.organization
     if partner.pk == client.pk:
@@ -245,6 +250,8 @@ def partnership_invite(
         payment_method=payment_method,
         products_required=True,
     )
+    if access_level == AccessLevel.FULL:
+        require_password(user=access.user, password=password, password_confirmed=password_confirmed)
     partnership = _create_pending(
         client=client,
         partner=partner,
@@ -426,9 +433,12 @@ def partnership_accept(
     access_level: str | None = None,
     products=None,
     payment_method: str | None = None,
+    password: str = "",
+    password_confirmed: bool = False,
 ) -> Partnership:
     """The invited side accepts. A client answering a partner's request may narrow what was asked: Limited
-    instead of Full, the products to grant, and keeping its own wallet."""
+    instead of Full, the products to grant, and keeping its own wallet; granting Full access needs the
+    password."""
     partnership = _lock(partnership)
     _require_answering_side(access, partnership)
     _require_pending(partnership)
@@ -450,6 +460,8 @@ def partnership_accept(
             payment_method=new_payment if new_access == AccessLevel.FULL else PaymentMethod.CLIENT,
             products_required=True,
         )
+        if new_access == AccessLevel.FULL:
+            require_password(user=access.user, password=password, password_confirmed=password_confirmed)
         changes = {
             "access": [partnership.access, new_access],
             "payment_method": [partnership.payment_method, new_payment],
@@ -503,13 +515,20 @@ def partnership_refuse(*, access: Access, partnership: Partnership) -> Partnersh
 
 @transaction.atomic
 def partnership_change_payment_method(
-    *, access: Access, partnership: Partnership, payment_method: str
+    *,
+    access: Access,
+    partnership: Partnership,
+    payment_method: str,
+    password: str = "",
+    password_confirmed: bool = False,
 ) -> Partnership:
-    """The client decides who pays orders and renewals from now on; issued invoices never change."""
+    """The client decides who pays orders and renewals from now on, confirmed with the account password;
+    issued invoices never change."""
     partnership = _lock(partnership)
     if access.organization.pk != partnership.client_id:
         raise PermissionDenied("Only the client decides who pays.")
     _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
+    require_password(user=access.user, password=password, password_confirmed=password_confirmed)
     if partnership.status != Status.ACTIVE:
         raise InvalidTransition("Only an active partnership has a payment method to change.")
     if payment_method not in PaymentMethod.values:

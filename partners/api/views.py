@@ -159,14 +159,17 @@ class PartnershipViewSet(
 
     def create(self, request, org_id):
         data = self.parse(serializers.PartnershipInviteInputSerializer)
+        password_confirmed = False
         if data["access"] == AccessLevel.FULL:
             api_sudo_check(request)
+            password_confirmed = True
         partnership = services.partnership_invite(
             access=self.access,
             partner=data["partner"],
             access_level=data["access"],
             products=data.get("products", []),
             payment_method=data["payment_method"],
+            password_confirmed=password_confirmed,
         )
         return self.output(partnership, status.HTTP_201_CREATED)
 
@@ -178,6 +181,7 @@ class PartnershipViewSet(
             access=self.access,
             partnership=partnership,
             payment_method=data["payment_method"],
+            password_confirmed=True,
         )
         return self.output(partnership)
 
@@ -221,14 +225,17 @@ class PartnershipViewSet(
     def accept(self, request, org_id, id):
         partnership = self.get_object()
         data = self.parse(serializers.RequestAnswerInputSerializer)
+        password_confirmed = False
         if data.get("access", partnership.access) == AccessLevel.FULL:
             api_sudo_check(request)
+            password_confirmed = True
         partnership = services.partnership_accept(
             access=self.access,
             partnership=partnership,
             access_level=data.get("access"),
             products=data.get("products"),
             payment_method=data.get("payment_method"),
+            password_confirmed=password_confirmed,
         )
         return self.output(partnership)
 

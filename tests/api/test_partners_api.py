@@ -76,12 +76,16 @@ def invite(client_legal, client, partner, *, access_level="full", products=(), p
         access_level=access_level,
         products=list(products),
         payment_method=payment_method,
+        password_confirmed=True,
     )
 
 
 def accept(partner_legal, partnership, **terms):
     return services.partnership_accept(
-        access=resolve_access(partner_legal, partnership.partner), partnership=partnership, **terms
+        access=resolve_access(partner_legal, partnership.partner),
+        partnership=partnership,
+        password_confirmed=True,
+        **terms,
     )
 
 

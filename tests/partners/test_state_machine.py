@@ -68,7 +68,7 @@ TABLE = [
 def run_service(action, partnership, access):
     """Each action as the side that may do it calls it (a full partnership the client pays)."""
     if action == "accept":
-        return services.partnership_accept(access=access, partnership=partnership)
+        return services.partnership_accept(access=access, partnership=partnership, password=PASSWORD)
     if action == "refuse":
         return services.partnership_refuse(access=access, partnership=partnership)
     if action == "resend":
@@ -77,7 +77,7 @@ def run_service(action, partnership, access):
         return services.partnership_cancel(access=access, partnership=partnership)
     if action == "change_payment_method":
         return services.partnership_change_payment_method(
-            access=access, partnership=partnership, payment_method="partner"
+            access=access, partnership=partnership, payment_method="partner", password=PASSWORD
         )
     return services.partnership_stop(access=access, partnership=partnership, password=PASSWORD)
 
