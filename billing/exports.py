@@ -33,7 +33,7 @@ from billing.selectors import Period, period_dates
 from compliance.spreadsheets import neutralise_cell, safe_csv_lines
 from organizations.models import Organization, Product, ProductStatus
 from partners.models import Access as AccessLevel
-from partners.models import Partnership, PaymentMethod, Status
+from partners.models import Partnership, PaymentMethod
 from partners.selectors import managed_partnerships
 
 CHUNK_SIZE = 2000
@@ -110,7 +110,7 @@ def export_period(
 def managed_client_ids(partner: Organization, wanted: list[int]) -> list[int]:
     """The ticked clients `wanted`, sorted and checked: a `ValidationError` on `clients` when one of them is
     not a client the partner manages."""
-    managed = Partnership.objects.filter(partner=partner, status=Status.ACTIVE)
+    managed = Partnership.objects.active().filter(partner=partner)
     wanted = sorted(set(wanted))
     if not wanted:
         raise ValidationError({"clients": "Tick at least one client."})
@@ -464,13 +464,10 @@ PRODUCT_FIELDS = (
 
 
 def _products(export: BillingExport) -> QuerySet[Product]:
-    active = Partnership.objects.filter(partner=export.partner, status=Status.ACTIVE)
+    active = Partnership.objects.active().filter(partner=export.partner)
     full = active.filter(access=AccessLevel.FULL, client_id=OuterRef("organization_id"))
     granted = Partnership.products.through.objects.filter(
-        product_id=OuterRef("pk"),
-        partnership__partner=export.partner,
-        partnership__status=Status.ACTIVE,
-        partnership__access=AccessLevel.LIMITED,
+        product_id=OuterRef("pk"), partnership__in=active.filter(access=AccessLevel.LIMITED)
     )
     return (
         Product.objects.filter(organization_id__in=export.clients())

@@ -20,7 +20,7 @@ from organizations.selectors import products_visible_to
 
 
 def _sees_billing(access: Access) -> bool:
-    return access.can(Permission.VIEW_BILLING) and access.partnership is None
+    return access.can(Permission.VIEW_BILLING)
 
 
 # Invoices
@@ -231,14 +231,9 @@ def renewal_quote(access: Access, product: Product) -> Quote:
     )
 
 
-def can_order_products(access: Access) -> bool:
-    """Whether to offer "Order a product": members and full partners who manage every product."""
-    return access.can(Permission.MANAGE_PRODUCTS) and access.product_ids is None
-
-
 def orderable_catalog(access: Access) -> list[ProductCategory]:
     """The catalog by category, each category with `.orderable` product types, each with `.quote`."""
-    if not can_order_products(access):
+    if not access.can(Permission.ORDER_PRODUCTS):
         return []
     product_types = list(
         ProductType.objects.filter(is_active=True)
@@ -270,7 +265,7 @@ def renewable_product(access: Access, product_id: int) -> Product | None:
 
 def billing_export_job_for(access: Access, job_id: int) -> BillingExportJob | None:
     """An export of the organization's managed clients, only for the user who asked for it."""
-    if not access.can(Permission.VIEW_MANAGED_CLIENTS) or access.partnership is not None:
+    if not access.can(Permission.VIEW_MANAGED_CLIENTS):
         return None
     return (
         BillingExportJob.objects.filter(pk=job_id, organization=access.organization, requested_by=access.user)

@@ -92,7 +92,7 @@ def _move(
 @transaction.atomic
 def wallet_top_up(*, access: Access, amount) -> LedgerEntry:
     """A simulated card payment into the organization's wallet (no card is charged)."""
-    if access.partnership is not None or not access.can(Permission.VIEW_BILLING):
+    if not access.can(Permission.TOP_UP_WALLET):
         raise PermissionDenied("Only members of the organization can top up its wallet.")
     try:
         amount = round_money(Decimal(str(amount)))
@@ -531,11 +531,7 @@ def billing_export_request(*, access: Access, export: BillingExport, stream: boo
     """A partner user asks for a billing-history export; the activity log names its type, period and client
     count. With `stream` the caller sends the file in its response at once (the API always does); otherwise
     an export above `BILLING_EXPORT_INLINE_MAX_ROWS` rows is prepared in the background for the requester."""
-    if (
-        not access.can(Permission.VIEW_MANAGED_CLIENTS)
-        or access.partnership is not None
-        or export.partner.pk != access.organization.pk
-    ):
+    if not access.can(Permission.VIEW_MANAGED_CLIENTS) or export.partner.pk != access.organization.pk:
         raise PermissionDenied("Only the partner's own users export its managed clients' billing history.")
     row_count = export_row_count(export)
     background = not stream and row_count > settings.BILLING_EXPORT_INLINE_MAX_ROWS

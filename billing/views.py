@@ -175,7 +175,7 @@ def wallet(request):
 @require_http_methods(["GET", "POST"])
 def product_order(request):
     access = request.access
-    if not selectors.can_order_products(access):
+    if not access.can(Permission.ORDER_PRODUCTS):
         _refuse(access, "You can manage only the products you were given; you cannot order new ones.")
     categories = selectors.orderable_catalog(access)
     product_types = [product_type for category in categories for product_type in category.orderable]

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db.models import F
 from django.urls import reverse
 
-from organizations.access import PARTNER_ACTING_ROLES, organizations_of
+from organizations.access import PARTNER_ACTING_ROLES, managed_clients_of
 from organizations.models import Organization
 
 # Which sidebar entry and which secondary-menu entry each page belongs to.
@@ -54,14 +54,14 @@ SWITCHER_MANAGED_LIMIT = 10
 def _organization_switcher(user) -> dict:
     """The switcher's entries: the user's own organizations, then the first clients their partners manage.
 
-    Two queries, however many clients: past the first few, a link leads to the Managed Clients page."""
+    Two queries, however many clients, read from the user's memberships and the active partnerships of their
+    partner organizations: past the first few clients, a link leads to the Managed Clients page."""
     own = list(
         Organization.objects.filter(memberships__user=user)
         .annotate(my_role=F("memberships__role"))
         .order_by("name", "pk")
     )
-    managed_clients = organizations_of(user).exclude(pk__in=[organization.pk for organization in own])
-    managed = list(managed_clients[: SWITCHER_MANAGED_LIMIT + 1])
+    managed = list(managed_clients_of(user)[: SWITCHER_MANAGED_LIMIT + 1])
     more_url = ""
     if len(managed) > SWITCHER_MANAGED_LIMIT:
         managed = managed[:SWITCHER_MANAGED_LIMIT]

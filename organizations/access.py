@@ -1,18 +1,21 @@
 """The access resolver: the one place that answers "what may this user do in this organization?".
 
-Every view, selector and API endpoint asks `resolve_access()`; nothing else reads memberships to decide
-access. A user with no access at all gets `None` (callers answer 404); a member without a permission gets an
-`Access` whose `can()` is false (callers answer 403 with a clear refusal); a partner acting for a client is
-answered 404 for everything outside its grant (`hides_refusals`).
+Every view, selector and API endpoint asks `resolve_access()` (one organization) or `accesses_of()` (all
+of the user's at once, by the same rule); nothing else reads memberships to decide access. A user with no
+access at all gets `None` (callers answer 404); a member without a permission gets an `Access` whose `can()`
+is false (callers answer 403 with a clear refusal); a partner acting for a client is answered 404 for
+everything outside its grant (`hides_refusals`). Callers ask `can(permission)`, never how the access came
+about: what only members may do is a permission that no partnership gives (`MEMBER_ONLY_PERMISSIONS`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 
-from organizations.models import Membership, Organization, Role, User
+from organizations.models import Membership, Organization, Product, Role, User
 
 # Ids beyond a 64-bit integer cannot exist; asking the database for one would be an error, not a miss.
 MAX_DATABASE_ID = 2**63
@@ -22,12 +25,16 @@ class Permission(StrEnum):
     VIEW_DASHBOARD = "view_dashboard"
     VIEW_PRODUCTS = "view_products"
     MANAGE_PRODUCTS = "manage_products"
+    # New products, not only the ones given: members other than external users, and Full access partners.
+    ORDER_PRODUCTS = "order_products"
     VIEW_SETTINGS = "view_settings"
     EDIT_ORGANIZATION = "edit_organization"
     VIEW_MEMBERS = "view_members"
     MANAGE_MEMBERS = "manage_members"
     MANAGE_LEGAL_REPRESENTATIVES = "manage_legal_representatives"
+    # Invoices, wallet and cashback live with the organization that pays them: never a partner's.
     VIEW_BILLING = "view_billing"
+    TOP_UP_WALLET = "top_up_wallet"
     MANAGE_BILLING_ADDRESSES = "manage_billing_addresses"
     VIEW_ACTIVITY = "view_activity"
     VIEW_PARTNERS = "view_partners"
@@ -53,20 +60,33 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.ADMINISTRATOR: _ADMINISTRATOR,
     Role.USER: _PRODUCTS
     | {
+        Permission.ORDER_PRODUCTS,
         Permission.VIEW_SETTINGS,
         Permission.VIEW_MEMBERS,
         Permission.VIEW_BILLING,
+        Permission.TOP_UP_WALLET,
         Permission.VIEW_MANAGED_CLIENTS,
     },
     Role.EXTERNAL: _PRODUCTS,
 }
+LIMITED_ACCESS = "limited"
 # A partner acting for a client: full access is the client's administrator for products, users and settings
 # (read-only legal data), never for billing, partners or the activity log; limited access sees only the
-# granted products.
+# granted products and orders nothing new.
 PARTNER_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    "full": _PRODUCTS | {Permission.VIEW_SETTINGS, Permission.VIEW_MEMBERS, Permission.MANAGE_MEMBERS},
-    "limited": _PRODUCTS,
+    "full": _PRODUCTS
+    | {
+        Permission.ORDER_PRODUCTS,
+        Permission.VIEW_SETTINGS,
+        Permission.VIEW_MEMBERS,
+        Permission.MANAGE_MEMBERS,
+    },
+    LIMITED_ACCESS: _PRODUCTS,
 }
+# What only the organization's own people may do: billing, partners, the activity log, the Reseller Area of
+# the partner organization itself, legal data. A partnership never gives these, so `can()` alone refuses them
+# to a partner; no caller needs to ask whether the access comes from a partnership.
+MEMBER_ONLY_PERMISSIONS = frozenset(Permission) - PARTNER_PERMISSIONS["full"]
 # Members of a partner organization in these roles act for its clients.
 PARTNER_ACTING_ROLES = (Role.LEGAL_REPRESENTATIVE, Role.ADMINISTRATOR, Role.USER)
 
@@ -86,12 +106,17 @@ class Access:
     partner_role: str | None = None
 
     @property
+    def acts_for_partner(self) -> bool:
+        """Whether the user acts for a partner organization that manages this one, rather than as a member."""
+        return self.partnership is not None
+
+    @property
     def on_behalf_of(self) -> Organization | None:
-        return self.partnership.partner if self.partnership is not None else None
+        return self.partnership.partner if self.acts_for_partner else None
 
     @property
     def permissions(self) -> frozenset[Permission]:
-        if self.partnership is not None:
+        if self.acts_for_partner:
             return PARTNER_PERMISSIONS[self.partnership.access] & ROLE_PERMISSIONS[self.partner_role]
         permissions = ROLE_PERMISSIONS[self.role]
         if not self.organization.is_referenced_partner:
@@ -104,7 +129,7 @@ class Access:
     @property
     def hides_refusals(self) -> bool:
         """A partner is refused with "not found": what lies outside its grant is not even shown to exist."""
-        return self.partnership is not None
+        return self.acts_for_partner
 
     def can_see_product(self, product) -> bool:
         if product.organization_id != self.organization.pk or not self.can(Permission.VIEW_PRODUCTS):
@@ -113,7 +138,7 @@ class Access:
 
     @property
     def role_label(self) -> str:
-        if self.partnership is not None:
+        if self.acts_for_partner:
             return f"Partner ({self.partnership.get_access_display()} access)"
         return Role(self.role).label
 
@@ -121,6 +146,48 @@ class Access:
 def _partnership_model():
     # Partnerships live in the partners app, which builds on this one; read them without importing it.
     return apps.get_model("partners", "Partnership")
+
+
+def _signed_in(user: User | None) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def _decide(
+    user: User,
+    membership: Membership | None,
+    partnership,
+    partner_role: str | None,
+    granted: Callable[[object], frozenset[int]],
+) -> Access | None:
+    """The rule, written once for `resolve_access` and `accesses_of`: an own membership other than external
+    wins; else the partnership through which one of the user's partner organizations manages the client (the
+    first active one by precedence), acting with the user's `partner_role` there; else an external
+    membership. `granted(row)` reads the products of a limited partnership or an external membership."""
+    if membership is not None and membership.role != Role.EXTERNAL:
+        return Access(user=user, organization=membership.organization, role=membership.role)
+    if partnership is not None:
+        return Access(
+            user=user,
+            organization=partnership.client,
+            role=None,
+            product_ids=granted(partnership) if partnership.access == LIMITED_ACCESS else None,
+            partnership=partnership,
+            partner_role=partner_role,
+        )
+    if membership is not None:
+        return Access(
+            user=user,
+            organization=membership.organization,
+            role=membership.role,
+            product_ids=granted(membership),
+        )
+    return None
+
+
+def _granted_one(row) -> frozenset[int]:
+    """The products on one membership or partnership that belong to its organization."""
+    organization_id = row.organization_id if isinstance(row, Membership) else row.client_id
+    return frozenset(row.products.filter(organization_id=organization_id).values_list("pk", flat=True))
 
 
 def _active_partnership(user: User, organization_id: int):
@@ -135,9 +202,10 @@ def _active_partnership(user: User, organization_id: int):
         return None, None
     partnership = (
         _partnership_model()
-        .objects.filter(client_id=organization_id, partner_id__in=partner_roles, status="active")
+        .objects.active()
+        .filter(client_id=organization_id, partner_id__in=partner_roles)
         .select_related("client", "partner")
-        .order_by("access", "pk")  # "full" sorts before "limited"
+        .by_precedence()
         .first()
     )
     return partnership, partner_roles.get(partnership.partner_id) if partnership is not None else None
@@ -147,9 +215,9 @@ def resolve_access(user: User, organization: Organization | int | str) -> Access
     """The user's access to the organization, or None when the user has nothing to do with it.
 
     An own membership (other than external) wins; else an active partnership of one of the user's partner
-    organizations; else an external membership.
+    organizations; else an external membership (`_decide`).
     """
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not _signed_in(user):
         return None
     organization_id = organization.pk if isinstance(organization, Organization) else organization
     try:
@@ -163,35 +231,129 @@ def resolve_access(user: User, organization: Organization | int | str) -> Access
         .filter(user=user, organization_id=organization_id)
         .first()
     )
-    if membership is not None and membership.role != Role.EXTERNAL:
-        return Access(user=user, organization=membership.organization, role=membership.role)
-    partnership, partner_role = _active_partnership(user, organization_id)
-    if partnership is not None:
-        product_ids = None
-        if partnership.access == "limited":
-            product_ids = frozenset(partnership.products.values_list("pk", flat=True))
-        return Access(
-            user=user,
-            organization=partnership.client,
-            role=None,
-            product_ids=product_ids,
-            partnership=partnership,
-            partner_role=partner_role,
+    partnership = partner_role = None
+    if membership is None or membership.role == Role.EXTERNAL:  # an own membership wins without asking
+        partnership, partner_role = _active_partnership(user, organization_id)
+    return _decide(user, membership, partnership, partner_role, _granted_one)
+
+
+def _granted_many(through, owner: str, organization: str, owner_ids: list[int]) -> dict[int, frozenset[int]]:
+    """The products on many memberships or partnerships at once, each limited to its own organization."""
+    if not owner_ids:
+        return {}
+    rows = through.objects.filter(
+        **{f"{owner}_id__in": owner_ids, "product__organization_id": F(f"{owner}__{organization}")}
+    ).values_list(f"{owner}_id", "product_id")
+    granted: dict[int, set[int]] = {}
+    for owner_id, product_id in rows:
+        granted.setdefault(owner_id, set()).add(product_id)
+    return {owner_id: frozenset(product_ids) for owner_id, product_ids in granted.items()}
+
+
+def accesses_of(user: User) -> dict[int, Access]:
+    """The user's access to every organization they can act in, by organization id (ordered by name).
+
+    The same rules as `resolve_access` (`_decide`), for all organizations at once in four queries at most,
+    however many there are: the memberships, the active partnerships of the user's partner organizations,
+    and the products of the limited partnerships and external memberships that decide.
+    """
+    if not _signed_in(user):
+        return {}
+    memberships = {
+        membership.organization_id: membership
+        for membership in Membership.objects.select_related("organization").filter(user=user)
+    }
+    partner_roles = {
+        organization_id: membership.role
+        for organization_id, membership in memberships.items()
+        if membership.role in PARTNER_ACTING_ROLES
+    }
+    partnerships = {}
+    if partner_roles:
+        own = [org_id for org_id, membership in memberships.items() if membership.role != Role.EXTERNAL]
+        candidates = (
+            _partnership_model()
+            .objects.active()
+            .filter(partner_id__in=partner_roles)
+            .exclude(client_id__in=own)  # an own membership wins: its partnerships are not read
+            .select_related("client", "partner")
+            .by_precedence()
         )
-    if membership is None:
-        return None
-    product_ids = frozenset(membership.products.values_list("pk", flat=True))
-    return Access(
-        user=user, organization=membership.organization, role=membership.role, product_ids=product_ids
+        for partnership in candidates:
+            partnerships.setdefault(partnership.client_id, partnership)
+    partnership_model = _partnership_model()
+    granted_by_partnership = _granted_many(
+        partnership_model.products.through,
+        "partnership",
+        "client_id",
+        [p.pk for p in partnerships.values() if p.access == LIMITED_ACCESS],
+    )
+    granted_by_membership = _granted_many(
+        Membership.products.through,
+        "membership",
+        "organization_id",
+        [
+            membership.pk
+            for org_id, membership in memberships.items()
+            if membership.role == Role.EXTERNAL and org_id not in partnerships
+        ],
+    )
+
+    def granted(row) -> frozenset[int]:
+        grants = granted_by_membership if isinstance(row, Membership) else granted_by_partnership
+        return grants.get(row.pk, frozenset())
+
+    accesses = []
+    for organization_id in memberships.keys() | partnerships.keys():
+        partnership = partnerships.get(organization_id)
+        partner_role = partner_roles.get(partnership.partner_id) if partnership is not None else None
+        access = _decide(user, memberships.get(organization_id), partnership, partner_role, granted)
+        if access is not None:
+            accesses.append(access)
+    accesses.sort(key=lambda access: (access.organization.name, access.organization.pk))
+    return {access.organization.pk: access for access in accesses}
+
+
+def visible_products(user: User) -> QuerySet[Product]:
+    """Every product the user may see, in every organization they can act in (`Access.can_see_product` for
+    all of them at once)."""
+    everything: list[int] = []
+    granted: set[int] = set()
+    for organization_id, access in accesses_of(user).items():
+        if not access.can(Permission.VIEW_PRODUCTS):
+            continue
+        if access.product_ids is None:
+            everything.append(organization_id)
+        else:
+            granted |= access.product_ids
+    if not everything and not granted:
+        return Product.objects.none()
+    return Product.objects.filter(Q(organization_id__in=everything) | Q(pk__in=granted))
+
+
+def _acting_partner_ids(user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user, role__in=PARTNER_ACTING_ROLES).values("organization_id")
+
+
+def managed_clients_of(user: User) -> QuerySet[Organization]:
+    """The organizations the user reaches only through an active partnership of one of their partner
+    organizations, by name: read from the memberships and partnerships, not by scanning organizations."""
+    if user is None or not user.is_authenticated:
+        return Organization.objects.none()
+    managed = _partnership_model().objects.active().filter(partner_id__in=_acting_partner_ids(user))
+    return (
+        Organization.objects.filter(pk__in=managed.values("client_id"))
+        .exclude(pk__in=Membership.objects.filter(user=user).values("organization_id"))
+        .order_by("name", "pk")
     )
 
 
-def organizations_of(user: User):
+def organizations_of(user: User) -> QuerySet[Organization]:
     """The organizations the user can switch to: their own, and the clients their partners manage."""
     if user is None or not user.is_authenticated:
         return Organization.objects.none()
-    partner_ids = Membership.objects.filter(user=user, role__in=PARTNER_ACTING_ROLES).values(
-        "organization_id"
+    own = Membership.objects.filter(user=user).values("organization_id")
+    managed = _partnership_model().objects.active().filter(partner_id__in=_acting_partner_ids(user))
+    return Organization.objects.filter(Q(pk__in=own) | Q(pk__in=managed.values("client_id"))).order_by(
+        "name", "pk"
     )
-    managed = Q(partnerships_as_client__partner_id__in=partner_ids, partnerships_as_client__status="active")
-    return Organization.objects.filter(Q(memberships__user=user) | managed).distinct().order_by("name", "pk")

@@ -515,7 +515,7 @@ def billing_address_delete(*, access: Access, address: BillingAddress) -> None:
 def product_install(*, access: Access, product_type: ProductType, name: str) -> Product:
     """Install a product in the organization (orders and payment come with billing)."""
     _require(access, Permission.MANAGE_PRODUCTS, "You cannot add products to this organization.")
-    if access.product_ids is not None:
+    if not access.can(Permission.ORDER_PRODUCTS):
         raise PermissionDenied("External users manage only the products they were given.")
     name = (name or "").strip()
     if not name or len(name) > 200:

@@ -1,9 +1,10 @@
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django_countries.fields import CountryField
 
@@ -82,8 +83,19 @@ class PartnershipQuerySet(models.QuerySet):
     def live(self):
         return self.filter(status__in=LIVE_STATUSES)
 
-    def active(self):
+    def active(self, at: datetime | None = None):
+        """The partnerships that give a partner access to its client at `at` (now by default).
+
+        The one definition of an active partnership: every read that decides or lists what a partner may
+        reach goes through it. Today a partnership gives access while its status is active, whatever `at`;
+        when access becomes limited in time, this is where its validity window will be read.
+        """
         return self.filter(status=Status.ACTIVE)
+
+    def by_precedence(self):
+        """Full access before Limited, then the oldest: when several partnerships could let a user act for
+        the same client, the first one decides."""
+        return self.order_by(Case(When(access=Access.FULL, then=Value(0)), default=Value(1)), "pk")
 
 
 class Partnership(models.Model):

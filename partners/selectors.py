@@ -26,7 +26,7 @@ def partner_directory(search: str = "") -> QuerySet[PartnerProfile]:
 
 def partnerships_of_client(access: Access) -> QuerySet[Partnership]:
     """The client's Partner page: live partnerships first, then the history."""
-    if not access.can(Permission.VIEW_PARTNERS) or access.partnership is not None:
+    if not access.can(Permission.VIEW_PARTNERS):
         return Partnership.objects.none()
     return (
         Partnership.objects.filter(client=access.organization)
@@ -54,7 +54,7 @@ def managed_partnerships(
     and unordered: the table builds on it, and the billing export reads its `client_id`s as a subquery
     ("select all matching"), so no list of ids travels however many clients match. The caller checks the
     access (`managed_clients` does, with the access resolver)."""
-    partnerships = Partnership.objects.filter(partner=partner, status=Status.ACTIVE)
+    partnerships = Partnership.objects.active().filter(partner=partner)
     search = (search or "").strip()
     if search:
         # A subquery, not a join: a client with many matching users is still one row.
@@ -80,7 +80,7 @@ def managed_clients(
     `search` matches part of the client's name or of the email of one of its users; `access_level` and
     `payment_method` keep one value; `ordering` is a key of `MANAGED_CLIENT_ORDERINGS`.
     """
-    if not access.can(Permission.VIEW_MANAGED_CLIENTS) or access.partnership is not None:
+    if not access.can(Permission.VIEW_MANAGED_CLIENTS):
         return Partnership.objects.none()
     partnerships = managed_partnerships(
         access.organization, search=search, access_level=access_level, payment_method=payment_method
@@ -100,7 +100,7 @@ def managed_clients(
 
 def pending_partnerships_of_partner(access: Access) -> QuerySet[Partnership]:
     """Invitations the partner received and requests it sent, still waiting for an answer."""
-    if not access.can(Permission.VIEW_MANAGED_CLIENTS) or access.partnership is not None:
+    if not access.can(Permission.VIEW_MANAGED_CLIENTS):
         return Partnership.objects.none()
     return (
         Partnership.objects.filter(partner=access.organization, status=Status.PENDING)
@@ -111,9 +111,8 @@ def pending_partnerships_of_partner(access: Access) -> QuerySet[Partnership]:
 
 
 def partnership_for(access: Access, partnership_id: int) -> Partnership | None:
-    """A partnership the caller's organization is a side of, as the client or as the partner."""
-    if access.partnership is not None:
-        return None
+    """A partnership the caller's organization is a side of, as the client or as the partner (a partner
+    acting for a client has neither permission: `MEMBER_ONLY_PERMISSIONS`)."""
     sides = Q()
     if access.can(Permission.VIEW_PARTNERS):
         sides |= Q(client=access.organization)

@@ -9,7 +9,10 @@ The state machine of a partnership:
        └──resend (new link, the old one dies)──▶ pending
 
 Each service is keyword-only, runs in one transaction with the partnership row locked, checks the caller's
-access, writes one audit event that both organizations see, and sends its emails once committed.
+access, writes one audit event that both organizations see, and sends its emails once committed. Granting Full
+access, changing who pays and stopping a collaboration need proof of the account password: `password`, or
+`password_confirmed=True` from a caller that checked it (the console's and the API's password window). A move
+the partnership's state refuses raises `InvalidTransition` (the API answers 409).
 """
 
 from django.conf import settings
@@ -19,6 +22,7 @@ from django.utils import timezone
 
 from compliance.audit import audit_record
 from organizations.access import Access, Permission
+from organizations.errors import InvalidTransition
 from organizations.models import Membership, Organization, Product, Role, User
 from organizations.notifications import email_on_commit
 from organizations.sudo import require_password
@@ -40,7 +44,7 @@ ANSWER_REFUSED = "Only a legal representative or an administrator of the partner
 
 
 def _require(access: Access, permission: Permission, message: str) -> None:
-    if access.partnership is not None or not access.can(permission):
+    if not access.can(permission):
         raise PermissionDenied(message)
 
 
@@ -225,8 +229,11 @@ def partnership_invite(
     access_level: str,
     products=None,
     payment_method: str = PaymentMethod.CLIENT,
+    password: str = "",
+    password_confirmed: bool = False,
 ) -> Partnership:
-    """The client's legal representative invites a referenced partner (Partner → Add a partner)."""
+    """The client's legal representative invites a referenced partner (Partner → Add a partner); Full access
+    hands over the organization, and maybe the wallet: the password first."""
     _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
     client = access.organization
     if partner.pk == client.pk:
@@ -243,6 +250,8 @@ def partnership_invite(
         payment_method=payment_method,
         products_required=True,
     )
+    if access_level == AccessLevel.FULL:
+        require_password(user=access.user, password=password, password_confirmed=password_confirmed)
     partnership = _create_pending(
         client=client,
         partner=partner,
@@ -334,7 +343,7 @@ def _end(partnership: Partnership, status: str, *, by: User | None) -> None:
 
 def _require_pending(partnership: Partnership) -> None:
     if partnership.status != Status.PENDING:
-        raise ValidationError(
+        raise InvalidTransition(
             f"This invitation is {partnership.get_status_display().lower()}, no longer pending."
         )
 
@@ -377,7 +386,7 @@ def _require_answering_side(access: Access, partnership: Partnership) -> None:
 
 def _require_fresh(partnership: Partnership) -> None:
     if is_stale(partnership):
-        raise ValidationError("This invitation has expired. Ask for a new one to be sent.")
+        raise InvalidTransition("This invitation has expired. Ask for a new one to be sent.")
 
 
 def _expire_if_stale(partnership: Partnership) -> None:
@@ -424,9 +433,12 @@ def partnership_accept(
     access_level: str | None = None,
     products=None,
     payment_method: str | None = None,
+    password: str = "",
+    password_confirmed: bool = False,
 ) -> Partnership:
     """The invited side accepts. A client answering a partner's request may narrow what was asked: Limited
-    instead of Full, the products to grant, and keeping its own wallet."""
+    instead of Full, the products to grant, and keeping its own wallet; granting Full access needs the
+    password."""
     partnership = _lock(partnership)
     _require_answering_side(access, partnership)
     _require_pending(partnership)
@@ -448,6 +460,8 @@ def partnership_accept(
             payment_method=new_payment if new_access == AccessLevel.FULL else PaymentMethod.CLIENT,
             products_required=True,
         )
+        if new_access == AccessLevel.FULL:
+            require_password(user=access.user, password=password, password_confirmed=password_confirmed)
         changes = {
             "access": [partnership.access, new_access],
             "payment_method": [partnership.payment_method, new_payment],
@@ -501,15 +515,22 @@ def partnership_refuse(*, access: Access, partnership: Partnership) -> Partnersh
 
 @transaction.atomic
 def partnership_change_payment_method(
-    *, access: Access, partnership: Partnership, payment_method: str
+    *,
+    access: Access,
+    partnership: Partnership,
+    payment_method: str,
+    password: str = "",
+    password_confirmed: bool = False,
 ) -> Partnership:
-    """The client decides who pays orders and renewals from now on; issued invoices never change."""
+    """The client decides who pays orders and renewals from now on, confirmed with the account password;
+    issued invoices never change."""
     partnership = _lock(partnership)
     if access.organization.pk != partnership.client_id:
         raise PermissionDenied("Only the client decides who pays.")
     _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
+    require_password(user=access.user, password=password, password_confirmed=password_confirmed)
     if partnership.status != Status.ACTIVE:
-        raise ValidationError("Only an active partnership has a payment method to change.")
+        raise InvalidTransition("Only an active partnership has a payment method to change.")
     if payment_method not in PaymentMethod.values:
         raise ValidationError({"payment_method": "Choose who pays."})
     if partnership.access != AccessLevel.FULL and payment_method == PaymentMethod.PARTNER:
@@ -551,7 +572,7 @@ def partnership_stop(
         raise PermissionDenied("This partnership belongs to other organizations.")
     require_password(user=access.user, password=password, password_confirmed=password_confirmed)
     if partnership.status != Status.ACTIVE:
-        raise ValidationError("Only an active partnership can be stopped.")
+        raise InvalidTransition("Only an active partnership can be stopped.")
     _end(partnership, Status.STOPPED, by=access.user)
     side = "client" if access.organization.pk == partnership.client_id else "partner"
     _audit(access, partnership, "partnership.stopped", {"stopped_by": side})

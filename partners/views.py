@@ -116,6 +116,7 @@ def partner_add(request):
         return render(request, "partners/partner_add.html", context)
 
     payment_method = PaymentMethod.CLIENT
+    password_confirmed = False
     if access_level == Access.FULL:
         payment_form = PaymentMethodForm(request.POST)
         context["payment_form"] = payment_form
@@ -126,6 +127,7 @@ def partner_add(request):
         asked = sudo_check(request)
         if asked is not None:
             return asked
+        password_confirmed = True
     products = [
         p for _, group in context["categories"] for p in group if p.pk in context["selected_products"]
     ]
@@ -136,6 +138,7 @@ def partner_add(request):
             access_level=access_level,
             products=products,
             payment_method=payment_method,
+            password_confirmed=password_confirmed,
         )
     except ValidationError as error:
         context["error"] = _refusal_message(error)
@@ -174,6 +177,7 @@ def partner_payment_edit(request, partnership_id):
                 access=request.access,
                 partnership=partnership,
                 payment_method=form.cleaned_data["payment_method"],
+                password_confirmed=True,  # sudo_required
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -279,10 +283,12 @@ def partnership_answer(request, partnership_id):
             if narrowing:
                 access_form.is_valid()
                 payment_form.is_valid()
+                password_confirmed = False
                 if access_form.cleaned_data.get("access", partnership.access) == Access.FULL:
                     asked = sudo_check(request)
                     if asked is not None:
                         return asked
+                    password_confirmed = True
                 categories = selectors.products_by_category(access)
                 chosen = {int(pk) for pk in request.POST.getlist("products") if pk.isdigit()}
                 services.partnership_accept(
@@ -291,6 +297,7 @@ def partnership_answer(request, partnership_id):
                     access_level=access_form.cleaned_data.get("access", partnership.access),
                     products=[p for _, group in categories for p in group if p.pk in chosen],
                     payment_method=payment_form.cleaned_data.get("payment_method", PaymentMethod.CLIENT),
+                    password_confirmed=password_confirmed,
                 )
             else:
                 services.partnership_accept(access=access, partnership=partnership)
@@ -403,7 +410,7 @@ def invitation_link(request, token):
         if answering.pk == partnership.partner_id
         else Permission.MANAGE_PARTNERS
     )
-    if access is None or access.partnership is not None or not access.can(needed):
+    if access is None or not access.can(needed):
         return render(
             request,
             "partners/invitation_link.html",

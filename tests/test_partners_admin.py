@@ -49,7 +49,10 @@ def partnership(leman):
     client = OrganizationFactory(name="Helvetia Web AG")
     legal = member(client, Role.LEGAL_REPRESENTATIVE, email="legal@helvetia.example")
     return partnership_invite(
-        access=resolve_access(legal, client), partner=leman.organization, access_level="full"
+        access=resolve_access(legal, client),
+        partner=leman.organization,
+        access_level="full",
+        password_confirmed=True,
     )
 
 

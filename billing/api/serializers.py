@@ -43,7 +43,7 @@ from partners.models import PaymentMethod
 
 
 def _sees_billing(access: Access | None) -> bool:
-    return access is not None and access.can(Permission.VIEW_BILLING) and access.partnership is None
+    return access is not None and access.can(Permission.VIEW_BILLING)
 
 
 class OrderViewer:
@@ -56,7 +56,7 @@ class OrderViewer:
 
     @cached_property
     def is_partner(self) -> bool:
-        return self.access.partnership is not None
+        return self.access.acts_for_partner
 
     def sees_billing_of(self, organization_id: int) -> bool:
         if organization_id not in self._sees_billing_of:

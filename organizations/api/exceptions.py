@@ -1,20 +1,31 @@
 """Errors raised by services, answered in DRF's shapes.
 
 Services raise Django's `ValidationError` (with field names) and `PermissionDenied`; the API answers them with
-400 `{field: [messages]}` and 403 `{"detail": message}`, as DRF does for its own exceptions. It is the
-project's `REST_FRAMEWORK["EXCEPTION_HANDLER"]`; the API views also use it through `DjangoErrorsMixin`.
+400 `{field: [messages]}` and 403 `{"detail": message}`, as DRF does for its own exceptions. A transition the
+object's state refuses (`InvalidTransition`) is 409 `{"detail": message}`. It is the project's
+`REST_FRAMEWORK["EXCEPTION_HANDLER"]`; the API views also use it through `DjangoErrorsMixin`.
 """
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from organizations.errors import InvalidTransition
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The current state of this object does not allow this."
+    default_code = "conflict"
 
 
 def api_exception_from_django(exc: Exception) -> Exception:
     """The DRF exception for a Django `ValidationError` or `PermissionDenied`; other exceptions unchanged."""
+    if isinstance(exc, InvalidTransition):
+        return Conflict(" ".join(exc.messages))
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = {

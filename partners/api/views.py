@@ -1,18 +1,16 @@
 """The partner program API: the directory, the client's partnerships, and the partner's Reseller Area.
 
 Views parse input with an Input serializer, call a service of `partners.services` and answer with an Output
-serializer; who may do what, and in which state, is decided there. Every endpoint below
-`organizations/{org_id}/` asks the access resolver first and reaches partnerships through `partners.selectors`
-only, so a partnership of other organizations is a 404.
+serializer; who may do what, and in which state, is decided there (a move the partnership's state refuses is
+answered 409 by the API's error mapping). Every endpoint below `organizations/{org_id}/` asks the access
+resolver first and reaches partnerships through `partners.selectors` only, so a partnership of other
+organizations is a 404.
 """
 
-from contextlib import contextmanager
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from organizations.access import RESELLER_PERMISSIONS, Access, Permission
@@ -41,27 +39,6 @@ SEARCH = OpenApiParameter(
 )
 
 
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The partnership's current state does not allow this."
-    default_code = "conflict"
-
-
-@contextmanager
-def state_conflicts_as_409():
-    """Answer a transition the partnership's state refuses with 409.
-
-    The services refuse a transition for the partnership's state (no longer pending, not active, the link
-    expired) with a `ValidationError` naming no field; errors about the input name their field and stay 400.
-    """
-    try:
-        yield
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            raise
-        raise Conflict(" ".join(error.messages)) from error
-
-
 SESSION_PASSWORD_NOTE = (
     "With a browser session (not a token), Full access and who pays need the password confirmed within "
     "the last few minutes (403 otherwise)."
@@ -84,11 +61,6 @@ class PartnerProgramMixin(OrganizationScopedMixin):
                 f"{access.organization.name} is not a referenced partner; the Reseller Area is for partners."
             )
         super().deny(access, permission)
-
-    def transition(self, service, **kwargs) -> Partnership:
-        """Call a service that moves an existing partnership on; a refusal for its state is a 409."""
-        with state_conflicts_as_409():
-            return service(access=self.access, **kwargs)
 
     def output(self, partnership: Partnership, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(serializers.PartnershipSerializer(partnership).data, status=status_code)
@@ -187,14 +159,17 @@ class PartnershipViewSet(
 
     def create(self, request, org_id):
         data = self.parse(serializers.PartnershipInviteInputSerializer)
+        password_confirmed = False
         if data["access"] == AccessLevel.FULL:
             api_sudo_check(request)
+            password_confirmed = True
         partnership = services.partnership_invite(
             access=self.access,
             partner=data["partner"],
             access_level=data["access"],
             products=data.get("products", []),
             payment_method=data["payment_method"],
+            password_confirmed=password_confirmed,
         )
         return self.output(partnership, status.HTTP_201_CREATED)
 
@@ -202,15 +177,16 @@ class PartnershipViewSet(
         partnership = self.get_object()
         data = self.parse(serializers.PaymentMethodInputSerializer)
         api_sudo_check(request)
-        partnership = self.transition(
-            services.partnership_change_payment_method,
+        partnership = services.partnership_change_payment_method(
+            access=self.access,
             partnership=partnership,
             payment_method=data["payment_method"],
+            password_confirmed=True,
         )
         return self.output(partnership)
 
     def destroy(self, request, org_id, id):
-        self.transition(services.partnership_cancel, partnership=self.get_object())
+        services.partnership_cancel(access=self.access, partnership=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -221,7 +197,7 @@ class PartnershipViewSet(
         responses={200: serializers.PartnershipSerializer, **error_responses(403, 404, 409)},
     )
     def resend(self, request, org_id, id):
-        return self.output(self.transition(services.partnership_resend, partnership=self.get_object()))
+        return self.output(services.partnership_resend(access=self.access, partnership=self.get_object()))
 
     @extend_schema(
         summary="Stop Collaboration",
@@ -235,7 +211,7 @@ class PartnershipViewSet(
         partnership = self.get_object()
         data = self.parse(serializers.PasswordInputSerializer)
         return self.output(
-            self.transition(services.partnership_stop, partnership=partnership, password=data["password"])
+            services.partnership_stop(access=self.access, partnership=partnership, password=data["password"])
         )
 
     @extend_schema(
@@ -249,14 +225,17 @@ class PartnershipViewSet(
     def accept(self, request, org_id, id):
         partnership = self.get_object()
         data = self.parse(serializers.RequestAnswerInputSerializer)
+        password_confirmed = False
         if data.get("access", partnership.access) == AccessLevel.FULL:
             api_sudo_check(request)
-        partnership = self.transition(
-            services.partnership_accept,
+            password_confirmed = True
+        partnership = services.partnership_accept(
+            access=self.access,
             partnership=partnership,
             access_level=data.get("access"),
             products=data.get("products"),
             payment_method=data.get("payment_method"),
+            password_confirmed=password_confirmed,
         )
         return self.output(partnership)
 
@@ -268,7 +247,7 @@ class PartnershipViewSet(
         responses={200: serializers.PartnershipSerializer, **error_responses(403, 404, 409)},
     )
     def refuse(self, request, org_id, id):
-        return self.output(self.transition(services.partnership_refuse, partnership=self.get_object()))
+        return self.output(services.partnership_refuse(access=self.access, partnership=self.get_object()))
 
 
 # Partner side: Reseller Area
@@ -322,7 +301,7 @@ class InvitationViewSet(PartnerSideMixin, mixins.ListModelMixin, viewsets.Generi
         responses={200: serializers.PartnershipSerializer, **error_responses(403, 404, 409)},
     )
     def accept(self, request, org_id, id):
-        return self.output(self.transition(services.partnership_accept, partnership=self.get_object()))
+        return self.output(services.partnership_accept(access=self.access, partnership=self.get_object()))
 
     @extend_schema(
         summary="Refuse a client's invitation",
@@ -332,7 +311,7 @@ class InvitationViewSet(PartnerSideMixin, mixins.ListModelMixin, viewsets.Generi
         responses={200: serializers.PartnershipSerializer, **error_responses(403, 404, 409)},
     )
     def refuse(self, request, org_id, id):
-        return self.output(self.transition(services.partnership_refuse, partnership=self.get_object()))
+        return self.output(services.partnership_refuse(access=self.access, partnership=self.get_object()))
 
 
 @extend_schema_view(
@@ -379,7 +358,7 @@ class ClientRequestViewSet(PartnerSideMixin, mixins.ListModelMixin, viewsets.Gen
         return self.output(partnership, status.HTTP_201_CREATED)
 
     def destroy(self, request, org_id, id):
-        self.transition(services.partnership_cancel, partnership=self.get_object())
+        services.partnership_cancel(access=self.access, partnership=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -390,7 +369,7 @@ class ClientRequestViewSet(PartnerSideMixin, mixins.ListModelMixin, viewsets.Gen
         responses={200: serializers.PartnershipSerializer, **error_responses(403, 404, 409)},
     )
     def resend(self, request, org_id, id):
-        return self.output(self.transition(services.partnership_resend, partnership=self.get_object()))
+        return self.output(services.partnership_resend(access=self.access, partnership=self.get_object()))
 
 
 MANAGED_CLIENT_FILTERS = [
@@ -464,5 +443,5 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
             raise NotFound("No such managed client.")
         data = self.parse(serializers.PasswordInputSerializer)
         return self.output(
-            self.transition(services.partnership_stop, partnership=partnership, password=data["password"])
+            services.partnership_stop(access=self.access, partnership=partnership, password=data["password"])
         )

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework.test import APIClient
 
 from organizations.api.exceptions import exception_handler
+from organizations.errors import InvalidTransition
 from organizations.models import Organization
 
 CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
@@ -22,6 +23,12 @@ CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
         (ValidationError({"__all__": "Both are wrong."}), 400, {"non_field_errors": ["Both are wrong."]}),
         (ValidationError("Keep one."), 400, {"non_field_errors": ["Keep one."]}),
         (PermissionDenied("Only legal representatives."), 403, {"detail": "Only legal representatives."}),
+        # A move the object's state refuses, whichever service raises it.
+        (
+            InvalidTransition("Only an active partnership can be stopped."),
+            409,
+            {"detail": "Only an active partnership can be stopped."},
+        ),
     ],
 )
 def test_django_errors_become_drf_answers_with_the_same_fields(error, status, body):

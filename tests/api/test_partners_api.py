@@ -76,12 +76,16 @@ def invite(client_legal, client, partner, *, access_level="full", products=(), p
         access_level=access_level,
         products=list(products),
         payment_method=payment_method,
+        password_confirmed=True,
     )
 
 
 def accept(partner_legal, partnership, **terms):
     return services.partnership_accept(
-        access=resolve_access(partner_legal, partnership.partner), partnership=partnership, **terms
+        access=resolve_access(partner_legal, partnership.partner),
+        partnership=partnership,
+        password_confirmed=True,
+        **terms,
     )
 
 
@@ -601,6 +605,18 @@ def test_only_an_active_partnership_can_be_stopped(client_of, organization, lega
     assert response.status_code == 409
     assert response.json() == {"detail": "Only an active partnership can be stopped."}
     assert fresh(pending).status == Status.PENDING
+
+
+def test_a_stopped_partnership_cannot_be_stopped_again(client_of, organization, legal_representative, active):
+    client = client_of(legal_representative)
+    stop_url = org_url(organization, f"/partnerships/{active.pk}/stop")
+    assert client.post(stop_url, {"password": PASSWORD}, format="json").status_code == 200
+
+    response = client.post(stop_url, {"password": PASSWORD}, format="json")
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": "Only an active partnership can be stopped."}
+    assert AuditEvent.objects.filter(action="partnership.stopped").count() == 1
 
 
 # Client side: answering a partner's request

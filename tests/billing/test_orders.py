@@ -256,7 +256,7 @@ def test_a_partner_in_another_currency_pays_and_earns_in_its_own(
     assert balance(partner_org) == Decimal("1.60")
 
     partner_services.partnership_change_payment_method(
-        access=acting(client_member, client), partnership=link, payment_method="partner"
+        access=acting(client_member, client), partnership=link, payment_method="partner", password=PASSWORD
     )
     by_partner = order(partner_legal, client, product_type=domain, name="beispiel.net")
 
@@ -373,7 +373,10 @@ def test_a_renewal_counts_as_placed_by_the_first_orderer_under_the_payment_metho
     first = order(partner_legal if first_by == FIRST_BY_PARTNER else client_legal, client_org)
     if method_at_renewal != method_at_order:
         partner_services.partnership_change_payment_method(
-            access=acting(client_legal, client_org), partnership=link, payment_method=method_at_renewal
+            access=acting(client_legal, client_org),
+            partnership=link,
+            payment_method=method_at_renewal,
+            password=PASSWORD,
         )
 
     if renewed_by == "renewals_run":

@@ -29,7 +29,10 @@ def client_and_partner(db):
         reseller_discount_rate=Decimal("0.20"), cashback_rate=Decimal("0.10"),
     )  # fmt: skip
     partnership = partnership_invite(
-        access=resolve_access(client_legal, client_org), partner=partner_org, access_level="full"
+        access=resolve_access(client_legal, client_org),
+        partner=partner_org,
+        access_level="full",
+        password_confirmed=True,
     )
     partnership_accept(access=resolve_access(partner_legal, partner_org), partnership=partnership)
     return client_org, client_legal, partner_org, partner_legal

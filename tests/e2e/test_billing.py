@@ -104,6 +104,7 @@ def billing(catalog, settings, live_server) -> Billing:
         partner=partner,
         access_level=AccessLevel.FULL,
         payment_method=PaymentMethod.PARTNER,
+        password_confirmed=True,
     )
     partner_services.partnership_accept(access=resolve_access(partner_user, partner), partnership=partnership)
     return Billing(

@@ -93,6 +93,7 @@ def invite(guides: Guides, access_level: str, payment_method: str = PaymentMetho
         access_level=access_level,
         products=[guides.products[name] for _c, _s, name in GRANTED] if access_level == "limited" else [],
         payment_method=payment_method,
+        password_confirmed=True,
     )
 
 

@@ -3,9 +3,23 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from organizations.access import Permission, organizations_of, resolve_access
-from organizations.models import Membership, Role
-from tests.factories import OrganizationFactory, ProductFactory, UserFactory, member
+from organizations.access import (
+    MEMBER_ONLY_PERMISSIONS,
+    PARTNER_PERMISSIONS,
+    Permission,
+    accesses_of,
+    organizations_of,
+    resolve_access,
+)
+from organizations.models import Membership, Organization, Role
+from tests.factories import (
+    MembershipFactory,
+    OrganizationFactory,
+    PartnershipFactory,
+    ProductFactory,
+    UserFactory,
+    member,
+)
 
 P = Permission
 
@@ -19,9 +33,11 @@ MAY = {
         P.VIEW_DASHBOARD,
         P.VIEW_PRODUCTS,
         P.MANAGE_PRODUCTS,
+        P.ORDER_PRODUCTS,
         P.VIEW_SETTINGS,
         P.VIEW_MEMBERS,
         P.VIEW_BILLING,
+        P.TOP_UP_WALLET,
         P.VIEW_MANAGED_CLIENTS,
     },
     Role.EXTERNAL: {P.VIEW_DASHBOARD, P.VIEW_PRODUCTS, P.MANAGE_PRODUCTS},
@@ -193,3 +209,125 @@ def test_organizations_of_a_user_without_memberships_is_empty(db):
 def test_organizations_of_an_anonymous_visitor_is_empty(organization):
     assert list(organizations_of(AnonymousUser())) == []
     assert list(organizations_of(None)) == []
+
+
+# Every organization at once: `accesses_of` follows the same rule as `resolve_access`
+
+
+def _a_user_with_every_kind_of_access(role_at_partner: str):
+    """A user who is a member in each role, an external user (alone, and where a partner of theirs also
+    manages the organization), and acts through Full, Limited, ended and competing partnerships."""
+    user = UserFactory()
+    for role in (Role.LEGAL_REPRESENTATIVE, Role.ADMINISTRATOR, Role.USER):
+        MembershipFactory(user=user, role=role)
+    partner = OrganizationFactory(is_referenced_partner=True)
+    other_partner = OrganizationFactory(is_referenced_partner=True)
+    MembershipFactory(user=user, organization=partner, role=role_at_partner)
+    MembershipFactory(user=user, organization=other_partner, role=Role.ADMINISTRATOR)
+
+    external = MembershipFactory(user=user, role=Role.EXTERNAL)
+    external.products.set(
+        [
+            ProductFactory(organization=external.organization),
+            ProductFactory(organization=OrganizationFactory()),
+        ]
+    )
+    ProductFactory(organization=external.organization)
+    covered = MembershipFactory(user=user, role=Role.EXTERNAL)
+    covered.products.set([ProductFactory(organization=covered.organization)])
+    PartnershipFactory(client=covered.organization, partner=partner, access="full")
+
+    limited_client = OrganizationFactory()
+    granted = ProductFactory(organization=limited_client)
+    ProductFactory(organization=limited_client)
+    PartnershipFactory(client=limited_client, partner=partner, access="limited", products=[granted])
+    PartnershipFactory(partner=partner, access="full")
+    PartnershipFactory(partner=partner, access="full", status="stopped")
+    PartnershipFactory(partner=partner, access="limited", status="pending")
+    # Managed by both partners: the Full partnership wins over the older Limited one.
+    both = OrganizationFactory()
+    PartnershipFactory(
+        client=both, partner=partner, access="limited", products=[ProductFactory(organization=both)]
+    )
+    PartnershipFactory(client=both, partner=other_partner, access="full")
+    # A member of the organization is not acting for a partner there, even where a partner manages it.
+    own = MembershipFactory(user=user, role=Role.USER).organization
+    PartnershipFactory(client=own, partner=partner, access="full")
+    OrganizationFactory()  # nothing to do with the user
+    return user
+
+
+@pytest.mark.parametrize(
+    "role_at_partner", [Role.LEGAL_REPRESENTATIVE, Role.ADMINISTRATOR, Role.USER, Role.EXTERNAL]
+)
+def test_accesses_of_agrees_with_resolve_access_for_every_organization(db, role_at_partner):
+    """Members, external users, Full and Limited partners, competing and ended partnerships: the bulk answer
+    is the resolver's, organization by organization, and names no organization the resolver refuses."""
+    user = _a_user_with_every_kind_of_access(role_at_partner)
+
+    accesses = accesses_of(user)
+
+    for organization in Organization.objects.all():
+        assert accesses.get(organization.pk) == resolve_access(user, organization), organization
+    assert all(access is not None for access in accesses.values())
+    assert any(access.acts_for_partner for access in accesses.values())
+    names = [(access.organization.name, pk) for pk, access in accesses.items()]
+    assert names == sorted(names)
+
+
+def test_accesses_of_a_visitor_or_an_inactive_user_is_empty(organization, legal_representative):
+    legal_representative.is_active = False
+    legal_representative.save()
+
+    assert accesses_of(legal_representative) == {}
+    assert accesses_of(AnonymousUser()) == {}
+    assert accesses_of(None) == {}
+
+
+def _manage_more_clients(partner, count: int) -> None:
+    for number in range(count):
+        access = "full" if number % 2 else "limited"
+        client = OrganizationFactory()
+        products = [ProductFactory(organization=client)] if access == "limited" else []
+        PartnershipFactory(client=client, partner=partner, access=access, products=products)
+        external = MembershipFactory(user=partner.memberships.get().user, role=Role.EXTERNAL)
+        external.products.set([ProductFactory(organization=external.organization)])
+
+
+def test_accesses_of_costs_the_same_queries_for_three_organizations_as_for_thirty(
+    db, django_assert_max_num_queries
+):
+    partner = OrganizationFactory(is_referenced_partner=True)
+    user = member(partner, Role.ADMINISTRATOR)
+    _manage_more_clients(partner, 3)
+    with django_assert_max_num_queries(4) as few:
+        assert len(accesses_of(user)) == 7
+
+    _manage_more_clients(partner, 27)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(accesses_of(user)) == 61
+
+
+def test_a_partnership_never_gives_what_only_members_may_do():
+    """Billing, the wallet, partners, the activity log and the Reseller Area stay with the organization's own
+    people: callers ask `can()`, and a partner is refused without asking how the access came about."""
+    P = Permission
+    member_only = {
+        P.VIEW_BILLING,
+        P.TOP_UP_WALLET,
+        P.MANAGE_BILLING_ADDRESSES,
+        P.VIEW_ACTIVITY,
+        P.VIEW_PARTNERS,
+        P.MANAGE_PARTNERS,
+        P.EDIT_ORGANIZATION,
+        P.DPA_CERTIFICATE,
+        P.MANAGE_LEGAL_REPRESENTATIVES,
+        P.VIEW_MANAGED_CLIENTS,
+        P.ANSWER_INVITATIONS,
+        P.MANAGE_CLIENTS,
+    }
+    assert member_only <= MEMBER_ONLY_PERMISSIONS
+    for permissions in PARTNER_PERMISSIONS.values():
+        assert not permissions & MEMBER_ONLY_PERMISSIONS
+    assert P.ORDER_PRODUCTS in PARTNER_PERMISSIONS["full"]
+    assert P.ORDER_PRODUCTS not in PARTNER_PERMISSIONS["limited"]

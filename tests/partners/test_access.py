@@ -173,7 +173,8 @@ def test_the_resolver_gives_the_design_permissions(
     if partnership == "full":
         # partner_user has the plain user role at home: it sees the client's users but does not manage them.
         assert access.permissions == {
-            P.VIEW_DASHBOARD, P.VIEW_PRODUCTS, P.MANAGE_PRODUCTS, P.VIEW_SETTINGS, P.VIEW_MEMBERS,
+            P.VIEW_DASHBOARD, P.VIEW_PRODUCTS, P.MANAGE_PRODUCTS, P.ORDER_PRODUCTS, P.VIEW_SETTINGS,
+            P.VIEW_MEMBERS,
         }  # fmt: skip
         administrator = resolve_access(member(partner_org, Role.ADMINISTRATOR), client_org)
         assert P.MANAGE_MEMBERS in administrator.permissions

@@ -126,7 +126,9 @@ def test_two_invitations_of_the_same_partner_at_once_make_one(
 ):
     def invite():
         access = resolve_access(client_legal, client_org)
-        return lambda: services.partnership_invite(access=access, partner=partner_org, access_level="full")
+        return lambda: services.partnership_invite(
+            access=access, partner=partner_org, access_level="full", password_confirmed=True
+        )
 
     outcomes = run_together(invite, invite)
 

@@ -3,6 +3,7 @@ sent once committed, and nothing written when a call is refused."""
 
 import re
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,6 +44,7 @@ def invite(client_org, client_legal, acting, mail_on_commit):
 
     def _invite(partner, **terms):
         terms.setdefault("access_level", "full")
+        terms.setdefault("password_confirmed", True)
         return mail_on_commit(
             services.partnership_invite, access=acting(client_legal, client_org), partner=partner, **terms
         )
@@ -523,7 +525,10 @@ class TestAcceptARequest:
         self, client_org, partner_org, client_legal, full_request, acting, mail_on_commit
     ):
         mail_on_commit(
-            services.partnership_accept, access=acting(client_legal, client_org), partnership=full_request
+            services.partnership_accept,
+            access=acting(client_legal, client_org),
+            partnership=full_request,
+            password_confirmed=True,
         )
 
         full_request.refresh_from_db()
@@ -545,6 +550,7 @@ class TestAcceptARequest:
             access_level="limited",
             products=[granted_product],
             payment_method="partner",
+            password_confirmed=True,
         )
 
         full_request.refresh_from_db()
@@ -558,7 +564,10 @@ class TestAcceptARequest:
 
     def test_the_client_may_keep_its_wallet(self, client_org, client_legal, full_request, acting):
         services.partnership_accept(
-            access=acting(client_legal, client_org), partnership=full_request, payment_method="client"
+            access=acting(client_legal, client_org),
+            partnership=full_request,
+            payment_method="client",
+            password_confirmed=True,
         )
 
         full_request.refresh_from_db()
@@ -603,6 +612,7 @@ class TestAcceptARequest:
                 access=acting(client_legal, client_org),
                 partnership=partnership,
                 products=[granted_product],
+                password_confirmed=True,
                 **granted,
             )
 
@@ -715,6 +725,7 @@ class TestChangePaymentMethod:
             access=acting(client_legal, client_org),
             partnership=active,
             payment_method="partner",
+            password_confirmed=True,
         )
 
         active.refresh_from_db()
@@ -739,6 +750,7 @@ class TestChangePaymentMethod:
             access=acting(client_legal, client_org),
             partnership=active,
             payment_method="client",
+            password_confirmed=True,
         )
 
         assert state() == before
@@ -757,6 +769,7 @@ class TestChangePaymentMethod:
                 access=acting(client_legal, client_org),
                 partnership=partnership,
                 payment_method=payment_method,
+                password_confirmed=True,
             )
 
         assert error_fields(excinfo) == {"payment_method"}
@@ -831,7 +844,10 @@ class TestStop:
         self, client_org, partner_org, client_legal, active, acting
     ):
         services.partnership_change_payment_method(
-            access=acting(client_legal, client_org), partnership=active, payment_method="partner"
+            access=acting(client_legal, client_org),
+            partnership=active,
+            payment_method="partner",
+            password_confirmed=True,
         )
 
         services.partnership_stop(
@@ -877,3 +893,79 @@ def test_partner_profiles_are_made_by_staff_and_make_the_organization_a_referenc
         == profile.reseller_discount_rate
     )
     assert only_event("partner_profile.saved").organization == organization
+
+
+# Proof of the password, asked by the services themselves (the pages and the API ask it first, then say so)
+
+
+class TestPasswordProof:
+    """Granting Full access, changing who pays and stopping a collaboration are refused without the account
+    password, whoever calls the service; a wrong password is refused the same way and changes nothing."""
+
+    @pytest.fixture
+    def sensitive_calls(self, client_org, partner_org, client_legal, granted_product, request_access, acting):
+        def _calls(action):
+            client_side = acting(client_legal, client_org)
+            if action == "invite with full access":
+                other = PartnerProfileFactory(organization__name="Basel Digital AG").organization
+                return partial(
+                    services.partnership_invite, access=client_side, partner=other, access_level="full"
+                )
+            if action == "accept a request for full access":
+                asked = request_access(client_legal.email, access_level="full")
+                return partial(services.partnership_accept, access=client_side, partnership=asked)
+            active = PartnershipFactory(client=client_org, partner=partner_org, access="full")
+            if action == "change who pays":
+                return partial(
+                    services.partnership_change_payment_method,
+                    access=client_side,
+                    partnership=active,
+                    payment_method="partner",
+                )
+            return partial(services.partnership_stop, access=client_side, partnership=active)
+
+        return _calls
+
+    @pytest.mark.parametrize(
+        "action",
+        ["invite with full access", "accept a request for full access", "change who pays", "stop"],
+    )
+    @pytest.mark.parametrize("proof", [{}, {"password": ""}, {"password": "not-my-password"}])
+    def test_the_service_refuses_without_the_right_password(self, sensitive_calls, action, proof):
+        call = sensitive_calls(action)
+        before = state()
+
+        with pytest.raises(ValidationError) as excinfo:
+            call(**proof)
+
+        assert excinfo.value.message_dict == {"password": ["The password is not correct."]}
+        assert state() == before
+
+    @pytest.mark.parametrize(
+        "action",
+        ["invite with full access", "accept a request for full access", "change who pays", "stop"],
+    )
+    @pytest.mark.parametrize("proof", [{"password": PASSWORD}, {"password_confirmed": True}])
+    def test_the_password_or_a_caller_that_checked_it_is_enough(
+        self, sensitive_calls, mail_on_commit, action, proof
+    ):
+        partnership = mail_on_commit(sensitive_calls(action), **proof)
+
+        assert partnership.pk is not None
+        assert AuditEvent.objects.filter(target_id=str(partnership.pk)).exists()
+
+    def test_limited_access_is_granted_without_the_password(
+        self, client_org, client_legal, granted_product, request_access, acting, invite
+    ):
+        other = PartnerProfileFactory(organization__name="Basel Digital AG").organization
+        invited = invite(other, access_level="limited", products=[granted_product], password_confirmed=False)
+        asked = request_access(client_legal.email, access_level="full")
+        narrowed = services.partnership_accept(
+            access=acting(client_legal, client_org),
+            partnership=asked,
+            access_level="limited",
+            products=[granted_product],
+        )
+
+        assert (invited.status, invited.access) == ("pending", "limited")
+        assert (narrowed.status, narrowed.access) == ("active", "limited")

@@ -3,10 +3,11 @@ service and by its page; then who may do each action."""
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from compliance.models import AuditEvent
+from organizations.errors import InvalidTransition
 from organizations.models import Membership
 from partners import services
 from partners.models import Partnership
@@ -16,7 +17,7 @@ from tests.partners.support import state
 # These tests are about the pages, not the password step (see test_sudo.py): the window is open.
 pytestmark = pytest.mark.usefixtures("recently_confirmed")
 
-REFUSED = "refused with a ValidationError"
+REFUSED = "refused with InvalidTransition (the API answers 409)"
 ACTIONS = ("accept", "refuse", "resend", "cancel", "change_payment_method", "stop")
 
 # The status each action leads to from each status, or REFUSED (nothing changes).
@@ -67,7 +68,7 @@ TABLE = [
 def run_service(action, partnership, access):
     """Each action as the side that may do it calls it (a full partnership the client pays)."""
     if action == "accept":
-        return services.partnership_accept(access=access, partnership=partnership)
+        return services.partnership_accept(access=access, partnership=partnership, password=PASSWORD)
     if action == "refuse":
         return services.partnership_refuse(access=access, partnership=partnership)
     if action == "resend":
@@ -76,7 +77,7 @@ def run_service(action, partnership, access):
         return services.partnership_cancel(access=access, partnership=partnership)
     if action == "change_payment_method":
         return services.partnership_change_payment_method(
-            access=access, partnership=partnership, payment_method="partner"
+            access=access, partnership=partnership, payment_method="partner", password=PASSWORD
         )
     return services.partnership_stop(access=access, partnership=partnership, password=PASSWORD)
 
@@ -126,7 +127,7 @@ def test_the_service_does_or_refuses_each_action_from_each_status(
     before = state()
 
     if after == REFUSED:
-        with pytest.raises(ValidationError):
+        with pytest.raises(InvalidTransition):
             mail_on_commit(run_service, action, partnership, acting(user, organization))
         assert state() == before, "a refused action must change nothing, send nothing, log nothing"
         return

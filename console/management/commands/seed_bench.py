@@ -179,7 +179,7 @@ class BenchData:
         Partnership.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         return {
             partnership.client_id: partnership
-            for partnership in Partnership.objects.filter(partner=partner, status=Status.ACTIVE)
+            for partnership in Partnership.objects.active().filter(partner=partner)
         }
 
     def _products(self, clients: list[Organization]) -> dict[int, list[Product]]:

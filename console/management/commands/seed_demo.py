@@ -208,6 +208,7 @@ class Command(BaseCommand):
                 partner=partner,
                 access_level=access_level,
                 products=list(client.products.all()[:2]) if access_level == "limited" else [],
+                password_confirmed=True,  # demo data, written by whoever runs the command
             )
             self.created += 1
             if accept:
