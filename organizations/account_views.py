@@ -11,7 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 
-from organizations import services, sudo
+from core import sudo
+from organizations import services
 from organizations.forms import NewOrganizationForm, PasswordChangeForm, SignUpForm, apply_service_errors
 
 

@@ -12,9 +12,9 @@ from compliance import selectors, services
 from compliance.api import serializers
 from compliance.dpa import certificate_response
 from compliance.models import AuditEvent, DpaCertificate
-from compliance.spreadsheets import csv_lines, csv_response
 from compliance.views import ACTIVITY_CSV_HEADER, activity_csv_rows
-from console.api.negotiation import FileActionsMixin
+from core.api.negotiation import FileActionsMixin
+from core.spreadsheets import csv_lines, csv_response
 from organizations.access import Permission
 from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin, error_responses
 

@@ -9,10 +9,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.response import Response
 
+from core.api.exceptions import DjangoErrorsMixin
 from newsletter import selectors, services
 from newsletter.api import serializers
 from newsletter.models import MailingList, Subscriber
-from organizations.api.exceptions import DjangoErrorsMixin
 from organizations.api.views import parse
 
 PRODUCT_ID = OpenApiParameter("product_id", int, OpenApiParameter.PATH, description="The Newsletter product.")

@@ -12,10 +12,10 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.exceptions import DjangoErrorsMixin
 from organizations import selectors, services
 from organizations.access import Access, Permission, organizations_of, resolve_access
 from organizations.api import serializers
-from organizations.api.exceptions import DjangoErrorsMixin
 from organizations.models import (
     BillingAddress,
     Membership,

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework.test import APIClient
 
-from organizations.api.exceptions import exception_handler
+from core.api.exceptions import exception_handler
 from organizations.models import Organization
 
 CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"

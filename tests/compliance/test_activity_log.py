@@ -9,8 +9,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from compliance.audit import audit_record
 from compliance.models import AuditEvent, CookieConsent, DpaCertificate
+from core.audit import audit_record
 from organizations import services as organization_services
 from organizations.models import ProductType, Role
 from tests.factories import PartnershipFactory, UserFactory, member
