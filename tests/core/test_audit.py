@@ -6,9 +6,9 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import path
 
-from compliance.models import AuditEvent
 from core.audit import audit_record, current_ip_address
 from core.middleware import AuditContextMiddleware
+from core.models import AuditEvent
 from organizations import services
 from organizations.models import Theme, User
 

@@ -6,7 +6,7 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from organizations.models import Membership
 from partners import services
 from partners.models import Partnership
