@@ -13,11 +13,12 @@ from compliance.api import serializers
 from compliance.dpa import certificate_response
 from compliance.models import DpaCertificate
 from compliance.views import ACTIVITY_CSV_HEADER, activity_csv_rows
+from core.api.exceptions import error_responses
 from core.api.negotiation import FileActionsMixin
 from core.models import AuditEvent
 from core.spreadsheets import csv_lines, csv_response
 from organizations.access import Permission
-from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin, error_responses
+from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin
 
 COMPLIANCE_PERMISSION_WORDING = {
     **PERMISSION_WORDING,

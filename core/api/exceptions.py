@@ -8,6 +8,7 @@ project's `REST_FRAMEWORK["EXCEPTION_HANDLER"]`; the API views also use it throu
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -38,3 +39,14 @@ class DjangoErrorsMixin:
 
     def get_exception_handler(self):
         return exception_handler
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """OpenAPI: the errors an endpoint answers with, in the shapes above."""
+    descriptions = {
+        400: "Invalid input: `{field: [messages]}`, or `non_field_errors` for a rule on the whole request.",
+        403: "Not signed in, or your role does not allow this: `{detail}`.",
+        404: "No such object among those you can reach: `{detail}`.",
+        409: "The object's current state does not allow this (e.g. no longer pending): `{detail}`.",
+    }
+    return {code: OpenApiResponse(description=descriptions[code]) for code in codes}

@@ -10,10 +10,10 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.response import Response
 
 from core.api.exceptions import DjangoErrorsMixin
+from core.api.inputs import parse
 from newsletter import selectors, services
 from newsletter.api import serializers
 from newsletter.models import MailingList, Subscriber
-from organizations.api.views import parse
 
 PRODUCT_ID = OpenApiParameter("product_id", int, OpenApiParameter.PATH, description="The Newsletter product.")
 LIST_ID = OpenApiParameter("list_id", int, OpenApiParameter.PATH, description="The mailing list.")

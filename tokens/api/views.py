@@ -6,7 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from core.api.exceptions import DjangoErrorsMixin
-from organizations.api.views import parse
+from core.api.inputs import parse
 from tokens import selectors, services
 from tokens.api import serializers
 from tokens.models import ApiToken
