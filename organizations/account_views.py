@@ -27,14 +27,6 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].label = "Email address"
 
 
-def demo_accounts():
-    if not settings.DEMO_MODE:
-        return None
-    from console.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-
-    return {"accounts": DEMO_ACCOUNTS, "password": DEMO_PASSWORD}
-
-
 SIGN_IN_LIMITED = "Too many failed sign-in attempts. Wait a few minutes, then try again."
 
 
@@ -66,9 +58,6 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
-
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "demo": demo_accounts()}
 
     def post(self, request, *args, **kwargs):
         if sign_in_failures_exceeded(request):
