@@ -26,6 +26,7 @@ run: seed
 
 test: install
 	$(PY) manage.py check
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
