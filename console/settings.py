@@ -268,7 +268,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Manager API",
-    "DESCRIPTION": "Organizations, members, billing addresses, VAT checks and products.",
+    "DESCRIPTION": "Organizations, members, billing addresses, VAT checks, products and orders, invoices and "
+    "the wallet, partners and managed clients, the activity log and DPA certificates, API tokens, and the "
+    "Newsletter API.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -103,7 +103,7 @@ class DpaCertificateViewSet(FileActionsMixin, ComplianceScopedMixin, viewsets.Ge
     @extend_schema(
         summary="Generate a DPA certificate (PDF)",
         description="Issues a new certificate, with its own number and verification code, each time it is "
-        "called (legal representatives and administrators only; an API token needs `organizations:write`). "
+        "called (legal representatives and administrators only; an API token needs `compliance:write`). "
         "The response is not cached.",
         request=None,
         responses={

@@ -45,7 +45,7 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """OpenAPI: the errors an endpoint answers with, in the shapes above."""
     descriptions = {
         400: "Invalid input: `{field: [messages]}`, or `non_field_errors` for a rule on the whole request.",
-        403: "Not signed in, or your role does not allow this: `{detail}`.",
+        403: "Your role does not allow this, or the API token lacks the scope: `{detail}`.",
         404: "No such object among those you can reach: `{detail}`.",
         409: "The object's current state does not allow this (e.g. no longer pending): `{detail}`.",
     }
