@@ -50,6 +50,7 @@ bench: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/vulture
 
 format: install
 	$(PY) -m ruff check --fix .

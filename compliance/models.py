@@ -34,12 +34,6 @@ class DpaCertificate(AppendOnlyModel):
         return f"{self.number} — {self.organization_name}"
 
 
-class ConsentCategory(models.TextChoices):
-    NECESSARY = "necessary", "Necessary"
-    ANALYTICS = "analytics", "Analytics"
-    MARKETING = "marketing", "Marketing"
-
-
 class CookieConsent(AppendOnlyModel):
     """One cookie choice of a signed-in user; the newest is in force, the older ones are the history."""
 
