@@ -26,6 +26,7 @@ run: seed
 
 test: install
 	$(PY) manage.py check
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
@@ -49,6 +50,7 @@ bench: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/vulture
 
 format: install
 	$(PY) -m ruff check --fix .

@@ -33,20 +33,8 @@ from billing.models import (
     Wallet,
 )
 from billing.pdf import invoice_filename, render_invoice_pdf
+from core.admin import ReadOnlyAdmin
 from organizations.admin import AuditedAdmin, ReadOnlyInline
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records the services write: shown, searched and filtered, never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TaxRate)

@@ -30,7 +30,7 @@ from django_ratelimit.core import is_ratelimited
 from billing.export_cells import LocalDays, decimal_cell
 from billing.models import EntryKind, InvoiceLine, LedgerEntry, Order
 from billing.selectors import Period, period_dates
-from compliance.spreadsheets import neutralise_cell, safe_csv_lines
+from core.spreadsheets import neutralise_cell, safe_csv_lines
 from organizations.models import Organization, Product, ProductStatus
 from partners.models import Access as AccessLevel
 from partners.models import Partnership, PaymentMethod

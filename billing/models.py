@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from compliance.models import AppendOnlyModel
+from core.models import AppendOnlyModel
 
 
 class TaxRate(models.Model):

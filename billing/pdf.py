@@ -2,47 +2,17 @@
 
 Everything printed comes from the invoice itself (seller and buyer as copied at issue, the lines with their
 frozen tax wording), so the PDF of an old invoice never changes when an organization or a rate does.
-WeasyPrint fetches nothing from the network: `/static/...` resolves to our static files, `data:` URLs are
-read inline, every other address is refused.
+WeasyPrint fetches nothing but our static files (`core.pdf`).
 """
 
-from functools import cache
-from pathlib import Path
-
-from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_countries import countries
 
 from billing.models import Invoice, InvoiceKind
 from billing.tax import TaxRule
+from core.pdf import html_to_pdf
 from organizations.vat import format_vat_number
-
-BASE_URL = "file:///"
-
-
-def _static_prefix() -> str:
-    return BASE_URL + settings.STATIC_URL.strip("/") + "/"
-
-
-@cache
-def static_only_fetcher_class():
-    """WeasyPrint's fetcher, allowed only `data:` URLs and our static files (defined once, on first use)."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class StaticOnlyFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            if url.startswith("data:"):
-                return super().fetch(url, headers)
-            prefix = _static_prefix()
-            if url.startswith(prefix):
-                path = finders.find(url[len(prefix) :].split("?")[0])
-                if path:
-                    return URLFetcherResponse(url, Path(path).read_bytes())
-            raise ValueError(f"The invoice PDF loads only our static files, not {url}")
-
-    return StaticOnlyFetcher
 
 
 def _party(data: dict) -> dict:
@@ -81,13 +51,7 @@ def render_invoice_html(invoice: Invoice) -> str:
 
 def render_invoice_pdf(invoice: Invoice) -> bytes:
     """The invoice as PDF bytes."""
-    from weasyprint import HTML  # imported late: loading pango is slow and only PDFs need it
-
-    return HTML(
-        string=render_invoice_html(invoice),
-        base_url=BASE_URL,
-        url_fetcher=static_only_fetcher_class()(allowed_protocols={"file", "data"}),
-    ).write_pdf()
+    return html_to_pdf(render_invoice_html(invoice))
 
 
 def invoice_filename(invoice: Invoice) -> str:

@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 
 from billing.money import round_money
 from organizations.models import Organization, Product, ProductType
-from partners.models import Partnership, Status
+from partners.models import Partnership
 
 CLIENT = "client"
 PARTNER = "partner"
@@ -101,9 +101,7 @@ class Quote:
 
 def _active_partnerships(client: Organization) -> QuerySet[Partnership]:
     """The client's partnerships in force, with the partner's rates."""
-    return Partnership.objects.filter(client=client, status=Status.ACTIVE).select_related(
-        "partner__partner_profile"
-    )
+    return Partnership.objects.active().filter(client=client).select_related("partner__partner_profile")
 
 
 def _partnership_in_force(
@@ -117,7 +115,7 @@ def _partnership_in_force(
         partnership = partnerships.filter(partner=placed_by_partner).first()
         if partnership is not None:
             return partnership.partner, partnership
-    return None, partnerships.order_by("access", "pk").first()
+    return None, partnerships.by_precedence().first()
 
 
 def _quote(

@@ -37,7 +37,7 @@ from billing.models import (
 )
 from billing.money import TaxedAmount, round_money
 from billing.tax import tax_for
-from compliance.audit import audit_record
+from core.audit import audit_record
 from organizations.access import Access, Permission
 from organizations.models import BillingPeriod, Organization, Product, ProductStatus, ProductType, User
 

@@ -22,7 +22,7 @@ from billing.exports import export_lines, export_of_job, export_rate_limited
 from billing.forms import BillingExportForm, InvoiceFilterForm, OrderForm, TopUpForm
 from billing.models import BillingExportJob, ExportStatus
 from billing.pdf import invoice_context, invoice_filename, render_invoice_pdf
-from compliance.spreadsheets import csv_response
+from core.spreadsheets import csv_response
 from organizations.access import Permission
 from organizations.forms import apply_service_errors
 from organizations.web import organization_view

@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class ComplianceConfig(AppConfig):
     name = "compliance"
-    verbose_name = "Compliance and audit log"
+    verbose_name = "Compliance: data protection and cookies"
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in

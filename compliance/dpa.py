@@ -5,11 +5,8 @@ guessed, nor computed by anyone who knows only a number, and a code belongs to e
 """
 
 import secrets
-from functools import cache
-from pathlib import Path
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,12 +15,12 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import content_disposition_header, urlencode
 
 from compliance.models import DpaCertificate
+from core.pdf import html_to_pdf
 
 CODE_SALT = "compliance.dpa_certificate.verification_code"
 CODE_LENGTH = 20
 # Crockford's base 32: no I, L, O or U, so a code read aloud or retyped is not misread.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-BASE_URL = "file:///"
 
 # The processor's commitments, as the data protection guide lists them.
 COMMITMENTS = [
@@ -78,25 +75,6 @@ def verification_url(certificate: DpaCertificate) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{reverse('dpa_verify')}?{query}"
 
 
-@cache
-def _static_only_fetcher_class():
-    """WeasyPrint's fetcher, allowed only `data:` URLs and our static files."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class StaticOnlyFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            if url.startswith("data:"):
-                return super().fetch(url, headers)
-            prefix = BASE_URL + settings.STATIC_URL.strip("/") + "/"
-            if url.startswith(prefix):
-                path = finders.find(url[len(prefix) :].split("?")[0])
-                if path:
-                    return URLFetcherResponse(url, Path(path).read_bytes())
-            raise ValueError(f"The certificate PDF loads only our static files, not {url}")
-
-    return StaticOnlyFetcher
-
-
 def certificate_context(certificate: DpaCertificate) -> dict:
     return {
         "certificate": certificate,
@@ -109,14 +87,9 @@ def certificate_context(certificate: DpaCertificate) -> dict:
 
 
 def render_certificate_pdf(certificate: DpaCertificate) -> bytes:
-    from weasyprint import HTML  # imported late: loading pango is slow and only PDFs need it
-
-    html = render_to_string("compliance/dpa_certificate_pdf.html", certificate_context(certificate))
-    return HTML(
-        string=html,
-        base_url=BASE_URL,
-        url_fetcher=_static_only_fetcher_class()(allowed_protocols={"file", "data"}),
-    ).write_pdf()
+    return html_to_pdf(
+        render_to_string("compliance/dpa_certificate_pdf.html", certificate_context(certificate))
+    )
 
 
 def certificate_response(certificate: DpaCertificate) -> HttpResponse:

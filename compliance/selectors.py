@@ -4,7 +4,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from compliance.consent import CONSENT_VERSION, Consent
-from compliance.models import AuditEvent, CookieConsent, DpaCertificate
+from compliance.models import CookieConsent, DpaCertificate
+from core.models import AuditEvent
 from organizations.access import Access, Permission
 
 

@@ -7,10 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django_countries import countries
 
-from compliance.audit import audit_record
 from compliance.consent import Consent, now_consent
 from compliance.dpa import new_certificate_number
 from compliance.models import CookieConsent, DpaCertificate
+from core.audit import audit_record
 from organizations.access import Access, Permission
 from organizations.models import BillingAddress, Organization, User
 

@@ -14,7 +14,7 @@ from compliance.consent import SESSION_KEY as CONSENT_SESSION_KEY
 from compliance.consent import consent_of_request, now_consent, set_consent_cookie
 from compliance.dpa import certificate_response, certificate_verified
 from compliance.forms import ActivityFilterForm, CookiePreferencesForm, DpaVerifyForm
-from compliance.spreadsheets import csv_lines, csv_response
+from core.spreadsheets import csv_lines, csv_response
 from organizations.access import Permission
 from organizations.web import organization_view
 

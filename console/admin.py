@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from compliance.admin import ReadOnlyAdmin
 from console.models import MailboxMessage
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(MailboxMessage)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db.models import F
 from django.urls import reverse
 
+from console.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from organizations.access import PARTNER_ACTING_ROLES, managed_clients_of
 from organizations.models import Organization
 
@@ -80,10 +81,13 @@ def _organization_switcher(user) -> dict:
 
 
 def console(request):
-    """The organization being shown (set by `organization_view`), for the sidebar and the switcher."""
+    """The organization being shown (set by `organization_view`), for the sidebar and the switcher; to a
+    visitor in demo mode, the demo accounts, which the sign-in page lists."""
     context = {"demo_mode": settings.DEMO_MODE}
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
+        if settings.DEMO_MODE:
+            context["demo"] = {"accounts": DEMO_ACCOUNTS, "password": DEMO_PASSWORD}
         return context
     access = getattr(request, "access", None)
     match = getattr(request, "resolver_match", None)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "compliance",
     "organizations",
     "partners",
@@ -64,8 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "compliance.middleware.AuditContextMiddleware",
-    "organizations.session_limits.SessionLimitsMiddleware",
+    "core.middleware.AuditContextMiddleware",
+    "core.session_limits.SessionLimitsMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -258,16 +259,18 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_CLASSES": ["tokens.throttling.TokenOrUserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": env.str("API_THROTTLE_RATE", default="600/min")},
-    "DEFAULT_PAGINATION_CLASS": "console.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "EXCEPTION_HANDLER": "organizations.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Manager API",
-    "DESCRIPTION": "Organizations, members, billing addresses, VAT checks and products.",
+    "DESCRIPTION": "Organizations, members, billing addresses, VAT checks, products and orders, invoices and "
+    "the wallet, partners and managed clients, the activity log and DPA certificates, API tokens, and the "
+    "Newsletter API.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

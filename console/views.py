@@ -67,10 +67,6 @@ def set_theme(request):
     return redirect(next_url)
 
 
-def _mailbox_enabled() -> bool:
-    return settings.EMAIL_BACKEND == "console.mailbox.MailboxBackend"
-
-
 def _mailbox_messages(request):
     """Staff read all mail; signed-in people their own; in demo mode anyone may open an address (`?to=`)."""
     if settings.MAILERS["default"]["BACKEND"] != settings.MAILBOX_BACKEND:

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from compliance.audit import audit_record
+from core.audit import audit_record
 from newsletter.models import MailingList, Subscriber
 from organizations.access import Access, Permission
 from organizations.models import Product

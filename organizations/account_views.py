@@ -11,7 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 
-from organizations import services, sudo
+from core import sudo
+from organizations import services
 from organizations.forms import NewOrganizationForm, PasswordChangeForm, SignUpForm, apply_service_errors
 
 
@@ -24,14 +25,6 @@ class SignInForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email address"
-
-
-def demo_accounts():
-    if not settings.DEMO_MODE:
-        return None
-    from console.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-
-    return {"accounts": DEMO_ACCOUNTS, "password": DEMO_PASSWORD}
 
 
 SIGN_IN_LIMITED = "Too many failed sign-in attempts. Wait a few minutes, then try again."
@@ -65,9 +58,6 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
-
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "demo": demo_accounts()}
 
     def post(self, request, *args, **kwargs):
         if sign_in_failures_exceeded(request):

@@ -14,7 +14,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django_countries.filters import CountryFilter
 from stdnum.util import clean
 
-from compliance.audit import audit_record
+from core.audit import audit_record
 from organizations.models import (
     BillingAddress,
     Membership,

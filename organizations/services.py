@@ -16,7 +16,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_countries import countries
 
-from compliance.audit import audit_record
+from core.audit import audit_record
+from core.notifications import email_on_commit
 from organizations.access import Access, Permission
 from organizations.models import (
     BillingAddress,
@@ -31,7 +32,6 @@ from organizations.models import (
     VatNumberChange,
     currency_for_country,
 )
-from organizations.notifications import email_on_commit
 from organizations.signals import password_compromised
 from organizations.vat import check_vat_number, supports_vat_number
 

@@ -158,7 +158,3 @@ class Partnership(models.Model):
 
     def __str__(self):
         return f"{self.partner} → {self.client} ({self.get_access_display()}, {self.get_status_display()})"
-
-    @property
-    def is_live(self) -> bool:
-        return self.status in LIVE_STATUSES

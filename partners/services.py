@@ -20,12 +20,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from compliance.audit import audit_record
+from core.audit import audit_record
+from core.errors import InvalidTransition
+from core.notifications import email_on_commit
+from core.sudo import require_password
 from organizations.access import Access, Permission
-from organizations.errors import InvalidTransition
 from organizations.models import Membership, Organization, Product, Role, User
-from organizations.notifications import email_on_commit
-from organizations.sudo import require_password
 from partners.invitations import invitation_max_age, invitation_path, new_nonce
 from partners.models import (
     Access as AccessLevel,

@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.sudo import sudo_active, sudo_check, sudo_refusal, sudo_required
 from organizations.access import Permission, resolve_access
 from organizations.forms import apply_service_errors
-from organizations.sudo import sudo_active, sudo_check, sudo_refusal, sudo_required
 from organizations.web import organization_view
 from partners import selectors, services
 from partners.forms import (

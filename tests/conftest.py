@@ -14,12 +14,19 @@ from tests.factories import PASSWORD, OrganizationFactory, PartnerProfileFactory
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings):
+    """The only settings every test runs with that production does not (tests/environment.py puts the run on
+    the production settings path)."""
     for alias in ("default", "limits"):  # data caches and rate-limit counters start empty in every test
         caches[alias].clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MAILERS = {"default": {"BACKEND": "console.mailbox.MailboxBackend"}}
     # Tasks (emails, exports) run inside the request, so that a test sees their outcome at once.
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    # Production serves the hashed names `collectstatic` writes; tests render pages without collecting.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture

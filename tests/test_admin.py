@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group
 from django.core.mail import send_mail
 from django.urls import reverse
 
-from compliance.models import AuditEvent
 from console.models import MailboxMessage
+from core.models import AuditEvent
 from organizations.access import resolve_access
 from organizations.models import (
     BillingAddress,

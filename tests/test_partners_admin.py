@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from organizations.access import resolve_access
 from organizations.models import Role
 from partners.models import PartnerProfile, Partnership, Status

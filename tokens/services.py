@@ -8,10 +8,10 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from compliance.audit import audit_record
+from core.audit import audit_record
+from core.notifications import email_on_commit
+from core.sudo import require_password
 from organizations.models import User
-from organizations.notifications import email_on_commit
-from organizations.sudo import require_password
 from tokens import scopes as token_scopes
 from tokens import secrets
 from tokens.models import ApiToken, TokenStatus

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.sudo import sudo_check
 from organizations.access import Permission
 from organizations.forms import apply_service_errors
-from organizations.sudo import sudo_check
 from organizations.web import organization_view
 from tokens import selectors, services
 from tokens.forms import TokenCreateForm

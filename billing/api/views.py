@@ -25,10 +25,11 @@ from billing import idempotency, selectors, services
 from billing.api import serializers
 from billing.exports import History, export_lines, export_rate_limited
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, Order, Wallet
-from compliance.spreadsheets import csv_response
-from console.api.negotiation import FileActionsMixin
+from core.api.exceptions import error_responses
+from core.api.negotiation import FileActionsMixin
+from core.spreadsheets import csv_response
 from organizations.access import Access, Permission
-from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin, error_responses
+from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin
 from organizations.selectors import products_visible_to
 from partners.api.views import MANAGED_CLIENT_FILTERS, PartnerProgramMixin
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 
 
 class ActivityFilterSerializer(serializers.Serializer):

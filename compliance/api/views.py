@@ -11,12 +11,14 @@ from rest_framework.exceptions import Throttled
 from compliance import selectors, services
 from compliance.api import serializers
 from compliance.dpa import certificate_response
-from compliance.models import AuditEvent, DpaCertificate
-from compliance.spreadsheets import csv_lines, csv_response
+from compliance.models import DpaCertificate
 from compliance.views import ACTIVITY_CSV_HEADER, activity_csv_rows
-from console.api.negotiation import FileActionsMixin
+from core.api.exceptions import error_responses
+from core.api.negotiation import FileActionsMixin
+from core.models import AuditEvent
+from core.spreadsheets import csv_lines, csv_response
 from organizations.access import Permission
-from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin, error_responses
+from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin
 
 COMPLIANCE_PERMISSION_WORDING = {
     **PERMISSION_WORDING,
@@ -101,7 +103,7 @@ class DpaCertificateViewSet(FileActionsMixin, ComplianceScopedMixin, viewsets.Ge
     @extend_schema(
         summary="Generate a DPA certificate (PDF)",
         description="Issues a new certificate, with its own number and verification code, each time it is "
-        "called (legal representatives and administrators only; an API token needs `organizations:write`). "
+        "called (legal representatives and administrators only; an API token needs `compliance:write`). "
         "The response is not cached.",
         request=None,
         responses={

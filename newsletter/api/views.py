@@ -9,11 +9,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.response import Response
 
+from core.api.exceptions import DjangoErrorsMixin
+from core.api.inputs import parse
 from newsletter import selectors, services
 from newsletter.api import serializers
 from newsletter.models import MailingList, Subscriber
-from organizations.api.exceptions import DjangoErrorsMixin
-from organizations.api.views import parse
 
 PRODUCT_ID = OpenApiParameter("product_id", int, OpenApiParameter.PATH, description="The Newsletter product.")
 LIST_ID = OpenApiParameter("list_id", int, OpenApiParameter.PATH, description="The mailing list.")

@@ -6,16 +6,17 @@ live in `organizations.services`. Everything below `organizations/{org_id}/` goe
 """
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.exceptions import DjangoErrorsMixin, error_responses
+from core.api.inputs import parse
 from organizations import selectors, services
 from organizations.access import Access, Permission, organizations_of, resolve_access
 from organizations.api import serializers
-from organizations.api.exceptions import DjangoErrorsMixin
 from organizations.models import (
     BillingAddress,
     Membership,
@@ -41,23 +42,6 @@ PERMISSION_WORDING = {
 
 
 ORG_ID = OpenApiParameter("org_id", int, OpenApiParameter.PATH, description="The organization's id.")
-
-
-def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    descriptions = {
-        400: "Invalid input: `{field: [messages]}`, or `non_field_errors` for a rule on the whole request.",
-        403: "Not signed in, or your role does not allow this: `{detail}`.",
-        404: "No such object among those you can reach: `{detail}`.",
-        409: "The object's current state does not allow this (e.g. no longer pending): `{detail}`.",
-    }
-    return {code: OpenApiResponse(description=descriptions[code]) for code in codes}
-
-
-def parse(request, serializer_class, *, context: dict | None = None, partial: bool = False) -> dict:
-    """The request body validated by an Input serializer (400 with field errors when it is not valid)."""
-    serializer = serializer_class(data=request.data, context=context or {}, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def organizations_with_role(user: User) -> QuerySet[Organization]:
@@ -86,7 +70,7 @@ class OrganizationScopedMixin(DjangoErrorsMixin):
         access = resolve_access(request.user, kwargs["org_id"])
         if access is None:
             raise NotFound("No such organization.")
-        if access.partnership is not None and not self.open_to_partners:
+        if access.acts_for_partner and not self.open_to_partners:
             raise NotFound("A partner acting for this organization has no part in this.")
         self.access = access
         if self.action in (None, "metadata"):  # a method not allowed (405), or OPTIONS, which changes nothing

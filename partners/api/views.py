@@ -13,10 +13,10 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from core.api.exceptions import DjangoErrorsMixin, error_responses
+from core.sudo import api_sudo_check
 from organizations.access import RESELLER_PERMISSIONS, Access, Permission
-from organizations.api.exceptions import DjangoErrorsMixin
-from organizations.api.views import ORG_ID, OrganizationScopedMixin, error_responses
-from organizations.sudo import api_sudo_check
+from organizations.api.views import ORG_ID, OrganizationScopedMixin
 from partners import selectors, services
 from partners.api import serializers
 from partners.models import Access as AccessLevel

@@ -3,8 +3,8 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
+from core.sudo import SESSION_KEY as SUDO_SESSION_KEY
 from organizations.models import Membership, Role
-from organizations.sudo import SESSION_KEY as SUDO_SESSION_KEY
 from tests.factories import BillingAddressFactory, ProductFactory, member
 
 ROLES = ["legal_representative", "administrator", "user", "external", "outsider", "anonymous"]

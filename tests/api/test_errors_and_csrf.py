@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework.test import APIClient
 
-from organizations.api.exceptions import exception_handler
-from organizations.errors import InvalidTransition
+from core.api.exceptions import exception_handler
+from core.errors import InvalidTransition
 from organizations.models import Organization
 
 CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"

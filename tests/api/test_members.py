@@ -2,7 +2,7 @@
 
 import pytest
 
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from organizations.models import Membership, Role, User
 from tests.factories import OrganizationFactory, ProductFactory, UserFactory, member
 

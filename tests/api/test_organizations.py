@@ -2,7 +2,7 @@
 
 import pytest
 
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from organizations.models import Organization, Role, VatNumberChange
 from organizations.services import TERMS_REQUIRED
 from tests.factories import OrganizationFactory, member

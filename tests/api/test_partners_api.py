@@ -18,8 +18,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from compliance.models import AuditEvent
 from console.models import MailboxMessage
+from core.models import AuditEvent
 from organizations.access import resolve_access
 from organizations.models import Role
 from partners import services

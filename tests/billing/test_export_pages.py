@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from billing import services
 from billing.models import BillingExportJob, ExportStatus
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from organizations.models import Role
 from tests.factories import OrganizationFactory, PartnershipFactory, member
 

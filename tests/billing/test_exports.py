@@ -30,7 +30,7 @@ from billing.exports import (
     managed_client_ids,
 )
 from billing.models import Invoice, Order
-from compliance.spreadsheets import FORMULA_TRIGGERS
+from core.spreadsheets import FORMULA_TRIGGERS
 from organizations.models import Organization, Product, ProductCategory, ProductType
 from tests.factories import OrganizationFactory, PartnershipFactory, ProductFactory
 

@@ -21,7 +21,7 @@ from billing.models import (
     TaxRate,
 )
 from billing.money import TaxedAmount
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from organizations.models import BillingAddress, EntityType
 from tests.factories import BillingAddressFactory, OrganizationFactory, member
 

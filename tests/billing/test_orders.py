@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from billing import services
 from billing.models import EntryKind, Invoice, InvoiceStatus, LedgerEntry, Order, OrderKind, TaxRate
-from compliance.models import AuditEvent
 from compliance.selectors import audit_events_visible_to
+from core.models import AuditEvent
 from organizations.models import EntityType, Product, ProductStatus, ProductType, Role
 from partners import services as partner_services
 from tests.factories import PASSWORD, OrganizationFactory, ProductFactory, member

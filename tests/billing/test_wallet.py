@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from billing import services
 from billing.models import EntryKind, InvoiceStatus, LedgerEntry, Wallet
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from organizations.models import Role
 from tests.factories import member
 

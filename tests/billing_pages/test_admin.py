@@ -8,7 +8,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from billing.models import IdempotencyRecord, Invoice, LedgerEntry, Order, TaxRate, Wallet
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from tests.billing_pages.support import acting, invoice_of, make_invoice, order
 from tests.factories import UserFactory
 

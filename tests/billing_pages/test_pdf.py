@@ -88,7 +88,7 @@ def test_a_credit_note_pdf_refers_to_the_invoice_it_credits(organization, legal_
 
 def test_the_pdf_fetches_nothing_but_our_static_files(organization, legal_representative, monkeypatch):
     """A line naming an address is printed as text; the renderer is never asked to load anything else."""
-    from billing import pdf
+    from core import pdf
 
     invoice = invoice_of(order(legal_representative, organization, name="https://example.com/x.png"))
     fetched = []

@@ -9,8 +9,9 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from compliance.audit import audit_record
-from compliance.models import AuditEvent, CookieConsent, DpaCertificate
+from compliance.models import CookieConsent, DpaCertificate
+from core.audit import audit_record
+from core.models import AuditEvent
 from organizations import services as organization_services
 from organizations.models import ProductType, Role
 from tests.factories import PartnershipFactory, UserFactory, member

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compliance.consent import CONSENT_COOKIE, CONSENT_VERSION, parse_consent
-from compliance.models import AuditEvent, CookieConsent
+from compliance.models import CookieConsent
+from core.models import AuditEvent
 
 BANNER = 'id="cookie-banner"'
 PUBLIC_PAGES = ["login", "privacy_policy", "data_protection_policy", "whistleblower", "cookie_preferences"]

@@ -9,7 +9,8 @@ from pypdf import PdfReader
 
 from compliance import services
 from compliance.dpa import certificate_verified, verification_code
-from compliance.models import AuditEvent, DpaCertificate
+from compliance.models import DpaCertificate
+from core.models import AuditEvent
 from organizations.models import EntityType, Role
 from tests.factories import BillingAddressFactory, PartnershipFactory, member
 

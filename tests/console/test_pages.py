@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from compliance.models import AuditEvent
 from console.models import MailboxMessage
+from core.models import AuditEvent
 from organizations.models import BillingAddress, Membership, Organization, Role, User
 from tests.factories import BillingAddressFactory, MembershipFactory, ProductFactory, UserFactory
 

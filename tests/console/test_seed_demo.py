@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from compliance.models import AuditEvent
 from console.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from core.models import AuditEvent
 from organizations.models import BillingAddress, Membership, Organization, Product, Role, User
 
 EXPECTED_ROLES = {

@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+
+from tests.environment import TEST_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -19,16 +22,27 @@ PRODUCTION = {
 
 
 def manage(*args, **overrides):
-    # DJANGO_ALLOW_ASYNC_UNSAFE (set for the browser tests) must not leak into a production check.
+    # Neither the test run's own environment nor DJANGO_ALLOW_ASYNC_UNSAFE (set for the browser tests) may
+    # leak into a production check.
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {*PRODUCTION, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if key not in {*PRODUCTION, *TEST_ENVIRONMENT, "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update({key: value for key, value in {**PRODUCTION, **overrides}.items() if value is not None})
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
+
+
+def test_the_suite_runs_on_the_production_settings_path():
+    """tests/environment.py sets DEBUG=false before the settings load: what DEBUG turns on is on here too."""
+    assert settings.SESSION_COOKIE_SECURE
+    assert settings.CSRF_COOKIE_SECURE
+    assert settings.SECURE_HSTS_SECONDS == 31_536_000
+    assert settings.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert settings.DATABASES["default"]["CONN_MAX_AGE"] == 60
+    assert not settings.DEMO_MODE
 
 
 def test_deployment_checks_pass_with_production_variables():

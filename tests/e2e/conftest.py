@@ -65,6 +65,14 @@ class BrowserErrors:
         return [error for error in self.errors if not any(pattern.search(error) for pattern in self._allowed)]
 
 
+@pytest.fixture(autouse=True)
+def _plain_http_cookies(settings):
+    """The live server speaks plain HTTP with no TLS proxy in front, so the browser gets the session and CSRF
+    cookies without the Secure flag production sets (tests/console/test_hardening.py checks that flag)."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
 @pytest.fixture(scope="session")
 def playwright_instance() -> Iterator[Playwright]:
     with sync_playwright() as playwright:

@@ -4,7 +4,7 @@ within the user's access to the product."""
 import pytest
 from rest_framework.test import APIClient
 
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from newsletter.models import MailingList, Subscriber
 from organizations.models import Membership, ProductType
 from tests.factories import MembershipFactory, OrganizationFactory, PartnershipFactory, ProductFactory

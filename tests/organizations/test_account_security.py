@@ -9,8 +9,9 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from compliance.models import AuditEvent
-from organizations import services, session_limits
+from core import session_limits
+from core.models import AuditEvent
+from organizations import services
 from organizations.models import User
 from organizations.signals import password_compromised
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 
-from compliance.models import AuditEvent
 from console.models import MailboxMessage
+from core.models import AuditEvent
 from organizations import services
 from organizations.access import resolve_access
 from organizations.models import (

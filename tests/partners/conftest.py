@@ -5,8 +5,8 @@ import time
 import pytest
 from django.test.client import ClientMixin
 
+from core.sudo import SESSION_KEY
 from organizations.models import ProductType
-from organizations.sudo import SESSION_KEY
 from tests.factories import ProductFactory
 
 

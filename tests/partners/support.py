@@ -2,9 +2,9 @@
 
 from django.forms.models import model_to_dict
 
-from compliance.models import AuditEvent
 from compliance.selectors import audit_events_visible_to
 from console.models import MailboxMessage
+from core.models import AuditEvent
 from organizations.access import resolve_access
 from organizations.models import Membership, Organization, Product, Role
 from partners.models import PartnerProfile, Partnership

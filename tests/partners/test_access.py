@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from billing import services as billing_services
-from compliance.models import AuditEvent
 from console.context_processors import NAVIGATION
+from core.models import AuditEvent
 from organizations import services as organization_services
 from organizations.access import Permission, organizations_of, resolve_access
 from organizations.models import Membership, ProductType, Role

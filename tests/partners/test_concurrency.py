@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from organizations.access import resolve_access
 from partners import services
 from partners.models import Partnership

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from organizations.sudo import SESSION_KEY, TOO_MANY_WRONG
+from core.sudo import SESSION_KEY, TOO_MANY_WRONG
 from partners import services
 from partners.models import Partnership
 from tests.factories import (

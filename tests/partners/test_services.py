@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from organizations.access import organizations_of, resolve_access
 from organizations.models import Membership, Product, Role
 from partners import services

@@ -6,8 +6,8 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from compliance.models import AuditEvent
-from organizations.errors import InvalidTransition
+from core.errors import InvalidTransition
+from core.models import AuditEvent
 from organizations.models import Membership
 from partners import services
 from partners.models import Partnership

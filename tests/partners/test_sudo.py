@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from organizations.sudo import SESSION_KEY
+from core.sudo import SESSION_KEY
 from partners.models import Partnership
 from tests.factories import PASSWORD, PartnershipFactory
 

@@ -8,7 +8,7 @@ import time_machine
 from django.contrib.admin.sites import site
 from rest_framework.test import APIClient
 
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from tokens.admin import ApiTokenAdmin
 from tokens.models import ApiToken
 from tokens.throttling import TokenOrUserRateThrottle

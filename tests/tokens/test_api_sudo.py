@@ -7,7 +7,7 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from organizations.sudo import SESSION_KEY
+from core.sudo import SESSION_KEY
 from partners.models import Partnership
 from tests.factories import PartnershipFactory, ProductFactory
 

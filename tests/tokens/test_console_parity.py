@@ -2,7 +2,7 @@
 
 from rest_framework.test import APIClient
 
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from organizations.models import Membership, Organization, Role
 
 NEW_ORGANIZATION = {

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from compliance.models import AuditEvent
 from console.models import MailboxMessage
+from core.models import AuditEvent
 from tokens import services, tasks
 from tokens.models import ApiToken
 from tokens.secrets import TAIL_LENGTH

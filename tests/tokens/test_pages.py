@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from tokens.models import ApiToken
 
 NOW = timezone.make_aware(timezone.datetime(2026, 5, 4, 10, 0))

@@ -5,8 +5,8 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from organizations.api.exceptions import DjangoErrorsMixin
-from organizations.api.views import parse
+from core.api.exceptions import DjangoErrorsMixin
+from core.api.inputs import parse
 from tokens import selectors, services
 from tokens.api import serializers
 from tokens.models import ApiToken

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compliance.spreadsheets import FORMULA_TRIGGERS, csv_lines, csv_response, neutralise_cell
+from core.spreadsheets import FORMULA_TRIGGERS, csv_lines, csv_response, neutralise_cell
 
 
 def _parse(lines) -> list[list[str]]:

@@ -8,5 +8,5 @@ class InvalidTransition(ValidationError):
     partnership no longer active, a link that expired.
 
     A `ValidationError` naming no field, so forms and console pages show its message like any other refusal;
-    the API answers it with 409 Conflict (`organizations.api.exceptions`), where input errors are 400.
+    the API answers it with 409 Conflict (`core.api.exceptions`), where input errors are 400.
     """

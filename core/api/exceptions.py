@@ -9,11 +9,12 @@ object's state refuses (`InvalidTransition`) is 409 `{"detail": message}`. It is
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from organizations.errors import InvalidTransition
+from core.errors import InvalidTransition
 
 
 class Conflict(exceptions.APIException):
@@ -49,3 +50,14 @@ class DjangoErrorsMixin:
 
     def get_exception_handler(self):
         return exception_handler
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """OpenAPI: the errors an endpoint answers with, in the shapes above."""
+    descriptions = {
+        400: "Invalid input: `{field: [messages]}`, or `non_field_errors` for a rule on the whole request.",
+        403: "Your role does not allow this, or the API token lacks the scope: `{detail}`.",
+        404: "No such object among those you can reach: `{detail}`.",
+        409: "The object's current state does not allow this (e.g. no longer pending): `{detail}`.",
+    }
+    return {code: OpenApiResponse(description=descriptions[code]) for code in codes}

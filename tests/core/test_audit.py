@@ -6,9 +6,9 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import path
 
-from compliance.audit import audit_record, current_ip_address
-from compliance.middleware import AuditContextMiddleware
-from compliance.models import AuditEvent
+from core.audit import audit_record, current_ip_address
+from core.middleware import AuditContextMiddleware
+from core.models import AuditEvent
 from organizations import services
 from organizations.models import Theme, User
 
@@ -169,7 +169,7 @@ def test_the_ip_address_is_reset_even_when_the_view_fails(db):
     assert current_ip_address.get() is None
 
 
-@pytest.mark.urls("tests.compliance.test_audit")
+@pytest.mark.urls("tests.core.test_audit")
 def test_the_project_middleware_records_the_ip_address_of_a_request(db, client):
     response = client.get("/audit-probe/", REMOTE_ADDR="192.0.2.44")
 

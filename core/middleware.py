@@ -1,4 +1,4 @@
-from compliance.audit import current_ip_address
+from core.audit import current_ip_address
 
 
 class AuditContextMiddleware:

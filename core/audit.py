@@ -4,7 +4,7 @@ from contextvars import ContextVar
 
 from django.db import models
 
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 
 # Set per request by AuditContextMiddleware, so services need no request argument to record the IP.
 current_ip_address: ContextVar[str | None] = ContextVar("current_ip_address", default=None)

@@ -1,4 +1,5 @@
-"""The Download dialog of Managed Clients: the partners' page includes it without importing billing."""
+"""The Download dialog of Reseller Area → Managed Clients. The page is the partners' and the dialog billing's;
+the console, above both, puts one on the other, so that partners never depends on billing."""
 
 from django import template
 from django.conf import settings

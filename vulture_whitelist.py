@@ -1,0 +1,90 @@
+"""Names vulture reports as unused that are used: Django, DRF and drf-spectacular call or read them by name.
+
+`make lint` runs vulture on the apps with this file (pyproject.toml, [tool.vulture]); framework hooks with
+conventional names (`Meta`, `get_*`, `has_permission`, …) are ignored there by name. Everything below is
+named here one by one, with where it is read: a name that is really unused is deleted, not added here.
+"""
+
+# Named by their dotted path in console/settings.py (MIDDLEWARE, TEMPLATES, REST_FRAMEWORK, TASKS, …).
+_.AuditContextMiddleware  # core/middleware.py
+_.SessionLimitsMiddleware  # core/session_limits.py
+_.cookie_consent  # compliance/context_processors.py
+_.console  # console/context_processors.py
+_.BootstrapFormRenderer  # console/forms.py, FORM_RENDERER
+_.MailboxBackend  # console/mailbox.py, MAILERS
+_.ThreadBackend  # console/task_backends.py, TASKS
+_.BearerAuthentication  # tokens/authentication.py
+_.TokenScopePermission  # tokens/permissions.py
+_.TokenOrUserRateThrottle  # tokens/throttling.py
+_.document_common_responses  # tokens/schema.py, SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]
+
+# drf-spectacular extensions register themselves by subclassing.
+_.BearerScheme  # tokens/schema.py
+_.NamedChoiceFieldExtension  # billing/api/serializers.py
+
+# Read only by templates.
+_.percent  # BillingExportJob, billing/_export.html
+_.is_finished  # BillingExportJob, billing/_export.html
+_.discounted  # Quote, billing/_quote.html
+_.quote  # set on each orderable product type, billing/product_order.html
+_.new_number_display  # VatNumberChange, organizations/organization_settings.html
+_.previous_number_display  # VatNumberChange, organizations/organization_settings.html
+_.scope_groups  # ApiTokenForm, tokens/api_token_create.html
+_.display_status  # ApiToken, tokens/api_tokens.html and the API's `status` (source=)
+_.paid  # OrderOutcome, billing/order_done.html; InvoiceSerializer
+_.invoice_org_id  # OrderOutcome, billing/order_done.html
+
+# Model fields and choices, read by the ORM (`field__lookup`), forms, the admin, serializers or templates.
+_.valid_until  # TaxRate
+_.placed_by  # Order
+_.paid_at  # Invoice
+_.created_by  # LedgerEntry, Partnership
+_.requested_by  # BillingExportJob
+_.finished_at  # BillingExportJob
+_.downloaded_at  # BillingExportJob
+_.issued_by  # DpaCertificate
+_.sent_at  # MailboxMessage
+_.target_type  # AuditEvent
+_.target_id  # AuditEvent
+_.subscribed_at  # Subscriber
+_.date_joined  # User
+_.terms_accepted_at  # Organization
+_.effective_from  # VatNumberChange
+_.changed_by  # VatNumberChange
+_.answered_by  # Partnership
+_.payment_method_changed_at  # Partnership
+_.ended_at  # Partnership
+_.ended_by  # Partnership
+_.token_hash  # ApiToken
+_.last_used_ip  # ApiToken
+_.status_changed_at  # ApiToken
+_.LIGHT  # Theme
+_.DARK  # Theme
+_.ASSOCIATION  # EntityType
+_.PUBLIC_ADMINISTRATION  # EntityType
+_.SUSPENDED  # ProductStatus
+_.icon  # ProductCategory, the Bootstrap icon of the category in templates
+
+# Declared form and serializer fields: Django and DRF read them from the class.
+_.q  # billing/forms.py, partners/forms.py
+_.sort  # partners/forms.py
+_.validity  # tokens/forms.py
+_.new_password1  # organizations/forms.py
+_.new_password2  # organizations/forms.py
+_.product_name  # billing/api/serializers.py
+_.top_up  # billing/api/serializers.py
+_.subscriber_count  # newsletter/api/serializers.py
+_.since  # partners/api/serializers.py
+_.product_count  # partners/api/serializers.py
+_.vat_number_formatted  # organizations/api/serializers.py
+_.formatted  # organizations/api/serializers.py; VatCheck in organizations/vat.py
+
+# A URL argument the view receives, though the mailing list is resolved in `initial`.
+_.list_id  # newsletter/api/views.py, SubscriberViewSet
+
+# Dataclass fields read through asdict() or by the tests of a rule table.
+_.details  # Figure, console/bench.py: written to bench-results.json
+_.rate_country  # TaxDecision, billing/tax.py: whose rate applied, checked by tests/billing/test_tax.py
+
+# Dead, but in billing/selectors.py, which the access refactor is rewriting: delete it once that has merged.
+_.orders_visible_to
