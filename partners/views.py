@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from console.row_urls import row_url_format
 from organizations.access import Permission, resolve_access
 from organizations.forms import apply_service_errors
 from organizations.sudo import sudo_active, sudo_check, sudo_refusal, sudo_required
@@ -334,6 +335,12 @@ def managed_clients(request):
     page = Paginator(selectors.managed_clients(access, **filters), MANAGED_CLIENTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    page.object_list = list(page.object_list)
+    open_url = row_url_format("dashboard", "org_id")
+    stop_url = row_url_format("managed_client_stop", "partnership_id", org_id=access.organization.pk)
+    for partnership in page.object_list:
+        partnership.open_url = open_url.format(partnership.client_id)
+        partnership.stop_url = stop_url.format(partnership.pk)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
