@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from billing.models import BillingExportJob, EntryKind, Invoice, InvoiceLine, LedgerEntry, Order, Wallet
@@ -100,8 +100,13 @@ def invoices_filtered(
 def invoice_years(access: Access) -> list[int]:
     """The years from the organization's first invoice to its last, newest first (for the period filter).
 
-    Read from the first and last dates (an index range), not year by year over every invoice."""
-    span = invoices_visible_to(access).aggregate(first=Min("issued_at"), last=Max("issued_at"))
+    The first and last dates are read as two index lookups in one query: MIN and MAX in one SELECT would
+    scan every invoice of the organization on SQLite (one second at 2,000,000)."""
+    if not _sees_billing(access):
+        return []
+    dates = Invoice.objects.filter(organization=access.organization).values("issued_at")
+    first, last = Subquery(dates.order_by("issued_at")[:1]), Subquery(dates.order_by("-issued_at")[:1])
+    span = Organization.objects.filter(pk=access.organization.pk).values(first=first, last=last).get()
     if span["first"] is None:
         return []
     first, last = timezone.localtime(span["first"]).year, timezone.localtime(span["last"]).year
