@@ -119,7 +119,8 @@ def refresh_planner_statistics() -> None:
     """ANALYZE after the bulk load (and VACUUM on PostgreSQL, whose index-only scans need the visibility map):
     autovacuum would get to it some minutes later, and until then the planner takes the large tables for
     empty ones (a full view of the invoices took 0.6 s instead of 50 ms)."""
-    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block  # not in a test's transaction
+    # VACUUM cannot run in a transaction (a test's).
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
 
@@ -313,10 +314,16 @@ class BenchData:
             if partnership.payment_method == PaymentMethod.PARTNER
         )
         paying_themselves = sorted(set(partnerships) - set(paid_by_partner))
-        # Whose invoice each one is: the partner's first, then the clients' own (a tenth as many).
-        schedule = [paid_by_partner[number % len(paid_by_partner)] for number in range(count)]
-        if paying_themselves:
-            schedule += [paying_themselves[number % len(paying_themselves)] for number in range(count // 10)]
+        # Whose invoice each one is, oldest first: the partner's, and every eleventh one a client's own (a
+        # tenth as many as the partner's), so that every month has both.
+        own = count // 10 if paying_themselves else 0
+        partner_turns, client_turns = iter(range(count)), iter(range(own))
+        schedule = [
+            paying_themselves[next(client_turns) % len(paying_themselves)]
+            if number % 11 == 10 and number // 11 < own
+            else paid_by_partner[next(partner_turns) % len(paid_by_partner)]
+            for number in range(count + own)
+        ]
         series = f"INV{timezone.localdate(self.now):%Y}"
         sequence, _ = InvoiceSequence.objects.select_for_update().get_or_create(series=series)
         writer = InvoiceRows(self, partner, representative, partnerships, products, series)
