@@ -86,8 +86,9 @@ def invoices_filtered(
     status: str = "",
 ) -> QuerySet[Invoice]:
     """The visible invoices issued between two days (both included, in the console's time zone), in a
-    status (a credit note is "credited")."""
-    invoices = invoices_visible_to(access)
+    status (a credit note is "credited"). For lists: without the seller's and buyer's data, which only an
+    invoice's own page shows (no JSON read and decoded per row)."""
+    invoices = invoices_visible_to(access).defer("seller", "buyer")
     if date_from is not None:
         invoices = invoices.filter(issued_at__gte=_day_start(date_from))
     if date_to is not None:
