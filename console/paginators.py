@@ -17,7 +17,8 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.values("pk")[: self.bound + 1].count()
+        # Unordered: any bound + 1 rows will do, read from the narrowest index.
+        return self.object_list.order_by().values("pk")[: self.bound + 1].count()
 
     @property
     def count_is_exact(self) -> bool:
