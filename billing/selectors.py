@@ -66,14 +66,12 @@ def _day_start(day: date) -> datetime:
 
 
 def invoices_visible_to(access: Access) -> QuerySet[Invoice]:
-    """The organization's invoices and credit notes, newest first, each with `first_line` (its first line)."""
+    """The organization's invoices and credit notes, newest first."""
     if not _sees_billing(access):
         return Invoice.objects.none()
-    first_line = InvoiceLine.objects.filter(invoice=OuterRef("pk")).order_by("pk").values("description")[:1]
     return (
         Invoice.objects.filter(organization=access.organization)
         .select_related("credit_note_for")
-        .annotate(first_line=Subquery(first_line))
         .order_by("-issued_at", "-number", "-pk")
     )
 
@@ -84,11 +82,17 @@ def invoices_filtered(
     date_from: date | None = None,
     date_to: date | None = None,
     status: str = "",
+    with_first_line: bool = False,
 ) -> QuerySet[Invoice]:
     """The visible invoices issued between two days (both included, in the console's time zone), in a
-    status (a credit note is "credited"). For lists: without the seller's and buyer's data, which only an
-    invoice's own page shows (no JSON read and decoded per row)."""
+    status (a credit note is "credited"), each with `first_line` (its first line's description) when asked.
+
+    For lists: without the seller's and buyer's data, which only an invoice's own page shows (no JSON read
+    and decoded per row), and without the first line unless the list shows it (one lookup per row)."""
     invoices = invoices_visible_to(access).defer("seller", "buyer")
+    if with_first_line:
+        first_line = InvoiceLine.objects.filter(invoice=OuterRef("pk")).order_by("pk").values("description")
+        invoices = invoices.annotate(first_line=Subquery(first_line[:1]))
     if date_from is not None:
         invoices = invoices.filter(issued_at__gte=_day_start(date_from))
     if date_to is not None:

@@ -63,7 +63,11 @@ def invoices(request):
     date_from = filters.get("date_from") or date_from
     date_to = filters.get("date_to") or date_to
     found = selectors.invoices_filtered(
-        access, date_from=date_from, date_to=date_to, status=filters.get("status") or ""
+        access,
+        date_from=date_from,
+        date_to=date_to,
+        status=filters.get("status") or "",
+        with_first_line=True,
     )
     paginator = BoundedPaginator(found, INVOICES_PER_PAGE, bound=INVOICES_COUNTED)
     page = paginator.get_page(request.GET.get("page"))
