@@ -98,13 +98,44 @@ class QueryCounter:
 def time_requests(client: Client, path: str, *, repeat: int, headers: dict | None = None) -> Timing:
     """Median and 95th percentile of `repeat` GETs, and the queries of one (after a warm-up)."""
     headers = headers or {}
+    _warm_up(client, path, headers)
+    return _timing(lambda: client.get(path, secure=True, headers=headers), repeat=repeat)
+
+
+def _warm_up(client: Client, path: str, headers: dict) -> None:
     for _ in range(3):
         response = client.get(path, secure=True, headers=headers)
         if response.status_code != 200:
             raise RuntimeError(f"GET {path} answered {response.status_code}, not 200.")
         if getattr(response, "streaming", False):
             b"".join(response.streaming_content)
-    return _timing(lambda: client.get(path, secure=True, headers=headers), repeat=repeat)
+
+
+def time_interleaved(requests: dict, *, repeat: int) -> dict:
+    """`time_requests` for several (client, path) pairs at once, one request of each in turn, `repeat`
+    rounds: a page and the figure it is compared with see the same load on the machine, so their ratio
+    holds where each time alone drifts."""
+    calls, samples, queries = {}, {}, {}
+    for key, (client, path) in requests.items():
+        _warm_up(client, path, {})
+        calls[key] = lambda client=client, path=path: client.get(path, secure=True)
+        with QueryCounter() as counted:
+            calls[key]()
+        queries[key], samples[key] = counted, []
+    for _ in range(repeat):
+        for key, call in calls.items():
+            started = time.perf_counter()
+            call()
+            samples[key].append((time.perf_counter() - started) * 1000)
+    return {
+        key: Timing(
+            median_ms=statistics.median(samples[key]),
+            p95_ms=percentile(samples[key], 0.95),
+            queries=queries[key].queries,
+            writes=queries[key].writes,
+        )
+        for key in requests
+    }
 
 
 def time_operation(operation: Callable[[], object], *, repeat: int) -> Timing:

@@ -129,14 +129,15 @@ class Command(BaseCommand):
         }
 
     def _page_timings(self) -> dict[tuple[str, str], bench.Timing]:
-        """Every page at every size, and its reference view at the large size: (page, size or "reference")."""
+        """Every page at every size, and its reference view at the large size: (page, size or "reference").
+        A page's requests at every size and to its reference view take turns, so that the ratios between
+        them (the reference factor, the growth) are measured under the same load."""
         timings = {}
         for name in PAGES:
-            for size in self.sizes:
-                path = self._paths(size)[name]
-                timings[name, size] = bench.time_requests(self.clients[size], path, repeat=self.repeat)
-            path = self._paths("large", reference=True)[name]
-            timings[name, "reference"] = bench.time_requests(self.clients["large"], path, repeat=self.repeat)
+            requests = {size: (self.clients[size], self._paths(size)[name]) for size in self.sizes}
+            requests["reference"] = (self.clients["large"], self._paths("large", reference=True)[name])
+            for key, timing in bench.time_interleaved(requests, repeat=self.repeat).items():
+                timings[name, key] = timing
         return timings
 
     def _pages(self, timings, baseline_ms: float) -> list[Figure]:
