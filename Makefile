@@ -30,21 +30,24 @@ test: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
-# Benchmarks on a large data set (SQLite file by default; PostgreSQL with DATABASE_URL), in production mode.
+# Benchmarks on a large data set (SQLite file by default; PostgreSQL with DATABASE_URL), in production mode:
+# bench partners "large" with BENCH_CLIENTS clients and BENCH_INVOICES invoices, and "huge" with BENCH_HUGE
+# times as many. The SQLite file is named after the sizes, so a run at other sizes seeds its own.
 # The API throttle is lifted: the load test measures the server, not the limit.
+BENCH_CLIENTS ?= 2000
+BENCH_INVOICES ?= 200000
+BENCH_HUGE ?= 10
 BENCH_ENV = DEBUG=False DEMO_MODE=False ALLOWED_HOSTS=testserver,127.0.0.1 SECURE_SSL_REDIRECT=False \
 	API_THROTTLE_RATE=1000000/min \
 	SECRET_KEY=$${SECRET_KEY:-bench-$$(date +%s)-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')} \
-	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/bench.sqlite3}
-BENCH_CLIENTS ?= 2000
-BENCH_INVOICES ?= 200000
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/bench-$(BENCH_CLIENTS)-$(BENCH_INVOICES)-$(BENCH_HUGE).sqlite3}
 
 bench: install
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	export $(BENCH_ENV); \
 	$(PY) manage.py migrate --noinput -v0 && \
 	$(PY) manage.py collectstatic --noinput -v0 && \
-	$(PY) manage.py seed_bench --clients $(BENCH_CLIENTS) --invoices $(BENCH_INVOICES) && \
+	$(PY) manage.py seed_bench --clients $(BENCH_CLIENTS) --invoices $(BENCH_INVOICES) --huge $(BENCH_HUGE) && \
 	$(PY) manage.py bench
 
 lint: install
@@ -57,4 +60,4 @@ format: install
 	$(PY) -m ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 bench.sqlite3 bench-results.json staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 bench*.sqlite3* bench-results.json staticfiles .pytest_cache .ruff_cache

@@ -22,12 +22,16 @@ from billing.exports import export_lines, export_of_job, export_rate_limited
 from billing.forms import BillingExportForm, InvoiceFilterForm, OrderForm, TopUpForm
 from billing.models import BillingExportJob, ExportStatus
 from billing.pdf import invoice_context, invoice_filename, render_invoice_pdf
+from core.paginators import BoundedPaginator
+from core.row_urls import row_url_format
 from core.spreadsheets import csv_response
 from organizations.access import Permission
 from organizations.forms import apply_service_errors
 from organizations.web import organization_view
 
 INVOICES_PER_PAGE = 25
+# Past this many, the Invoices page says "more than" and numbers its pages without a last one.
+INVOICES_COUNTED = 10_000
 LEDGER_ENTRIES_PER_PAGE = 25
 CASHBACK_SHOWN = 50
 TOP_UP_SCOPE = "console.wallet.top_up"
@@ -59,9 +63,19 @@ def invoices(request):
     date_from = filters.get("date_from") or date_from
     date_to = filters.get("date_to") or date_to
     found = selectors.invoices_filtered(
-        access, date_from=date_from, date_to=date_to, status=filters.get("status") or ""
+        access,
+        date_from=date_from,
+        date_to=date_to,
+        status=filters.get("status") or "",
+        with_first_line=True,
     )
-    page = Paginator(found, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = BoundedPaginator(found, INVOICES_PER_PAGE, bound=INVOICES_COUNTED)
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    detail_url = row_url_format("invoice_detail", "invoice_id", org_id=access.organization.pk)
+    pdf_url = row_url_format("invoice_pdf", "invoice_id", org_id=access.organization.pk)
+    for invoice in page.object_list:
+        invoice.detail_url, invoice.pdf_url = detail_url.format(invoice.pk), pdf_url.format(invoice.pk)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

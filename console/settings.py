@@ -95,6 +95,10 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of failing mid-transaction.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: it pays off for long analytical queries, not a page's; sorting Managed Clients by
+    # product count at 20,000 clients spent 80 ms compiling a 50 ms query.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections in production: opening one per request (SQLite reads its schema again each time)
 # costs more than a cached page. The development server starts a thread per request, so not there.

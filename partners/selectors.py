@@ -1,11 +1,16 @@
 """Reads of the partner program, scoped by the caller's access."""
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, When
+from itertools import islice
+
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
+from django.db.models.query import ModelIterable
 
 from organizations.access import Access, Permission
-from organizations.models import Membership, Organization
+from organizations.models import Membership, Organization, Product
 from organizations.selectors import products_visible_to
 from partners.models import LIVE_STATUSES as LIVE
+from partners.models import Access as AccessLevel
 from partners.models import PartnerProfile, Partnership, Status
 
 
@@ -36,15 +41,77 @@ def partnerships_of_client(access: Access) -> QuerySet[Partnership]:
     )
 
 
-# Sort keys of the Managed Clients table: the column, then a tie-breaker so pages never overlap.
+# Sort keys of the Managed Clients table: the column, then a tie-breaker so pages never overlap. By name, the
+# client's id breaks ties (one active partnership per client and partner), so the index on the organizations'
+# (name, id) gives the first page in order without sorting every client.
 MANAGED_CLIENT_ORDERINGS = {
-    "name": ("client__name", "pk"),
-    "-name": ("-client__name", "-pk"),
+    "name": ("client__name", "client_id"),
+    "-name": ("-client__name", "-client_id"),
     "since": ("answered_at", "pk"),
     "-since": ("-answered_at", "-pk"),
     "products": ("client_product_count", "client__name", "pk"),
     "-products": ("-client_product_count", "client__name", "pk"),
 }
+# Product counts are read for this many rows at a time: a page's worth in one query.
+PRODUCT_COUNT_BATCH = 500
+
+
+def _product_counts(partnerships: list[Partnership]) -> None:
+    """Set `client_product_count` on each partnership that has none yet, with one grouped query: what the
+    partner manages, the granted products with Limited access, every product of the client with Full."""
+    missing = [row for row in partnerships if not hasattr(row, "client_product_count")]
+    if not missing:
+        return
+    limited = [row.pk for row in missing if row.access == AccessLevel.LIMITED]
+    granted = Partnership.products.through.objects.filter(
+        product_id=OuterRef("pk"), partnership_id__in=limited
+    )
+    counts = {
+        row["organization_id"]: row
+        for row in Product.objects.filter(organization_id__in={row.client_id for row in missing})
+        .order_by()
+        .values("organization_id")
+        .annotate(every=Count("pk"), granted=Count("pk", filter=Q(Exists(granted))))
+    }
+    for partnership in missing:
+        counted = counts.get(partnership.client_id, {"every": 0, "granted": 0})
+        limited_access = partnership.access == AccessLevel.LIMITED
+        partnership.client_product_count = counted["granted" if limited_access else "every"]
+
+
+class WithProductCounts(ModelIterable):
+    """Partnerships as read, each with `client_product_count`, counted for the rows read only (a page's rows
+    in one query), not for every row the filters match."""
+
+    def __iter__(self):
+        rows = super().__iter__()
+        while batch := list(islice(rows, PRODUCT_COUNT_BATCH)):
+            _product_counts(batch)
+            yield from batch
+
+
+def _product_count_for_sorting():
+    """The product count as a correlated subquery per row, for sorting by it: each one an index lookup (the
+    granted products of the partnership, or the products of the client), with no join or GROUP BY over all
+    the clients' products. Only the sort by products pays for it."""
+    granted = (
+        Partnership.products.through.objects.filter(partnership_id=OuterRef("pk"))
+        .order_by()
+        .values("partnership_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    every = (
+        Product.objects.filter(organization_id=OuterRef("client_id"))
+        .order_by()
+        .values("organization_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Case(
+        When(access=AccessLevel.LIMITED, then=Coalesce(Subquery(granted), 0)),
+        default=Coalesce(Subquery(every), 0),
+    )
 
 
 def managed_partnerships(
@@ -75,7 +142,8 @@ def managed_clients(
     payment_method: str = "",
     ordering: str = "name",
 ) -> QuerySet[Partnership]:
-    """Reseller Area → Managed Clients: the active partnerships of the partner, with product counts.
+    """Reseller Area → Managed Clients: the active partnerships of the partner, each read with
+    `client_product_count` (`WithProductCounts`: one query for the rows read, however many match).
 
     `search` matches part of the client's name or of the email of one of its users; `access_level` and
     `payment_method` keep one value; `ordering` is a key of `MANAGED_CLIENT_ORDERINGS`.
@@ -84,18 +152,14 @@ def managed_clients(
         return Partnership.objects.none()
     partnerships = managed_partnerships(
         access.organization, search=search, access_level=access_level, payment_method=payment_method
-    )
-    return (
-        partnerships.select_related("client")
-        # What the partner manages: the granted products with Limited access, every product with Full.
-        .annotate(
-            client_product_count=Case(
-                When(access="limited", then=Count("products", distinct=True)),
-                default=Count("client__products", distinct=True),
-            )
-        )
-        .order_by(*MANAGED_CLIENT_ORDERINGS.get(ordering, MANAGED_CLIENT_ORDERINGS["name"]))
-    )
+    ).select_related("client")
+    ordering = ordering if ordering in MANAGED_CLIENT_ORDERINGS else "name"
+    if ordering in ("products", "-products"):
+        partnerships = partnerships.annotate(client_product_count=_product_count_for_sorting())
+    partnerships = partnerships.order_by(*MANAGED_CLIENT_ORDERINGS[ordering])
+    # The rows read get their product counts in one more query; counting (the pages) stays a plain COUNT.
+    partnerships._iterable_class = WithProductCounts
+    return partnerships
 
 
 def pending_partnerships_of_partner(access: Access) -> QuerySet[Partnership]:

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.row_urls import row_url_format
 from core.sudo import sudo_active, sudo_check, sudo_refusal, sudo_required
 from organizations.access import Permission, resolve_access
 from organizations.forms import apply_service_errors
@@ -329,6 +330,7 @@ def partnership_answer(request, partnership_id):
 
 
 MANAGED_CLIENTS_PER_PAGE = 50
+MANAGED_CLIENT_COLUMNS = ("client_id", "access", "payment_method", "answered_at", "client__name")
 
 
 @organization_view(Permission.VIEW_MANAGED_CLIENTS)
@@ -338,9 +340,15 @@ def managed_clients(request):
     pending = list(selectors.pending_partnerships_of_partner(access))
     form = ManagedClientFilterForm(request.GET)
     filters = form.filters()
-    page = Paginator(selectors.managed_clients(access, **filters), MANAGED_CLIENTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    # Only the columns the table shows: the sort by name carries every matching row through it.
+    clients = selectors.managed_clients(access, **filters).only(*MANAGED_CLIENT_COLUMNS)
+    page = Paginator(clients, MANAGED_CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    open_url = row_url_format("dashboard", "org_id")
+    stop_url = row_url_format("managed_client_stop", "partnership_id", org_id=access.organization.pk)
+    for partnership in page.object_list:
+        partnership.open_url = open_url.format(partnership.client_id)
+        partnership.stop_url = stop_url.format(partnership.pk)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -27,6 +27,7 @@ from billing.exports import History, export_lines, export_rate_limited
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, Order, Wallet
 from core.api.exceptions import error_responses
 from core.api.negotiation import FileActionsMixin
+from core.api.pagination import CursorPagination
 from core.spreadsheets import csv_response
 from organizations.access import Access, Permission
 from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin
@@ -235,11 +236,16 @@ INVOICE_FILTERS = [
 ]
 
 
+class InvoicePagination(CursorPagination):
+    ordering = ("-issued_at", "-number", "-pk")
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Invoices and credit notes",
         description="The invoices this organization pays, newest first; days are in the console's time "
-        "zone. A partner acting for a client never sees them, and a client never sees what its partner paid.",
+        "zone. A partner acting for a client never sees them, and a client never sees what its partner paid. "
+        "Paginated with a cursor: follow `next` until it is null (there is no count).",
         parameters=INVOICE_FILTERS,
         responses={200: serializers.InvoiceSummarySerializer(many=True), **error_responses(400, 403, 404)},
     ),
@@ -255,6 +261,7 @@ class InvoiceViewSet(FileActionsMixin, BillingScopedMixin, mixins.ListModelMixin
 
     model = Invoice
     serializer_class = serializers.InvoiceSummarySerializer
+    pagination_class = InvoicePagination
     open_to_partners = False
     file_actions = ("pdf",)
     permissions = {

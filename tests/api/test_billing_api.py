@@ -571,15 +571,38 @@ def test_a_bad_invoice_filter_is_400_on_its_name(client_of, organization, legal_
     assert field in response.json()
 
 
-def test_the_invoice_list_is_paginated(client_of, organization, legal_representative):
-    for number in range(3):
+def test_the_invoice_list_is_paginated_with_a_cursor_without_a_count(
+    client_of, organization, legal_representative
+):
+    """A script follows `next` to the end: each page costs the same, and no call counts every invoice."""
+    for number in range(5):
         order_as(legal_representative, organization, name=f"site{number}.example.ch")
+    client = client_of(legal_representative)
+    newest_first = [row["id"] for row in client.get(org_url(organization, "invoices")).json()["results"]]
 
-    body = client_of(legal_representative).get(org_url(organization, "invoices") + "?page_size=2").json()
+    pages, url = [], org_url(organization, "invoices") + "?page_size=2"
+    while url:
+        body = client.get(url).json()
+        pages.append([row["id"] for row in body["results"]])
+        url = body["next"]
+    back = client.get(body["previous"]).json() if body["previous"] else None
 
-    assert body["count"] == 3
-    assert len(body["results"]) == 2
-    assert "page=2" in body["next"]
+    assert set(body) == {"next", "previous", "results"}
+    assert [len(page) for page in pages] == [2, 2, 1]
+    assert [pk for page in pages for pk in page] == newest_first
+    assert [row["id"] for row in back["results"]] == pages[1]
+    assert "cursor=" in back["next"]
+
+
+def test_the_invoice_list_refuses_page_numbers_and_bad_cursors(client_of, organization, legal_representative):
+    client = client_of(legal_representative)
+
+    numbered = client.get(org_url(organization, "invoices") + "?page=2")
+    forged = client.get(org_url(organization, "invoices") + "?cursor=not-a-cursor")
+
+    assert numbered.status_code == 400
+    assert "follow `next`" in numbered.json()["page"][0]
+    assert forged.status_code == 404
 
 
 def test_the_invoice_pdf_is_a_named_pdf_download(

@@ -253,6 +253,33 @@ def test_the_invoice_list_is_paginated_and_pages_keep_the_filters(client, organi
     assert "status=paid&amp;page=2" in first.text
 
 
+def test_past_the_counted_invoices_the_list_says_more_than_and_every_page_stays_reachable(
+    client, organization, legal_representative, monkeypatch
+):
+    """Counting every invoice of a large organization on every view costs more than the page: the list counts
+    up to a bound and past it numbers its pages without a last one."""
+    monkeypatch.setattr("billing.views.INVOICES_PER_PAGE", 2)
+    monkeypatch.setattr("billing.views.INVOICES_COUNTED", 3)
+    for _ in range(5):
+        make_invoice(organization, status="paid")
+    client.force_login(legal_representative)
+
+    pages = [client.get(url("invoices", organization), {"page": number}) for number in (1, 2, 3, 9)]
+
+    assert "More than 3 invoices" in pages[0].text
+    assert "Page 1</span>" in pages[0].text
+    assert [len(_numbers(page)) for page in pages] == [2, 2, 1, 2]
+    assert ">Older</a>" in pages[1].text
+    assert ">Older</a>" not in pages[2].text
+    assert len(_numbers(pages[0]) | _numbers(pages[1]) | _numbers(pages[2])) == 5
+    assert _numbers(pages[3]) == _numbers(pages[0])  # past the end: the first page
+    # Within the bound, the count and the last page are exact.
+    monkeypatch.setattr("billing.views.INVOICES_COUNTED", 5)
+    exact = client.get(url("invoices", organization))
+    assert "5 invoices" in exact.text
+    assert "Page 1 of 3" in exact.text
+
+
 # The invoice page
 
 

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -6,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import F, Max, Min
+from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine, InvoiceSequence, Order
 from console.management.commands.seed_bench import BENCH_PASSWORD, SMALL_PARTNER_CLIENTS, bench_partner_email
@@ -17,8 +19,8 @@ from partners.selectors import managed_clients
 pytestmark = pytest.mark.django_db
 
 
-def _seed(clients=20, invoices=60, seed=2026):
-    call_command("seed_bench", clients=clients, invoices=invoices, seed=seed, stdout=StringIO())
+def _seed(clients=20, invoices=60, seed=2026, huge=0):
+    call_command("seed_bench", clients=clients, invoices=invoices, seed=seed, huge=huge, stdout=StringIO())
 
 
 def _large_partner_access():
@@ -108,7 +110,36 @@ def test_a_second_run_adds_nothing():
     assert (User.objects.count(), Invoice.objects.count(), Order.objects.count()) == counts
 
 
-@pytest.mark.parametrize(("clients", "invoices"), [(0, 10), (5, -1)])
-def test_nonsense_sizes_are_refused(clients, invoices):
+def test_the_huge_partner_has_ten_times_the_large_ones_clients_and_invoices_and_can_come_later():
+    _seed(clients=20, invoices=60)
+    large_invoices = list(Invoice.objects.order_by("number").values_list("number", "gross_amount"))
+    _seed(clients=20, invoices=60, huge=10)
+
+    user = User.objects.get(email=bench_partner_email("huge"))
+    huge = resolve_access(user, user.memberships.get().organization_id)
+    assert managed_clients(huge).count() == 200
+    assert Invoice.objects.filter(organization=huge.organization).count() == 600
+    # The sizes seeded first are left as they were; the new invoices follow in the series without a gap.
+    first_ones = Invoice.objects.order_by("number").values_list("number", "gross_amount")[:99]
+    assert list(first_ones) == large_invoices
+    span = Invoice.objects.aggregate(first=Min("number"), last=Max("number"))
+    assert span["last"] - span["first"] + 1 == Invoice.objects.count() == 99 + 660
+
+
+def test_every_invoice_is_issued_within_the_last_360_days_the_last_one_now():
+    _seed(clients=20, invoices=60)
+    span = Invoice.objects.aggregate(first=Min("issued_at"), last=Max("issued_at"))
+    assert timedelta(days=300) < span["last"] - span["first"] <= timedelta(days=360)
+    assert timezone.now() - span["last"] < timedelta(minutes=5)
+
+
+def test_bench_data_of_another_size_is_refused():
+    _seed(clients=20)
+    with pytest.raises(CommandError, match="has 20 clients, not 30"):
+        _seed(clients=30)
+
+
+@pytest.mark.parametrize(("clients", "invoices", "huge"), [(0, 10, 0), (5, -1, 0), (5, 10, -1)])
+def test_nonsense_sizes_are_refused(clients, invoices, huge):
     with pytest.raises(CommandError):
-        _seed(clients=clients, invoices=invoices)
+        _seed(clients=clients, invoices=invoices, huge=huge)

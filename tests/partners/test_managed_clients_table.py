@@ -162,6 +162,29 @@ def test_the_query_count_does_not_grow_with_the_clients(client, partner_org, par
     assert counts[0][0] == counts[1][0]
 
 
+def test_the_page_count_is_a_plain_count_and_products_are_counted_for_the_shown_rows_only(
+    client, partner_org, partner_user
+):
+    """At 20,000 clients, counting every client's products on each view cost more than the whole page."""
+    bulk_managed_clients(partner_org, 120)
+    client.force_login(partner_user)
+    client.get(page_url(partner_org))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(page_url(partner_org, q="client"))
+
+    sqls = [query["sql"] for query in queries.captured_queries]
+    [count] = [sql for sql in sqls if sql.startswith("SELECT COUNT(*)") and "partners_partnership" in sql]
+    assert "organizations_product" not in count
+    assert "GROUP BY" not in count
+    [products] = [sql for sql in sqls if 'FROM "organizations_product"' in sql and "GROUP BY" in sql]
+    counted = re.search(r'"organizations_product"\."organization_id" IN \(([^)]*)\)', products).group(1)
+    rows = response.context["clients"]
+    assert len(rows) == 50
+    assert sorted(int(pk) for pk in counted.split(", ")) == sorted(row.client_id for row in rows)
+    assert all(isinstance(row.client_product_count, int) for row in rows)
+
+
 def test_the_table_is_only_for_a_partners_own_users(
     client, client_org, client_legal, partner_org, partner_legal, clients
 ):
