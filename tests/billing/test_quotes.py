@@ -109,7 +109,7 @@ def test_a_renewal_first_ordered_by_the_partner_is_charged_the_price_the_renewal
     first = order(partner_legal, client_org)
     access = acting(client_legal, client_org)
     partner_services.partnership_change_payment_method(
-        access=access, partnership=link, payment_method=method_at_renewal
+        access=access, partnership=link, payment_method=method_at_renewal, password_confirmed=True
     )
 
     shown = selectors.renewal_quote(access, first.product)
