@@ -24,7 +24,7 @@ from core.audit import audit_record
 from core.errors import InvalidTransition
 from core.notifications import email_on_commit
 from core.sudo import require_password
-from organizations.access import Access, Permission
+from organizations.access import PARTNER_ACTING_ROLES, Access, Permission
 from organizations.models import Membership, Organization, Product, Role, User
 from partners.invitations import invitation_max_age, invitation_path, new_nonce
 from partners.models import (
@@ -405,7 +405,7 @@ def _close_external_memberships(access: Access, partnership: Partnership) -> lis
     """Partner users who were external users of the client are now covered by the partnership."""
     partner_users = Membership.objects.filter(
         organization_id=partnership.partner_id,
-        role__in=[Role.LEGAL_REPRESENTATIVE, Role.ADMINISTRATOR, Role.USER],
+        role__in=PARTNER_ACTING_ROLES,
     ).values("user_id")
     externals = list(
         Membership.objects.filter(
