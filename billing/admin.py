@@ -17,6 +17,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries.filters import CountryFilter
 
 from billing import services
@@ -45,7 +47,7 @@ class TaxRateAdmin(AuditedAdmin):
     date_hierarchy = "valid_from"
     fields = ("country", "rate", "valid_from", "valid_until")
 
-    @admin.display(description="rate (%)", ordering="rate")
+    @admin.display(description=gettext_lazy("rate (%)"), ordering="rate")
     def rate_percent(self, obj):
         return f"{obj.rate * 100:.2f}".rstrip("0").rstrip(".") + " %"
 
@@ -75,15 +77,15 @@ class CreditNoteInline(ReadOnlyInline):
     fk_name = "credit_note_for"
     fields = ("display_number", "issued_at", "gross_amount")
     readonly_fields = fields
-    verbose_name = "credit note"
-    verbose_name_plural = "credit notes"
+    verbose_name = gettext_lazy("credit note")
+    verbose_name_plural = gettext_lazy("credit notes")
 
 
 class CreditNoteForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
+        label=gettext_lazy("Reason"),
         max_length=300,
-        help_text="Recorded in the activity log of the organization.",
+        help_text=gettext_lazy("Recorded in the activity log of the organization."),
         widget=forms.TextInput(attrs={"size": 60}),
     )
 
@@ -128,14 +130,14 @@ class InvoiceAdmin(ReadOnlyAdmin):
     inlines = [InvoiceLineInline, CreditNoteInline]
     actions = ["issue_credit_note"]
 
-    @admin.display(description="number", ordering="number")
+    @admin.display(description=gettext_lazy("number"), ordering="number")
     def display_number(self, obj):
         return obj.display_number
 
     @admin.display(description="PDF")
     def pdf(self, obj):
         return format_html(
-            '<a href="{}">{}</a>', reverse("admin:billing_invoice_pdf", args=[obj.pk]), "Download"
+            '<a href="{}">{}</a>', reverse("admin:billing_invoice_pdf", args=[obj.pk]), _("Download")
         )
 
     def get_search_results(self, request, queryset, search_term):
@@ -168,7 +170,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
     def has_credit_permission(self, request):
         return request.user.is_staff and self.has_view_permission(request)
 
-    @admin.action(description="Issue a credit note", permissions=["credit"])
+    @admin.action(description=gettext_lazy("Issue a credit note"), permissions=["credit"])
     def issue_credit_note(self, request, queryset):
         """Ask for the reason, then credit each selected invoice through the service."""
         invoices = list(queryset.select_related("organization"))
@@ -179,7 +181,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
                 "billing/admin_credit_note.html",
                 {
                     **self.admin_site.each_context(request),
-                    "title": "Issue a credit note",
+                    "title": _("Issue a credit note"),
                     "opts": self.model._meta,
                     "invoices": invoices,
                     "form": form,
@@ -198,11 +200,16 @@ class InvoiceAdmin(ReadOnlyAdmin):
                 )
             except (ValidationError, PermissionDenied) as refusal:
                 text = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
-                self.message_user(request, f"{invoice.display_number}: {text}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(number)s: %(refusal)s") % {"number": invoice.display_number, "refusal": text},
+                    messages.ERROR,
+                )
             else:
                 self.message_user(
                     request,
-                    f"{invoice.display_number}: credit note {credit_note.display_number} issued.",
+                    _("%(number)s: credit note %(credit_note)s issued.")
+                    % {"number": invoice.display_number, "credit_note": credit_note.display_number},
                     messages.SUCCESS,
                 )
         return None
@@ -240,10 +247,10 @@ class WalletAdmin(ReadOnlyAdmin):
     fields = ("organization", "currency", "balance", "ledger")
     readonly_fields = fields
 
-    @admin.display(description="ledger")
+    @admin.display(description=gettext_lazy("ledger"))
     def ledger(self, obj):
         url = reverse("admin:billing_ledgerentry_changelist") + f"?wallet__id__exact={obj.pk}"
-        return format_html('<a href="{}">{}</a>', url, "Entries")
+        return format_html('<a href="{}">{}</a>', url, _("Entries"))
 
 
 @admin.register(LedgerEntry)
@@ -254,7 +261,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ("wallet__organization__name", "description")
     date_hierarchy = "created_at"
 
-    @admin.display(description="organization", ordering="wallet__organization__name")
+    @admin.display(description=gettext_lazy("organization"), ordering="wallet__organization__name")
     def organization(self, obj):
         return obj.wallet.organization
 

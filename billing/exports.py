@@ -25,6 +25,8 @@ from django.db import connections
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.db.models.sql.constants import MULTI
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_ratelimit.core import is_ratelimited
 
 from billing.export_cells import LocalDays, decimal_cell
@@ -47,10 +49,10 @@ class History:
     PRODUCTS = "products"
 
     CHOICES = [
-        (INVOICES, "Invoices"),
-        (ORDERS, "Orders and renewals"),
-        (CASHBACK, "Cashback"),
-        (PRODUCTS, "Products"),
+        (INVOICES, gettext_lazy("Invoices")),
+        (ORDERS, gettext_lazy("Orders and renewals")),
+        (CASHBACK, gettext_lazy("Cashback")),
+        (PRODUCTS, gettext_lazy("Products")),
     ]
 
 
@@ -62,11 +64,11 @@ class ExportPeriod:
     DATES = "dates"
 
     CHOICES = [
-        (THIS_MONTH, "This month"),
-        (LAST_MONTH, "Last month"),
-        (LAST_12_MONTHS, "Last 12 months"),
-        (YEAR, "A year"),
-        (DATES, "From / to dates"),
+        (THIS_MONTH, gettext_lazy("This month")),
+        (LAST_MONTH, gettext_lazy("Last month")),
+        (LAST_12_MONTHS, gettext_lazy("Last 12 months")),
+        (YEAR, gettext_lazy("A year")),
+        (DATES, gettext_lazy("From / to dates")),
     ]
 
 
@@ -84,25 +86,28 @@ def export_period(
     when the period is missing, reversed or longer than five years."""
     if period == ExportPeriod.YEAR:
         if year is None:
-            raise ValidationError({"year": "Enter the year to export, such as 2025."})
+            raise ValidationError({"year": _("Enter the year to export, such as 2025.")})
         date_from, date_to = date(year, 1, 1), date(year, 12, 31)
     elif period == ExportPeriod.DATES:
         errors = {}
         if date_from is None:
-            errors["date_from"] = "Enter the first day, such as 2025-01-01."
+            errors["date_from"] = _("Enter the first day, such as 2025-01-01.")
         if date_to is None:
-            errors["date_to"] = "Enter the last day, such as 2025-12-31."
+            errors["date_to"] = _("Enter the last day, such as 2025-12-31.")
         if errors:
             raise ValidationError(errors)
     elif period in (ExportPeriod.THIS_MONTH, ExportPeriod.LAST_MONTH, ExportPeriod.LAST_12_MONTHS):
         date_from, date_to = period_dates(period, today=today)
     else:
-        raise ValidationError({"period": "Choose the period to export."})
+        raise ValidationError({"period": _("Choose the period to export.")})
     if date_from > date_to:
-        raise ValidationError({"date_to": "The last day is before the first day."})
+        raise ValidationError({"date_to": _("The last day is before the first day.")})
     if date_from <= _years_before(date_to, MAX_PERIOD_YEARS):
         raise ValidationError(
-            {"date_from": f"The period is longer than {MAX_PERIOD_YEARS} years; export it in several files."}
+            {
+                "date_from": _("The period is longer than %(years)s years; export it in several files.")
+                % {"years": MAX_PERIOD_YEARS}
+            }
         )
     return date_from, date_to
 
@@ -113,12 +118,15 @@ def managed_client_ids(partner: Organization, wanted: list[int]) -> list[int]:
     managed = Partnership.objects.active().filter(partner=partner)
     wanted = sorted(set(wanted))
     if not wanted:
-        raise ValidationError({"clients": "Tick at least one client."})
+        raise ValidationError({"clients": _("Tick at least one client.")})
     found = set(managed.filter(client_id__in=wanted).values_list("client_id", flat=True))
     unknown = [pk for pk in wanted if pk not in found]
     if unknown:
         raise ValidationError(
-            {"clients": f"You do not manage these organizations: {', '.join(map(str, unknown))}."}
+            {
+                "clients": _("You do not manage these organizations: %(ids)s.")
+                % {"ids": ", ".join(map(str, unknown))}
+            }
         )
     return wanted
 
@@ -138,9 +146,9 @@ class ClientFilter:
         """The filter, or a `ValidationError` naming `access` / `payment_method` for an unknown value."""
         errors = {}
         if access_level and access_level not in AccessLevel.values:
-            errors["access"] = "Choose limited or full."
+            errors["access"] = _("Choose limited or full.")
         if payment_method and payment_method not in PaymentMethod.values:
-            errors["payment_method"] = "Choose client or partner."
+            errors["payment_method"] = _("Choose client or partner.")
         if errors:
             raise ValidationError(errors)
         return cls(search=(search or "").strip(), access_level=access_level, payment_method=payment_method)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import Q, QuerySet, Sum, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.models import EntryKind, Invoice, LedgerEntry, Order
 from billing.money import round_money
@@ -22,12 +23,12 @@ class MonthlySeries:
 
     @property
     def total(self) -> Decimal:
-        return sum((amount for _, amount in self.months), Decimal("0.00"))
+        return sum((amount for _month, amount in self.months), Decimal("0.00"))
 
     @property
     def bars(self) -> list[dict]:
         """Each month with its bar height as a percentage of the highest month, for the SVG chart."""
-        highest = max((amount for _, amount in self.months), default=Decimal("0")) or Decimal("1")
+        highest = max((amount for _month, amount in self.months), default=Decimal("0")) or Decimal("1")
         bars = []
         for index, (month, amount) in enumerate(self.months):
             height = round(float(max(amount, Decimal("0")) / highest) * 95, 1)  # leave room above the tallest
@@ -47,7 +48,7 @@ class MonthlySeries:
 def _last_12_months(today: date) -> list[date]:
     months = []
     year, month = today.year, today.month
-    for _ in range(12):
+    for _month in range(12):
         months.append(date(year, month, 1))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return list(reversed(months))
@@ -109,7 +110,9 @@ def _charts(sources: list[_Source], organization_id: int, currency: str, today: 
     months = _last_12_months(today)
     settled_before = timezone.now() - CLOSED_MONTH_SETTLING
     closed = [
-        month for month, (_, end) in zip(months, _month_bounds(months), strict=True) if end <= settled_before
+        month
+        for month, (_start, end) in zip(months, _month_bounds(months), strict=True)
+        if end <= settled_before
     ]
     keys = {
         (index, month): _closed_month_key(source, organization_id, currency, month)
@@ -160,7 +163,7 @@ def dashboard_figures(access: Access) -> list[MonthlySeries]:
         # Credit notes count negatively: spending is what was invoiced, net of corrections.
         _Source(
             "spending",
-            "Spending (invoiced, tax included)",
+            _("Spending (invoiced, tax included)"),
             Invoice.objects.filter(organization=organization),
             "issued_at",
             "gross_amount",
@@ -170,14 +173,14 @@ def dashboard_figures(access: Access) -> list[MonthlySeries]:
         sources += [
             _Source(
                 "cashback",
-                "Cashback earned",
+                _("Cashback earned"),
                 LedgerEntry.objects.filter(wallet__organization=organization, kind=EntryKind.CASHBACK),
                 "created_at",
                 "amount",
             ),
             _Source(
                 "client-orders",
-                "Managed clients' orders (before tax)",
+                _("Managed clients' orders (before tax)"),
                 Order.objects.filter(partner=organization, currency=organization.currency),
                 "created_at",
                 "net_amount",

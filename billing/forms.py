@@ -4,6 +4,8 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from billing.exports import (
     BillingExport,
@@ -20,15 +22,21 @@ from billing.selectors import Period
 class InvoiceFilterForm(forms.Form):
     """The GET filters of the Invoices page: a named period (or a year), or dates from/to, and a status."""
 
-    period = forms.ChoiceField(label="Period", required=False)
+    period = forms.ChoiceField(label=gettext_lazy("Period"), required=False)
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=pgettext_lazy("start of a period", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=pgettext_lazy("end of a period", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "All statuses"), *InvoiceStatus.choices]
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("All statuses")), *InvoiceStatus.choices],
     )
 
     def __init__(self, *args, years=(), **kwargs):
@@ -39,7 +47,7 @@ class InvoiceFilterForm(forms.Form):
         cleaned = super().clean()
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to and date_from > date_to:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
 
 
@@ -47,11 +55,11 @@ class TopUpForm(forms.Form):
     """The amount parsed as a number; the service decides which amounts are allowed."""
 
     amount = forms.DecimalField(
-        label="Amount",
+        label=gettext_lazy("Amount"),
         max_digits=12,
         decimal_places=2,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        error_messages={"invalid": "Enter an amount such as 50.00."},
+        error_messages={"invalid": gettext_lazy("Enter an amount such as 50.00.")},
     )
     # One key per displayed form: a double click or a resubmitted page tops up once.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
@@ -59,23 +67,23 @@ class TopUpForm(forms.Form):
     def __init__(self, *args, currency: str, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
-        self.fields["amount"].label = f"Amount ({currency})"
+        self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": currency}
 
 
 class OrderForm(forms.Form):
-    product_type = forms.TypedChoiceField(label="Product", coerce=int, widget=forms.RadioSelect)
+    product_type = forms.TypedChoiceField(label=gettext_lazy("Product"), coerce=int, widget=forms.RadioSelect)
     name = forms.CharField(
-        label="Name",
+        label=gettext_lazy("Name"),
         max_length=200,
-        help_text="The domain, site, mail domain or drive the product is for.",
+        help_text=gettext_lazy("The domain, site, mail domain or drive the product is for."),
     )
 
     def __init__(self, *args, product_types=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.product_types = {product_type.pk: product_type for product_type in product_types}
         self.fields["product_type"].choices = [(pk, str(pt)) for pk, pt in self.product_types.items()]
-        self.fields["product_type"].error_messages["required"] = "Choose a product."
-        self.fields["product_type"].error_messages["invalid_choice"] = "Choose a product from the list."
+        self.fields["product_type"].error_messages["required"] = _("Choose a product.")
+        self.fields["product_type"].error_messages["invalid_choice"] = _("Choose a product from the list.")
 
     def clean_product_type(self):
         return self.product_types[self.cleaned_data["product_type"]]
@@ -86,45 +94,48 @@ class BillingExportForm(forms.Form):
     ticked ones, or every client matching the table's filters."""
 
     SCOPES = [
-        ("all", "All your managed clients"),
-        ("selected", "The ticked clients"),
-        ("matching", "Matching"),
+        ("all", gettext_lazy("All your managed clients")),
+        ("selected", gettext_lazy("The ticked clients")),
+        ("matching", gettext_lazy("Matching")),
     ]
 
     history = forms.ChoiceField(
-        label="Type of history",
+        label=gettext_lazy("Type of history"),
         choices=History.CHOICES,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose the type of history to export.",
-            "invalid_choice": "Choose invoices, orders and renewals, cashback or products.",
+            "required": gettext_lazy("Choose the type of history to export."),
+            "invalid_choice": gettext_lazy("Choose invoices, orders and renewals, cashback or products."),
         },
     )
     period = forms.ChoiceField(
-        label="Period",
+        label=gettext_lazy("Period"),
         choices=ExportPeriod.CHOICES,
         initial=ExportPeriod.LAST_MONTH,
-        error_messages={"required": "Choose the period to export.", "invalid_choice": "Choose a period."},
+        error_messages={
+            "required": gettext_lazy("Choose the period to export."),
+            "invalid_choice": gettext_lazy("Choose a period."),
+        },
     )
     year = forms.IntegerField(
-        label="Year",
+        label=gettext_lazy("Year"),
         required=False,
         min_value=2000,
         max_value=2100,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        error_messages={"invalid": "Enter a year such as 2025."},
+        error_messages={"invalid": gettext_lazy("Enter a year such as 2025.")},
     )
     date_from = forms.DateField(
-        label="From",
+        label=pgettext_lazy("start of a period", "From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date such as 2025-01-31."},
+        error_messages={"invalid": gettext_lazy("Enter a date such as 2025-01-31.")},
     )
     date_to = forms.DateField(
-        label="To",
+        label=pgettext_lazy("end of a period", "To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date such as 2025-12-31."},
+        error_messages={"invalid": gettext_lazy("Enter a date such as 2025-12-31.")},
     )
     scope = forms.ChoiceField(choices=SCOPES, required=False, widget=forms.HiddenInput)
     # "matching": the table's filters when the export was asked for.
@@ -147,7 +158,7 @@ class BillingExportForm(forms.Form):
         those matching the table's filters ("select all matching": the filters travel, not the ids)."""
         if scope == "selected":
             if not all(value.isdigit() and len(value) < 19 for value in self.ticked):
-                raise ValidationError({"clients": "Tick clients in the table."})
+                raise ValidationError({"clients": _("Tick clients in the table.")})
             ticked = managed_client_ids(self.access.organization, [int(value) for value in self.ticked])
             return {"client_ids": tuple(ticked)}
         if scope != "matching":
@@ -160,7 +171,7 @@ class BillingExportForm(forms.Form):
             )
         except ValidationError as error:
             raise ValidationError(
-                {"clients": "The table's filters are not valid: reset them and select again."}
+                {"clients": _("The table's filters are not valid: reset them and select again.")}
             ) from error
         return {"client_filter": client_filter}
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from billing.models import IdempotencyRecord
 from organizations.models import User
@@ -49,7 +50,10 @@ def _recorded(user: User, scope: str, key: str) -> IdempotencyRecord | None:
 
 def _replay(record: IdempotencyRecord, request_hash: str) -> Answer:
     if record.request_hash != request_hash:
-        raise KeyReused(f"This {HEADER} was already used with another request body; use a new key.")
+        raise KeyReused(
+            _("This %(header)s was already used with another request body; use a new key.")
+            % {"header": HEADER}
+        )
     return Answer(status=record.response_status, body=record.response_body, replayed=True)
 
 

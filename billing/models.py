@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_countries.fields import CountryField
 
 from core.models import AppendOnlyModel
@@ -13,9 +14,11 @@ class TaxRate(models.Model):
     """A country's standard VAT rate over a period; a change is a new row, never an edit of the past."""
 
     country = CountryField()
-    rate = models.DecimalField(max_digits=5, decimal_places=4, help_text="0.0810 = 8.1 %")
+    rate = models.DecimalField(max_digits=5, decimal_places=4, help_text=gettext_lazy("0.0810 = 8.1 %"))
     valid_from = models.DateField()
-    valid_until = models.DateField(null=True, blank=True, help_text="Last day; empty while in force.")
+    valid_until = models.DateField(
+        null=True, blank=True, help_text=gettext_lazy("Last day; empty while in force.")
+    )
 
     class Meta:
         ordering = ["country", "-valid_from"]
@@ -35,8 +38,8 @@ class TaxRate(models.Model):
 
 
 class OrderKind(models.TextChoices):
-    NEW = "new", "New product"
-    RENEWAL = "renewal", "Renewal"
+    NEW = "new", gettext_lazy("New product")
+    RENEWAL = "renewal", gettext_lazy("Renewal")
 
 
 class Order(models.Model):
@@ -46,7 +49,7 @@ class Order(models.Model):
         "organizations.Organization",
         on_delete=models.PROTECT,
         related_name="orders",
-        help_text="Where the product is installed.",
+        help_text=gettext_lazy("Where the product is installed."),
     )
     product = models.ForeignKey("organizations.Product", on_delete=models.PROTECT, related_name="orders")
     product_type = models.ForeignKey("organizations.ProductType", on_delete=models.PROTECT, related_name="+")
@@ -60,7 +63,7 @@ class Order(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="orders_placed_as_partner",
-        help_text="The partner organization the order was placed for, if a partner placed it.",
+        help_text=gettext_lazy("The partner organization the order was placed for, if a partner placed it."),
     )
     partner = models.ForeignKey(
         "organizations.Organization",
@@ -68,10 +71,12 @@ class Order(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="partner_orders",
-        help_text="The client's active partner when the order was placed (who earns cashback or pays).",
+        help_text=gettext_lazy(
+            "The client's active partner when the order was placed (who earns cashback or pays)."
+        ),
     )
     payment_method = models.CharField(
-        max_length=8, blank=True, help_text="In force when the order was placed."
+        max_length=8, blank=True, help_text=gettext_lazy("In force when the order was placed.")
     )
     payer = models.ForeignKey(
         "organizations.Organization", on_delete=models.PROTECT, related_name="orders_paid"
@@ -105,14 +110,14 @@ class InvoiceSequence(models.Model):
 
 
 class InvoiceKind(models.TextChoices):
-    INVOICE = "invoice", "Invoice"
-    CREDIT_NOTE = "credit_note", "Credit note"
+    INVOICE = "invoice", gettext_lazy("Invoice")
+    CREDIT_NOTE = "credit_note", gettext_lazy("Credit note")
 
 
 class InvoiceStatus(models.TextChoices):
-    DUE = "due", "Due"
-    PAID = "paid", "Paid"
-    CREDITED = "credited", "Credited"
+    DUE = "due", pgettext_lazy("invoice status", "Due")
+    PAID = "paid", pgettext_lazy("invoice status", "Paid")
+    CREDITED = "credited", pgettext_lazy("invoice status", "Credited")
 
 
 class InvoiceQuerySet(models.QuerySet):
@@ -135,12 +140,12 @@ class Invoice(models.Model):
         "organizations.Organization",
         on_delete=models.PROTECT,
         related_name="invoices",
-        help_text="Who pays it.",
+        help_text=gettext_lazy("Who pays it."),
     )
     issued_at = models.DateTimeField(default=timezone.now, db_index=True)
     currency = models.CharField(max_length=3)
-    seller = models.JSONField(help_text="The seller's name, address and VAT number at issue.")
-    buyer = models.JSONField(help_text="The buyer's name, address and VAT number at issue.")
+    seller = models.JSONField(help_text=gettext_lazy("The seller's name, address and VAT number at issue."))
+    buyer = models.JSONField(help_text=gettext_lazy("The buyer's name, address and VAT number at issue."))
     net_amount = models.DecimalField(max_digits=12, decimal_places=2)
     tax_amount = models.DecimalField(max_digits=12, decimal_places=2)
     gross_amount = models.DecimalField(max_digits=12, decimal_places=2)
@@ -229,10 +234,10 @@ class Wallet(models.Model):
 
 
 class EntryKind(models.TextChoices):
-    TOP_UP = "top_up", "Top-up"
-    PAYMENT = "payment", "Payment"
-    CASHBACK = "cashback", "Cashback"
-    REFUND = "refund", "Refund"
+    TOP_UP = "top_up", gettext_lazy("Top-up")
+    PAYMENT = "payment", gettext_lazy("Payment")
+    CASHBACK = "cashback", gettext_lazy("Cashback")
+    REFUND = "refund", gettext_lazy("Refund")
 
 
 class LedgerEntry(AppendOnlyModel):
@@ -242,7 +247,9 @@ class LedgerEntry(AppendOnlyModel):
 
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=10, choices=EntryKind.choices)
-    amount = models.DecimalField(max_digits=14, decimal_places=2, help_text="Positive in, negative out.")
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text=gettext_lazy("Positive in, negative out.")
+    )
     balance_after = models.DecimalField(max_digits=14, decimal_places=2)
     description = models.CharField(max_length=300)
     invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -256,7 +263,7 @@ class LedgerEntry(AppendOnlyModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "ledger entries"
+        verbose_name_plural = gettext_lazy("ledger entries")
         constraints = [
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="ledger_balance_never_negative"),
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_moves_money"),
@@ -271,7 +278,9 @@ class IdempotencyRecord(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
-    scope = models.CharField(max_length=100, help_text="The endpoint, so one key cannot cross endpoints.")
+    scope = models.CharField(
+        max_length=100, help_text=gettext_lazy("The endpoint, so one key cannot cross endpoints.")
+    )
     request_hash = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField()
@@ -285,12 +294,12 @@ class IdempotencyRecord(models.Model):
 
 
 class ExportStatus(models.TextChoices):
-    STREAMED = "streamed", "Downloaded at once"
-    QUEUED = "queued", "Waiting"
-    RUNNING = "running", "Being prepared"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Failed"
-    EXPIRED = "expired", "Expired"
+    STREAMED = "streamed", gettext_lazy("Downloaded at once")
+    QUEUED = "queued", gettext_lazy("Waiting")
+    RUNNING = "running", gettext_lazy("Being prepared")
+    READY = "ready", pgettext_lazy("export status", "Ready")
+    FAILED = "failed", pgettext_lazy("export status", "Failed")
+    EXPIRED = "expired", pgettext_lazy("export status", "Expired")
 
 
 class BillingExportJob(models.Model):
@@ -300,24 +309,34 @@ class BillingExportJob(models.Model):
         "organizations.Organization",
         on_delete=models.CASCADE,
         related_name="billing_exports",
-        help_text="The partner organization whose managed clients are exported.",
+        help_text=gettext_lazy("The partner organization whose managed clients are exported."),
     )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     history = models.CharField(max_length=10)
     date_from = models.DateField()
     date_to = models.DateField()
-    client_ids = models.JSONField(help_text="The managed clients chosen when the export was asked for.")
+    client_ids = models.JSONField(
+        help_text=gettext_lazy("The managed clients chosen when the export was asked for.")
+    )
     client_filter = models.JSONField(
         null=True,
         blank=True,
-        help_text="The Managed Clients filters (search, access level, who pays) when every matching client "
-        "is exported; resolved when the file is written. Empty when clients were ticked (see the ids).",
+        help_text=gettext_lazy(
+            "The Managed Clients filters (search, access level, who pays) when every matching client "
+            "is exported; resolved when the file is written. Empty when clients were ticked (see the ids)."
+        ),
     )
     status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
-    row_count = models.PositiveIntegerField(default=0, help_text="Rows counted when it was asked for.")
+    row_count = models.PositiveIntegerField(
+        default=0, help_text=gettext_lazy("Rows counted when it was asked for.")
+    )
     rows_written = models.PositiveIntegerField(default=0)
-    file = models.CharField(max_length=200, blank=True, help_text="Name in the default storage.")
-    filename = models.CharField(max_length=100, help_text="The name the download is saved under.")
+    file = models.CharField(
+        max_length=200, blank=True, help_text=gettext_lazy("Name in the default storage.")
+    )
+    filename = models.CharField(
+        max_length=100, help_text=gettext_lazy("The name the download is saved under.")
+    )
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True, db_index=True)

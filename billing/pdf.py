@@ -1,7 +1,8 @@
 """An invoice or credit note as a PDF: the HTML template `billing/invoice_pdf.html` rendered by WeasyPrint.
 
 Everything printed comes from the invoice itself (seller and buyer as copied at issue, the lines with their
-frozen tax wording), so the PDF of an old invoice never changes when an organization or a rate does.
+frozen tax wording, read in the active language by `billing.wordings`), so the PDF of an old invoice never
+changes when an organization or a rate does.
 WeasyPrint fetches nothing but our static files (`core.pdf`).
 """
 
@@ -11,6 +12,7 @@ from django_countries import countries
 
 from billing.models import Invoice, InvoiceKind
 from billing.tax import TaxRule
+from billing.wordings import line_description, line_tax_wording
 from core.pdf import html_to_pdf
 from organizations.vat import format_vat_number
 
@@ -31,6 +33,10 @@ def _party(data: dict) -> dict:
 def invoice_context(invoice: Invoice) -> dict:
     """What the invoice page and the PDF print (uses the lines and credit notes prefetched, if any)."""
     lines = list(invoice.lines.all())
+    buyer_country = (invoice.buyer or {}).get("country") or ""
+    for line in lines:
+        line.shown_description = line_description(line.description)
+        line.shown_tax_wording = line_tax_wording(line, buyer_country)
     return {
         "invoice": invoice,
         "is_credit_note": invoice.kind == InvoiceKind.CREDIT_NOTE,
@@ -38,7 +44,7 @@ def invoice_context(invoice: Invoice) -> dict:
         "buyer": _party(invoice.buyer),
         "lines": lines,
         "reverse_charge": any(line.tax_rule == TaxRule.REVERSE_CHARGE for line in lines),
-        "tax_wordings": list(dict.fromkeys(line.tax_wording for line in lines)),
+        "tax_wordings": list(dict.fromkeys(line.shown_tax_wording for line in lines)),
         "issued_on": timezone.localtime(invoice.issued_at).date(),
         "credit_note_for": invoice.credit_note_for,
         "credit_notes": list(invoice.credit_notes.all()),

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from billing.models import BillingExportJob, EntryKind, Invoice, InvoiceLine, LedgerEntry, Order, Wallet
 from billing.pricing import Quote, quote, quotes, renewal_placed_by
@@ -33,10 +34,10 @@ class Period:
     LAST_12_MONTHS = "last_12_months"
 
     CHOICES = [
-        (ALL, "All dates"),
-        (THIS_MONTH, "This month"),
-        (LAST_MONTH, "Last month"),
-        (LAST_12_MONTHS, "Last 12 months"),
+        (ALL, gettext_lazy("All dates")),
+        (THIS_MONTH, gettext_lazy("This month")),
+        (LAST_MONTH, gettext_lazy("Last month")),
+        (LAST_12_MONTHS, gettext_lazy("Last 12 months")),
     ]
 
 

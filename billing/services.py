@@ -17,6 +17,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import pricing
 from billing.exports import BillingExport, export_lines, export_of_job, export_row_count
@@ -37,6 +38,7 @@ from billing.models import (
 )
 from billing.money import TaxedAmount, round_money
 from billing.tax import tax_for
+from billing.wordings import in_english, stored_order_line_description
 from core.audit import audit_record
 from organizations.access import Access, Permission
 from organizations.models import BillingPeriod, Organization, Product, ProductStatus, ProductType, User
@@ -49,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 
 def wallet_of(organization: Organization) -> Wallet:
-    wallet, _ = Wallet.objects.get_or_create(
+    wallet, _created = Wallet.objects.get_or_create(
         organization=organization, defaults={"currency": organization.currency}
     )
     return wallet
@@ -93,17 +95,17 @@ def _move(
 def wallet_top_up(*, access: Access, amount) -> LedgerEntry:
     """A simulated card payment into the organization's wallet (no card is charged)."""
     if not access.can(Permission.TOP_UP_WALLET):
-        raise PermissionDenied("Only members of the organization can top up its wallet.")
+        raise PermissionDenied(_("Only members of the organization can top up its wallet."))
     try:
         amount = round_money(Decimal(str(amount)))
     except (ArithmeticError, ValueError, TypeError):
-        raise ValidationError({"amount": "Enter an amount such as 50.00."}) from None
+        raise ValidationError({"amount": _("Enter an amount such as 50.00.")}) from None
     if not amount.is_finite():
-        raise ValidationError({"amount": "Enter an amount such as 50.00."})
+        raise ValidationError({"amount": _("Enter an amount such as 50.00.")})
     if amount <= 0:
-        raise ValidationError({"amount": "Enter an amount above zero."})
+        raise ValidationError({"amount": _("Enter an amount above zero.")})
     if amount > MAX_TOP_UP:
-        raise ValidationError({"amount": f"A top-up is at most {MAX_TOP_UP}."})
+        raise ValidationError({"amount": _("A top-up is at most %(maximum)s.") % {"maximum": MAX_TOP_UP}})
     wallet = wallet_of(access.organization)
     entry = _move(
         wallet, amount=amount, kind=EntryKind.TOP_UP, description="Top-up by card (simulated)", by=access.user
@@ -173,7 +175,10 @@ def _standard_rate(country: str, on: date) -> Decimal:
         .first()
     )
     if rate is None:
-        raise ValidationError(f"No VAT rate is known for {country} on {on}; a staff member must add it.")
+        raise ValidationError(
+            _("No VAT rate is known for %(country)s on %(day)s; a staff member must add it.")
+            % {"country": country, "day": on}
+        )
     return rate
 
 
@@ -284,10 +289,10 @@ def credit_note_issue(*, invoice: Invoice, by: User, reason: str) -> Invoice:
     """Correct an issued invoice (staff): a credit note for its whole amount; paid money goes back to the
     wallet as a refund."""
     if not by.is_staff:
-        raise PermissionDenied("Only staff issue credit notes.")
+        raise PermissionDenied(_("Only staff issue credit notes."))
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.kind != InvoiceKind.INVOICE or invoice.status == InvoiceStatus.CREDITED:
-        raise ValidationError("This invoice has already been credited.")
+        raise ValidationError(_("This invoice has already been credited."))
     reason = (reason or "").strip() or "Correction"
     # The credit note mirrors the invoice as issued: same buyer, same tax, amounts negated.
     lines = [
@@ -397,7 +402,8 @@ def _place(
             wallet_of(quote.partner),
             amount=quote.cashback_credited,
             kind=EntryKind.CASHBACK,
-            description=f"Cashback: {order.get_kind_display().lower()} of {product.name} for {client.name}",
+            description=f"Cashback: {in_english(OrderKind(order.kind).label).lower()} of {product.name} "
+            f"for {client.name}",
             by=None,
             order=order,
         )
@@ -451,8 +457,14 @@ def _order_invoice(order: Order) -> Invoice:
     buyer = buyer_data(payer)
     line = {
         "order": order,
-        "description": f"{order.get_kind_display()}: {product.product_type.name} “{product.name}” "
-        f"for {order.organization.name}, {order.period_start:%Y-%m-%d} to {order.period_end:%Y-%m-%d}",
+        "description": stored_order_line_description(
+            kind=order.kind,
+            product_type=product.product_type.name,
+            product=product.name,
+            organization=order.organization.name,
+            start=order.period_start,
+            end=order.period_end,
+        ),
         "net_amount": order.net_amount,
     }
     return _issue(
@@ -468,14 +480,16 @@ def _order_invoice(order: Order) -> Invoice:
 def product_order(*, access: Access, product_type: ProductType, name: str) -> Order:
     """Order a new product: it is installed in the organization, whoever pays for it."""
     if not access.can(Permission.MANAGE_PRODUCTS) or access.product_ids is not None:
-        raise PermissionDenied("You can manage only the products you were given; you cannot order new ones.")
+        raise PermissionDenied(
+            _("You can manage only the products you were given; you cannot order new ones.")
+        )
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise ValidationError(
-            {"name": "Enter a name of at most 200 characters (a domain, a site, a drive…)."}
+            {"name": _("Enter a name of at most 200 characters (a domain, a site, a drive…).")}
         )
     if not product_type.is_active:
-        raise ValidationError({"product_type": "This product is no longer sold."})
+        raise ValidationError({"product_type": _("This product is no longer sold.")})
     product = Product.objects.create(organization=access.organization, product_type=product_type, name=name)
     return _place(
         product=product,
@@ -491,7 +505,7 @@ def product_renew(*, access: Access, product: Product) -> Order:
     """Renew a product for one more period. It counts as placed by whoever placed its first order, under the
     payment method in force today."""
     if not access.can(Permission.MANAGE_PRODUCTS) or not access.can_see_product(product):
-        raise PermissionDenied("You cannot renew this product.")
+        raise PermissionDenied(_("You cannot renew this product."))
     product = Product.objects.select_for_update().get(pk=product.pk)
     return _renew(product, by=access.user, acting_for=access.on_behalf_of)
 
@@ -532,7 +546,7 @@ def billing_export_request(*, access: Access, export: BillingExport, stream: boo
     count. With `stream` the caller sends the file in its response at once (the API always does); otherwise
     an export above `BILLING_EXPORT_INLINE_MAX_ROWS` rows is prepared in the background for the requester."""
     if not access.can(Permission.VIEW_MANAGED_CLIENTS) or export.partner.pk != access.organization.pk:
-        raise PermissionDenied("Only the partner's own users export its managed clients' billing history.")
+        raise PermissionDenied(_("Only the partner's own users export its managed clients' billing history."))
     row_count = export_row_count(export)
     background = not stream and row_count > settings.BILLING_EXPORT_INLINE_MAX_ROWS
     ticked = export.client_ids is not None

@@ -10,7 +10,10 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
 
 from organizations.vat import EU_MEMBER_STATES
 
@@ -29,7 +32,29 @@ class TaxDecision:
     rule: str
     rate: Decimal
     rate_country: str  # whose rate applies ("" when none)
-    wording: str  # printed on the invoice line
+    wording: str  # printed on the invoice line, in English (`tax_wording` reads it in another language)
+
+
+def _percent(rate: Decimal) -> str:
+    percent = (Decimal(rate) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+    return f"{formats.number_format(percent, 1)} %"
+
+
+def tax_wording(rule: str, rate: Decimal, country: str) -> str:
+    """What an invoice line says of its tax, in the active language; `country` is whose rate applies."""
+    if rule == TaxRule.CH_VAT:
+        return _("Swiss VAT %(rate)s") % {"rate": _percent(rate)}
+    if rule == TaxRule.REVERSE_CHARGE:
+        return _("Reverse charge: VAT to be accounted for by the recipient (Art. 196 Directive 2006/112/EC)")
+    if rule == TaxRule.EU_DESTINATION:
+        return _("VAT %(country)s %(rate)s") % {"country": country, "rate": _percent(rate)}
+    return _("Outside the scope of VAT")
+
+
+def _decision(rule: str, rate: Decimal, rate_country: str) -> TaxDecision:
+    # The invoice keeps the English wording, whatever language the order was placed in.
+    with translation.override(None):
+        return TaxDecision(rule, rate, rate_country, tax_wording(rule, rate, rate_country))
 
 
 def tax_for(
@@ -43,16 +68,9 @@ def tax_for(
     `standard_rate(country, date)` reads the dated rate table."""
     country = (buyer_country or "").upper()
     if country in SWISS_VAT_AREA:
-        rate = standard_rate("CH", on)
-        return TaxDecision(TaxRule.CH_VAT, rate, "CH", f"Swiss VAT {rate * 100:.1f} %")
+        return _decision(TaxRule.CH_VAT, standard_rate("CH", on), "CH")
     if country in EU_MEMBER_STATES:
         if buyer_vat_number:
-            return TaxDecision(
-                TaxRule.REVERSE_CHARGE,
-                Decimal("0"),
-                "",
-                "Reverse charge: VAT to be accounted for by the recipient (Art. 196 Directive 2006/112/EC)",
-            )
-        rate = standard_rate(country, on)
-        return TaxDecision(TaxRule.EU_DESTINATION, rate, country, f"VAT {country} {rate * 100:.1f} %")
-    return TaxDecision(TaxRule.OUTSIDE_SCOPE, Decimal("0"), "", "Outside the scope of VAT")
+            return _decision(TaxRule.REVERSE_CHARGE, Decimal("0"), "")
+        return _decision(TaxRule.EU_DESTINATION, standard_rate(country, on), country)
+    return _decision(TaxRule.OUTSIDE_SCOPE, Decimal("0"), "")

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from billing import idempotency, selectors, services
@@ -22,9 +23,11 @@ from billing.exports import export_lines, export_of_job, export_rate_limited
 from billing.forms import BillingExportForm, InvoiceFilterForm, OrderForm, TopUpForm
 from billing.models import BillingExportJob, ExportStatus
 from billing.pdf import invoice_context, invoice_filename, render_invoice_pdf
+from billing.wordings import line_description, movement_description
 from core.paginators import BoundedPaginator
 from core.row_urls import row_url_format
 from core.spreadsheets import csv_response
+from core.templatetags.money import format_money
 from organizations.access import Permission
 from organizations.forms import apply_service_errors
 from organizations.web import organization_view
@@ -76,6 +79,9 @@ def invoices(request):
     pdf_url = row_url_format("invoice_pdf", "invoice_id", org_id=access.organization.pk)
     for invoice in page.object_list:
         invoice.detail_url, invoice.pdf_url = detail_url.format(invoice.pk), pdf_url.format(invoice.pk)
+        invoice.first_line = (
+            line_description(invoice.first_line) if invoice.first_line else invoice.first_line
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -146,13 +152,16 @@ def _top_up(request, form: TopUpForm) -> bool:
         form.add_error(None, _refusal_message(refusal))
         return False
     if answer.replayed:
-        messages.info(request, "This top-up has already been made.")
+        messages.info(request, _("This top-up has already been made."))
     else:
         body = answer.body
         messages.success(
             request,
-            f"Your wallet has been topped up with {body['currency']} {body['amount']}. "
-            f"Balance: {body['currency']} {body['balance']}.",
+            _("Your wallet has been topped up with %(amount)s. Balance: %(balance)s.")
+            % {
+                "amount": format_money(body["amount"], body["currency"]),
+                "balance": format_money(body["balance"], body["currency"]),
+            },
         )
     return True
 
@@ -169,6 +178,10 @@ def wallet(request):
         request.GET.get("page")
     )
     is_partner = access.organization.is_referenced_partner
+    cashback = list(selectors.cashback_received(access)[:CASHBACK_SHOWN]) if is_partner else []
+    page.object_list = list(page.object_list)
+    for entry in [*page.object_list, *cashback]:
+        entry.shown_description = movement_description(entry.description)
     return render(
         request,
         "billing/wallet.html",
@@ -177,7 +190,7 @@ def wallet(request):
             "page": page,
             "form": form,
             "is_partner": is_partner,
-            "cashback": list(selectors.cashback_received(access)[:CASHBACK_SHOWN]) if is_partner else [],
+            "cashback": cashback,
         },
     )
 
@@ -190,7 +203,7 @@ def wallet(request):
 def product_order(request):
     access = request.access
     if not access.can(Permission.ORDER_PRODUCTS):
-        _refuse(access, "You can manage only the products you were given; you cannot order new ones.")
+        _refuse(access, _("You can manage only the products you were given; you cannot order new ones."))
     categories = selectors.orderable_catalog(access)
     product_types = [product_type for category in categories for product_type in category.orderable]
     form = OrderForm(request.POST or None, product_types=product_types)
@@ -275,7 +288,7 @@ def managed_clients_export(request):
     )
     if request.method == "POST" and form.is_valid():
         if export_rate_limited(request):
-            form.add_error(None, "You have exported many files within the hour; please try again later.")
+            form.add_error(None, _("You have exported many files within the hour; please try again later."))
         else:
             job = services.billing_export_request(
                 access=access, export=form.cleaned_data["export"], stream=False

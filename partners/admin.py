@@ -8,6 +8,7 @@ read here.
 
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
+from django.utils.translation import gettext_lazy
 from django_countries.filters import CountryFilter
 
 from partners.models import PartnerProfile, Partnership
@@ -112,7 +113,7 @@ class PartnershipAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="granted products")
+    @admin.display(description=gettext_lazy("granted products"))
     def granted_products(self, obj):
         products = obj.products.select_related("product_type").order_by("name")
         return ", ".join(str(product) for product in products) or "—"

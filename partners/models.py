@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_countries.fields import CountryField
 
 RATE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.9"))]
@@ -25,15 +26,15 @@ class PartnerProfile(models.Model):
         max_digits=4,
         decimal_places=3,
         validators=RATE_VALIDATORS,
-        help_text="0.150 = 15 % off the public price.",
+        help_text=gettext_lazy("0.150 = 15 % off the public price."),
     )
     cashback_rate = models.DecimalField(
         max_digits=4,
         decimal_places=3,
         validators=RATE_VALIDATORS,
-        help_text="0.100 = 10 % of the public price.",
+        help_text=gettext_lazy("0.100 = 10 % of the public price."),
     )
-    is_listed = models.BooleanField("listed in the directory", default=True)
+    is_listed = models.BooleanField(gettext_lazy("listed in the directory"), default=True)
 
     class Meta:
         ordering = ["public_name"]
@@ -53,27 +54,27 @@ class PartnerProfile(models.Model):
 
 
 class Access(models.TextChoices):
-    LIMITED = "limited", "Limited"
-    FULL = "full", "Full"
+    LIMITED = "limited", gettext_lazy("Limited")
+    FULL = "full", gettext_lazy("Full")
 
 
 class PaymentMethod(models.TextChoices):
-    CLIENT = "client", "The client pays"
-    PARTNER = "partner", "The partner pays"
+    CLIENT = "client", gettext_lazy("The client pays")
+    PARTNER = "partner", gettext_lazy("The partner pays")
 
 
 class Status(models.TextChoices):
-    PENDING = "pending", "Pending"
-    ACTIVE = "active", "Active"
-    REFUSED = "refused", "Refused"
-    CANCELLED = "cancelled", "Cancelled"
-    STOPPED = "stopped", "Stopped"
-    EXPIRED = "expired", "Expired"
+    PENDING = "pending", pgettext_lazy("partnership status", "Pending")
+    ACTIVE = "active", pgettext_lazy("partnership status", "Active")
+    REFUSED = "refused", pgettext_lazy("partnership status", "Refused")
+    CANCELLED = "cancelled", pgettext_lazy("partnership status", "Cancelled")
+    STOPPED = "stopped", pgettext_lazy("partnership status", "Stopped")
+    EXPIRED = "expired", pgettext_lazy("partnership status", "Expired")
 
 
 class InitiatedBy(models.TextChoices):
-    CLIENT = "client", "Invited by the client"
-    PARTNER = "partner", "Requested by the partner"
+    CLIENT = "client", gettext_lazy("Invited by the client")
+    PARTNER = "partner", gettext_lazy("Requested by the partner")
 
 
 LIVE_STATUSES = (Status.PENDING, Status.ACTIVE)
@@ -112,7 +113,7 @@ class Partnership(models.Model):
         "organizations.Product",
         blank=True,
         related_name="partnerships",
-        help_text="Granted products (limited).",
+        help_text=gettext_lazy("Granted products (limited)."),
     )
     payment_method = models.CharField(
         max_length=8, choices=PaymentMethod.choices, default=PaymentMethod.CLIENT

@@ -18,7 +18,9 @@ the partnership's state refuses raises `InvalidTransition` (the API answers 409)
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import audit_record
 from core.errors import InvalidTransition
@@ -38,9 +40,15 @@ from partners.models import (
     Status,
 )
 
-ONLY_LEGAL_REPRESENTATIVE = "Only a legal representative of the organization can manage its partners."
-ONLY_PARTNER_LEGAL_REPRESENTATIVE = "Only a legal representative of the partner organization can do this."
-ANSWER_REFUSED = "Only a legal representative or an administrator of the partner organization can answer."
+ONLY_LEGAL_REPRESENTATIVE = gettext_lazy(
+    "Only a legal representative of the organization can manage its partners."
+)
+ONLY_PARTNER_LEGAL_REPRESENTATIVE = gettext_lazy(
+    "Only a legal representative of the partner organization can do this."
+)
+ANSWER_REFUSED = gettext_lazy(
+    "Only a legal representative or an administrator of the partner organization can answer."
+)
 
 
 def _require(access: Access, permission: Permission, message: str) -> None:
@@ -85,11 +93,17 @@ def client_recipients(partnership: Partnership) -> list[str]:
 
 
 def _email_context(partnership: Partnership, **extra) -> dict:
+    # The labels in English, as the email's task stores them, whatever language the sender speaks.
+    with translation.override(None):
+        access, payment_method = (
+            str(AccessLevel(partnership.access).label),
+            str(PaymentMethod(partnership.payment_method).label),
+        )
     return {
         "client": partnership.client.name,
         "partner": partnership.partner.name,
-        "access": partnership.get_access_display(),
-        "payment_method": partnership.get_payment_method_display(),
+        "access": access,
+        "payment_method": payment_method,
         "products": [str(product) for product in partnership.products.all()],
         **extra,
     }
@@ -115,17 +129,17 @@ def _clean_terms(
 ) -> tuple[str, list[Product], str]:
     errors = {}
     if access_level not in AccessLevel.values:
-        errors["access"] = "Choose Limited or Full access."
+        errors["access"] = _("Choose Limited or Full access.")
     if payment_method not in PaymentMethod.values:
-        errors["payment_method"] = "Choose who pays."
+        errors["payment_method"] = _("Choose who pays.")
     elif access_level == AccessLevel.LIMITED and payment_method == PaymentMethod.PARTNER:
-        errors["payment_method"] = "Only a partner with Full access can pay for the client."
+        errors["payment_method"] = _("Only a partner with Full access can pay for the client.")
     products = list(products or [])
     if access_level == AccessLevel.LIMITED:
         if any(product.organization_id != client.pk for product in products):
-            errors["products"] = "Choose products of the client organization."
+            errors["products"] = _("Choose products of the client organization.")
         elif products_required and not products:
-            errors["products"] = "Choose at least one product the partner may manage."
+            errors["products"] = _("Choose at least one product the partner may manage.")
     else:
         products = []
     if errors:
@@ -146,7 +160,7 @@ def _create_pending(
 ) -> Partnership:
     # The caller named the other side: the partner (Add a partner) or the client's email (Add a client).
     field = "partner" if initiated_by == InitiatedBy.CLIENT else "client_email"
-    duplicate = {field: "There is already a pending invitation or an active partnership."}
+    duplicate = {field: _("There is already a pending invitation or an active partnership.")}
     if Partnership.objects.live().filter(client=client, partner=partner).exists():
         raise ValidationError(duplicate)
     try:
@@ -185,7 +199,7 @@ def partner_profile_save(
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     public_name = (public_name or "").strip()
     if not public_name:
-        raise ValidationError({"public_name": "Enter the name shown in the partner directory."})
+        raise ValidationError({"public_name": _("Enter the name shown in the partner directory.")})
     defaults = {
         "public_name": public_name,
         "contact_email": (contact_email or "").strip().lower(),
@@ -237,12 +251,12 @@ def partnership_invite(
     _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
     client = access.organization
     if partner.pk == client.pk:
-        raise ValidationError({"partner": "An organization cannot be its own partner."})
+        raise ValidationError({"partner": _("An organization cannot be its own partner.")})
     listed = PartnerProfile.objects.filter(
         organization=partner, organization__is_referenced_partner=True, is_listed=True
     )
     if not listed.exists():
-        raise ValidationError({"partner": "Choose a partner from the directory of referenced partners."})
+        raise ValidationError({"partner": _("Choose a partner from the directory of referenced partners.")})
     access_level, products, payment_method = _clean_terms(
         client=client,
         access_level=access_level,
@@ -286,13 +300,15 @@ def partnership_request(
     )
     if not clients:
         raise ValidationError(
-            {"client_email": "No organization has a legal representative with this email address."}
+            {"client_email": _("No organization has a legal representative with this email address.")}
         )
     if len(clients) > 1:
         raise ValidationError(
             {
-                "client_email": "This person represents several organizations; ask them to add you from the "
-                "Partner page of the right one."
+                "client_email": _(
+                    "This person represents several organizations; ask them to add you from the "
+                    "Partner page of the right one."
+                )
             }
         )
     client = clients[0]
@@ -326,11 +342,11 @@ def _require_sender(access: Access, partnership: Partnership) -> None:
     """Resend and delete belong to the side that sent the invitation."""
     if partnership.initiated_by == InitiatedBy.CLIENT:
         if access.organization.pk != partnership.client_id:
-            raise PermissionDenied("Only the client that sent this invitation can change it.")
+            raise PermissionDenied(_("Only the client that sent this invitation can change it."))
         _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
     else:
         if access.organization.pk != partnership.partner_id:
-            raise PermissionDenied("Only the partner that sent this request can change it.")
+            raise PermissionDenied(_("Only the partner that sent this request can change it."))
         _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
 
 
@@ -341,11 +357,20 @@ def _end(partnership: Partnership, status: str, *, by: User | None) -> None:
     partnership.save(update_fields=["status", "ended_at", "ended_by"])
 
 
+def _no_longer_pending(status: str) -> str:
+    wordings = {
+        Status.ACTIVE: _("This invitation is active, no longer pending."),
+        Status.REFUSED: _("This invitation is refused, no longer pending."),
+        Status.CANCELLED: _("This invitation is cancelled, no longer pending."),
+        Status.STOPPED: _("This invitation is stopped, no longer pending."),
+        Status.EXPIRED: _("This invitation is expired, no longer pending."),
+    }
+    return wordings.get(status, _("This invitation is no longer pending."))
+
+
 def _require_pending(partnership: Partnership) -> None:
     if partnership.status != Status.PENDING:
-        raise InvalidTransition(
-            f"This invitation is {partnership.get_status_display().lower()}, no longer pending."
-        )
+        raise InvalidTransition(_no_longer_pending(partnership.status))
 
 
 @transaction.atomic
@@ -376,17 +401,17 @@ def partnership_cancel(*, access: Access, partnership: Partnership) -> Partnersh
 def _require_answering_side(access: Access, partnership: Partnership) -> None:
     if partnership.initiated_by == InitiatedBy.CLIENT:
         if access.organization.pk != partnership.partner_id:
-            raise PermissionDenied("This invitation is addressed to another organization.")
+            raise PermissionDenied(_("This invitation is addressed to another organization."))
         _require(access, Permission.ANSWER_INVITATIONS, ANSWER_REFUSED)
     else:
         if access.organization.pk != partnership.client_id:
-            raise PermissionDenied("This request is addressed to another organization.")
+            raise PermissionDenied(_("This request is addressed to another organization."))
         _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
 
 
 def _require_fresh(partnership: Partnership) -> None:
     if is_stale(partnership):
-        raise InvalidTransition("This invitation has expired. Ask for a new one to be sent.")
+        raise InvalidTransition(_("This invitation has expired. Ask for a new one to be sent."))
 
 
 def _expire_if_stale(partnership: Partnership) -> None:
@@ -449,10 +474,10 @@ def partnership_accept(
         new_payment = payment_method or partnership.payment_method
         if partnership.access == AccessLevel.LIMITED and new_access == AccessLevel.FULL:
             raise ValidationError(
-                {"access": "The partner asked for Limited access; you can grant that or less."}
+                {"access": _("The partner asked for Limited access; you can grant that or less.")}
             )
         if partnership.payment_method == PaymentMethod.CLIENT and new_payment == PaymentMethod.PARTNER:
-            raise ValidationError({"payment_method": "The partner did not offer to pay; you keep paying."})
+            raise ValidationError({"payment_method": _("The partner did not offer to pay; you keep paying.")})
         new_access, new_products, new_payment = _clean_terms(
             client=partnership.client,
             access_level=new_access,
@@ -471,7 +496,7 @@ def partnership_accept(
         partnership.payment_method = new_payment
         partnership.products.set(new_products)
     elif access_level is not None or products is not None or payment_method is not None:
-        raise ValidationError({"access": "A partner accepts the invitation as the client sent it."})
+        raise ValidationError({"access": _("A partner accepts the invitation as the client sent it.")})
     partnership.status = Status.ACTIVE
     partnership.answered_at = timezone.now()
     partnership.answered_by = access.user
@@ -526,15 +551,17 @@ def partnership_change_payment_method(
     issued invoices never change."""
     partnership = _lock(partnership)
     if access.organization.pk != partnership.client_id:
-        raise PermissionDenied("Only the client decides who pays.")
+        raise PermissionDenied(_("Only the client decides who pays."))
     _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
     require_password(user=access.user, password=password, password_confirmed=password_confirmed)
     if partnership.status != Status.ACTIVE:
-        raise InvalidTransition("Only an active partnership has a payment method to change.")
+        raise InvalidTransition(_("Only an active partnership has a payment method to change."))
     if payment_method not in PaymentMethod.values:
-        raise ValidationError({"payment_method": "Choose who pays."})
+        raise ValidationError({"payment_method": _("Choose who pays.")})
     if partnership.access != AccessLevel.FULL and payment_method == PaymentMethod.PARTNER:
-        raise ValidationError({"payment_method": "Only a partner with Full access can pay for the client."})
+        raise ValidationError(
+            {"payment_method": _("Only a partner with Full access can pay for the client.")}
+        )
     if payment_method == partnership.payment_method:
         return partnership
     previous = partnership.payment_method
@@ -569,10 +596,10 @@ def partnership_stop(
     elif access.organization.pk == partnership.partner_id:
         _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
     else:
-        raise PermissionDenied("This partnership belongs to other organizations.")
+        raise PermissionDenied(_("This partnership belongs to other organizations."))
     require_password(user=access.user, password=password, password_confirmed=password_confirmed)
     if partnership.status != Status.ACTIVE:
-        raise InvalidTransition("Only an active partnership can be stopped.")
+        raise InvalidTransition(_("Only an active partnership can be stopped."))
     _end(partnership, Status.STOPPED, by=access.user)
     side = "client" if access.organization.pk == partnership.client_id else "partner"
     _audit(access, partnership, "partnership.stopped", {"stopped_by": side})

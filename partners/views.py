@@ -5,6 +5,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.row_urls import row_url_format
@@ -88,14 +90,17 @@ def partner_add(request):
     if len(partner_ids) == 1 and partner_ids[0].isdigit():
         partner = selectors.partner_directory().filter(organization_id=int(partner_ids[0])).first()
     if partner is None:
-        context["error"] = "Tick one partner in the search results."
+        context["error"] = _("Tick one partner in the search results.")
         return render(request, "partners/partner_add.html", context)
     existing = selectors.live_partnership_with(access, partner.organization)
     if existing is not None:
-        state = "an invitation is pending" if existing.status == Status.PENDING else "it has access"
-        context["error"] = (
-            f"{partner.public_name}: {state}. See the Partner page to resend, delete or stop it."
-        )
+        if existing.status == Status.PENDING:
+            error = _(
+                "%(partner)s: an invitation is pending. See the Partner page to resend, delete or stop it."
+            )
+        else:
+            error = _("%(partner)s: it has access. See the Partner page to resend, delete or stop it.")
+        context["error"] = error % {"partner": partner.public_name}
         return render(request, "partners/partner_add.html", context)
     context.update(partner=partner, step="access", access_form=AccessChoiceForm(request.POST or None))
     if step == "search":
@@ -130,7 +135,7 @@ def partner_add(request):
             return asked
         password_confirmed = True
     products = [
-        p for _, group in context["categories"] for p in group if p.pk in context["selected_products"]
+        p for _category, group in context["categories"] for p in group if p.pk in context["selected_products"]
     ]
     try:
         services.partnership_invite(
@@ -146,7 +151,8 @@ def partner_add(request):
         return render(request, "partners/partner_add.html", context)
     messages.success(
         request,
-        f"Invitation sent to {partner.public_name}. You can resend or delete it until it is accepted.",
+        _("Invitation sent to %(partner)s. You can resend or delete it until it is accepted.")
+        % {"partner": partner.public_name},
     )
     return redirect("partners", org_id=access.organization.pk)
 
@@ -184,7 +190,9 @@ def partner_payment_edit(request, partnership_id):
             apply_service_errors(form, error)
         else:
             messages.success(
-                request, f"The payment method has been saved; {partnership.partner.name} was notified."
+                request,
+                _("The payment method has been saved; %(partner)s was notified.")
+                % {"partner": partnership.partner.name},
             )
             return redirect(
                 "partner_detail", org_id=request.access.organization.pk, partnership_id=partnership.pk
@@ -202,7 +210,8 @@ def partnership_resend(request, partnership_id):
         messages.error(request, _refusal_message(refusal))
     else:
         messages.success(
-            request, "The invitation has been sent again with a new link; the previous link no longer works."
+            request,
+            _("The invitation has been sent again with a new link; the previous link no longer works."),
         )
     return _back(request, partnership)
 
@@ -216,7 +225,7 @@ def partnership_delete(request, partnership_id):
     except (ValidationError, PermissionDenied) as refusal:
         messages.error(request, _refusal_message(refusal))
     else:
-        messages.success(request, "The invitation has been deleted.")
+        messages.success(request, _("The invitation has been deleted."))
     return _back(request, partnership)
 
 
@@ -228,9 +237,9 @@ def partnership_stop(request, partnership_id):
     client_side = _is_client_side(request, partnership)
     needed = Permission.MANAGE_PARTNERS if client_side else Permission.MANAGE_CLIENTS
     if not request.access.can(needed):
-        raise PermissionDenied("Only a legal representative can stop a collaboration.")
+        raise PermissionDenied(_("Only a legal representative can stop a collaboration."))
     if partnership.status != Status.ACTIVE:
-        messages.error(request, "Only an active partnership can be stopped.")
+        messages.error(request, _("Only an active partnership can be stopped."))
         return _back(request, partnership)
     confirmed = request.method == "POST" and request.POST.get("confirmed") == "yes"
     form = StopForm(request.POST if confirmed and "password" in request.POST else None)
@@ -249,7 +258,9 @@ def partnership_stop(request, partnership_id):
             apply_service_errors(form, error)
         else:
             other = partnership.partner.name if client_side else partnership.client.name
-            messages.success(request, f"The collaboration with {other} has been stopped.")
+            messages.success(
+                request, _("The collaboration with %(other)s has been stopped.") % {"other": other}
+            )
             return _back(request, partnership)
     return render(
         request,
@@ -279,7 +290,7 @@ def partnership_answer(request, partnership_id):
         try:
             if request.POST.get("answer") == "refuse":
                 services.partnership_refuse(access=access, partnership=partnership)
-                messages.success(request, "The invitation has been refused.")
+                messages.success(request, _("The invitation has been refused."))
                 return _back(request, partnership)
             if narrowing:
                 access_form.is_valid()
@@ -296,7 +307,7 @@ def partnership_answer(request, partnership_id):
                     access=access,
                     partnership=partnership,
                     access_level=access_form.cleaned_data.get("access", partnership.access),
-                    products=[p for _, group in categories for p in group if p.pk in chosen],
+                    products=[p for _category, group in categories for p in group if p.pk in chosen],
                     payment_method=payment_form.cleaned_data.get("payment_method", PaymentMethod.CLIENT),
                     password_confirmed=password_confirmed,
                 )
@@ -306,9 +317,12 @@ def partnership_answer(request, partnership_id):
             error = _refusal_message(refusal)
         else:
             if client_side:
-                messages.success(request, f"{partnership.partner.name} now manages your organization.")
+                messages.success(
+                    request,
+                    _("%(partner)s now manages your organization.") % {"partner": partnership.partner.name},
+                )
                 return redirect("partners", org_id=access.organization.pk)
-            messages.success(request, f"You now manage {partnership.client.name}.")
+            messages.success(request, _("You now manage %(client)s.") % {"client": partnership.client.name})
             return redirect("managed_clients", org_id=access.organization.pk)
     return render(
         request,
@@ -330,6 +344,10 @@ def partnership_answer(request, partnership_id):
 
 
 MANAGED_CLIENTS_PER_PAGE = 50
+# The page's script counts ticked clients in the browser: it gets both forms of each count sentence, with
+# "{count}" for the number, and picks one with Intl.PluralRules ("one" or "other": the forms of en, fr, de
+# and it, which ngettext gives for 1 and for 2).
+BROWSER_COUNT = {"counter": "{count}"}
 MANAGED_CLIENT_COLUMNS = ("client_id", "access", "payment_method", "answered_at", "client__name")
 
 
@@ -365,8 +383,34 @@ def managed_clients(request):
             "sent": [p for p in pending if p.initiated_by == InitiatedBy.PARTNER],
             "can_answer": access.can(Permission.ANSWER_INVITATIONS),
             "can_manage": access.can(Permission.MANAGE_CLIENTS),
+            "script_texts": _managed_clients_script_texts(page.paginator.count),
         },
     )
+
+
+def _managed_clients_script_texts(total: int) -> dict:
+    """The sentences the Managed Clients script writes, in the active language."""
+    return {
+        "selected": [
+            ngettext("%(counter)s client selected", "%(counter)s clients selected", n) % BROWSER_COUNT
+            for n in (1, 2)
+        ],
+        "ticked": [
+            ngettext("%(counter)s ticked client", "%(counter)s ticked clients", n) % BROWSER_COUNT
+            for n in (1, 2)
+        ],
+        "allMatchingSelected": ngettext(
+            "All %(counter)s matching client selected", "All %(counter)s matching clients selected", total
+        )
+        % {"counter": total},
+        "allMatching": ngettext(
+            "All %(counter)s client matching the table's filters",
+            "All %(counter)s clients matching the table's filters",
+            total,
+        )
+        % {"counter": total},
+        "allClients": _("All your managed clients"),
+    }
 
 
 @organization_view(Permission.MANAGE_CLIENTS)
@@ -387,7 +431,9 @@ def client_request(request):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"Your request has been sent to {partnership.client.name}.")
+            messages.success(
+                request, _("Your request has been sent to %(client)s.") % {"client": partnership.client.name}
+            )
             return redirect("managed_clients", org_id=request.access.organization.pk)
     return render(request, "partners/client_request.html", {"form": form})
 

@@ -13,6 +13,8 @@ from functools import cached_property
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import TextChoices
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -327,7 +329,7 @@ class InvoiceFilterSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("from") and attrs.get("to") and attrs["to"] < attrs["from"]:
-            raise serializers.ValidationError({"to": "This day is before `from`."})
+            raise serializers.ValidationError({"to": _("This day is before `from`.")})
         return attrs
 
 
@@ -385,7 +387,9 @@ class BillingExportInputSerializer(serializers.Serializer):
 
     history = serializers.ChoiceField(
         choices=History.CHOICES,
-        error_messages={"invalid_choice": "Unknown history: choose invoices, orders, cashback or products."},
+        error_messages={
+            "invalid_choice": gettext_lazy("Unknown history: choose invoices, orders, cashback or products.")
+        },
     )
     period = serializers.CharField(required=False, allow_blank=True, max_length=20)
     clients = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
@@ -394,13 +398,13 @@ class BillingExportInputSerializer(serializers.Serializer):
         choices=AccessLevel.choices,
         required=False,
         allow_blank=True,
-        error_messages={"invalid_choice": "Choose limited or full."},
+        error_messages={"invalid_choice": gettext_lazy("Choose limited or full.")},
     )
     payment_method = serializers.ChoiceField(
         choices=PaymentMethod.choices,
         required=False,
         allow_blank=True,
-        error_messages={"invalid_choice": "Choose client or partner."},
+        error_messages={"invalid_choice": gettext_lazy("Choose client or partner.")},
     )
 
     def get_fields(self):
@@ -416,7 +420,7 @@ class BillingExportInputSerializer(serializers.Serializer):
             return None
         if not all(value.isdigit() and len(value) < 19 for value in values):
             raise serializers.ValidationError(
-                {"clients": "Give client organization ids separated by commas."}
+                {"clients": _("Give client organization ids separated by commas.")}
             )
         return [int(value) for value in values]
 
@@ -431,7 +435,7 @@ class BillingExportInputSerializer(serializers.Serializer):
             kind, year = period, None
         else:
             raise serializers.ValidationError(
-                {"period": "Use this_month, last_month, last_12_months or a year such as 2025."}
+                {"period": _("Use this_month, last_month, last_12_months or a year such as 2025.")}
             )
         client_ids = self._client_ids(attrs.get("clients", ""))
         client_filter = ClientFilter(
@@ -441,7 +445,11 @@ class BillingExportInputSerializer(serializers.Serializer):
         )
         if client_ids is not None and client_filter != ClientFilter():
             raise serializers.ValidationError(
-                {"clients": "Give either client ids or the filters search, access, payment_method; not both."}
+                {
+                    "clients": _(
+                        "Give either client ids or the filters search, access, payment_method; not both."
+                    )
+                }
             )
         try:
             date_from, date_to = export_period(

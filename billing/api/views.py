@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -36,8 +38,10 @@ from partners.api.views import MANAGED_CLIENT_FILTERS, PartnerProgramMixin
 
 BILLING_PERMISSION_WORDING = {
     **PERMISSION_WORDING,
-    Permission.MANAGE_PRODUCTS: "order or renew products",
-    Permission.VIEW_BILLING: "see the invoices and the wallet",
+    # Translators: completes "Your role (…) does not allow you to …".
+    Permission.MANAGE_PRODUCTS: gettext_lazy("order or renew products"),
+    # Translators: completes "Your role (…) does not allow you to …".
+    Permission.VIEW_BILLING: gettext_lazy("see the invoices and the wallet"),
 }
 LATEST_ENTRIES = 50
 
@@ -63,7 +67,7 @@ IDEMPOTENCY_409 = OpenApiResponse(description="The `Idempotency-Key` was already
 
 class IdempotencyKeyReused(APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "This Idempotency-Key was already used with another request body."
+    default_detail = gettext_lazy("This Idempotency-Key was already used with another request body.")
     default_code = "idempotency_key_reused"
 
 
@@ -74,7 +78,7 @@ def refusals_as_not_found_for_partners(access: Access):
         yield
     except DjangoPermissionDenied:
         if access.hides_refusals:
-            raise NotFound("Not found.") from None
+            raise NotFound(_("Not found.")) from None
         raise
 
 
@@ -90,11 +94,19 @@ class BillingScopedMixin(OrganizationScopedMixin):
         key = (key or "").strip()
         if not key:
             raise ValidationError(
-                {idempotency.HEADER: ["This header is required: a unique value per operation, e.g. a UUID."]}
+                {
+                    idempotency.HEADER: [
+                        _("This header is required: a unique value per operation, e.g. a UUID.")
+                    ]
+                }
             )
         if len(key) > idempotency.MAX_KEY_LENGTH:
             raise ValidationError(
-                {idempotency.HEADER: [f"Use at most {idempotency.MAX_KEY_LENGTH} characters."]}
+                {
+                    idempotency.HEADER: [
+                        _("Use at most %(count)s characters.") % {"count": idempotency.MAX_KEY_LENGTH}
+                    ]
+                }
             )
         return key
 
@@ -219,7 +231,7 @@ class OrderViewSet(BillingScopedMixin, mixins.ListModelMixin, viewsets.GenericVi
         key = self.idempotency_key(required=False)
         product = selectors.renewable_product(self.access, id)
         if product is None:
-            raise NotFound("No such product.")
+            raise NotFound(_("No such product."))
         place = self._answer_order(lambda: services.product_renew(access=self.access, product=product))
         return self.answer_once(key, place)
 
@@ -286,7 +298,7 @@ class InvoiceViewSet(FileActionsMixin, BillingScopedMixin, mixins.ListModelMixin
     def _invoice(self, invoice_id: int) -> Invoice:
         invoice = selectors.invoice_for(self.access, invoice_id)
         if invoice is None:
-            raise NotFound("No such invoice.")
+            raise NotFound(_("No such invoice."))
         return invoice
 
     def retrieve(self, request, org_id, id):
@@ -366,7 +378,7 @@ class WalletViewSet(BillingScopedMixin, viewsets.GenericViewSet):
 
 
 class ExportRateLimited(Throttled):
-    default_detail = "You have exported many files within the hour; please try again later."
+    default_detail = gettext_lazy("You have exported many files within the hour; please try again later.")
 
 
 @extend_schema(tags=["reseller area"], parameters=[ORG_ID])
@@ -389,7 +401,11 @@ class ManagedClientExportViewSet(FileActionsMixin, PartnerProgramMixin, viewsets
         "(429 beyond it); each one is in the activity log.",
         parameters=[
             OpenApiParameter(
-                "history", str, OpenApiParameter.QUERY, required=True, enum=[c for c, _ in History.CHOICES]
+                "history",
+                str,
+                OpenApiParameter.QUERY,
+                required=True,
+                enum=[value for value, _label in History.CHOICES],
             ),
             OpenApiParameter(
                 "period",

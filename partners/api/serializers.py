@@ -5,6 +5,7 @@ Input serializers check types and shapes only; `partners.services` decides what 
 field errors. Every serializer lists its fields, so extra input (a `status`, a `client`) changes nothing.
 """
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -14,7 +15,7 @@ from partners import selectors
 from partners.models import Access, PartnerProfile, Partnership, PaymentMethod
 from partners.selectors import MANAGED_CLIENT_ORDERINGS
 
-NOT_IN_DIRECTORY = "Choose a partner from the directory of referenced partners."
+NOT_IN_DIRECTORY = gettext_lazy("Choose a partner from the directory of referenced partners.")
 
 
 def _sorted_product_ids(partnership: Partnership) -> list[int]:

@@ -8,6 +8,8 @@ organizations is a 404.
 """
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -22,12 +24,13 @@ from partners.api import serializers
 from partners.models import Access as AccessLevel
 from partners.models import InitiatedBy, PartnerProfile, Partnership
 
+# Translators: each completes "Your role (…) does not allow you to …".
 PERMISSION_WORDING = {
-    Permission.VIEW_PARTNERS: "see the organization's partners",
-    Permission.MANAGE_PARTNERS: "manage the organization's partners",
-    Permission.VIEW_MANAGED_CLIENTS: "see the managed clients",
-    Permission.ANSWER_INVITATIONS: "answer partnership invitations",
-    Permission.MANAGE_CLIENTS: "add or stop managed clients",
+    Permission.VIEW_PARTNERS: gettext_lazy("see the organization's partners"),
+    Permission.MANAGE_PARTNERS: gettext_lazy("manage the organization's partners"),
+    Permission.VIEW_MANAGED_CLIENTS: gettext_lazy("see the managed clients"),
+    Permission.ANSWER_INVITATIONS: gettext_lazy("answer partnership invitations"),
+    Permission.MANAGE_CLIENTS: gettext_lazy("add or stop managed clients"),
 }
 
 PARTNERSHIP_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The partnership's id.")
@@ -58,7 +61,8 @@ class PartnerProgramMixin(OrganizationScopedMixin):
     def deny(self, access: Access, permission: Permission):
         if permission in RESELLER_PERMISSIONS and not access.organization.is_referenced_partner:
             raise PermissionDenied(
-                f"{access.organization.name} is not a referenced partner; the Reseller Area is for partners."
+                _("%(organization)s is not a referenced partner; the Reseller Area is for partners.")
+                % {"organization": access.organization.name}
             )
         super().deny(access, permission)
 
@@ -265,7 +269,7 @@ class PartnerSideMixin(PartnerProgramMixin):
             or partnership.partner_id != self.access.organization.pk
             or partnership.initiated_by != self.initiated_by
         ):
-            raise NotFound("No such partnership.")
+            raise NotFound(_("No such partnership."))
         return partnership
 
     def scoped_queryset(self, access):
@@ -440,7 +444,7 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
     def stop(self, request, org_id, client_id):
         partnership = self.get_queryset().filter(client_id=client_id).first()
         if partnership is None:
-            raise NotFound("No such managed client.")
+            raise NotFound(_("No such managed client."))
         data = self.parse(serializers.PasswordInputSerializer)
         return self.output(
             services.partnership_stop(access=self.access, partnership=partnership, password=data["password"])

@@ -12,13 +12,16 @@ document.addEventListener("DOMContentLoaded", function () {
   var total = parseInt(section.dataset.total || "0", 10);
   var matching = false; // every client matching the filters, on every page
   var scope = "all";
+  // The sentences in the page's language (partners.views), "{count}" standing for a number.
+  var texts = JSON.parse(document.getElementById("managed-clients-texts").textContent);
+  var pluralRules = new Intl.PluralRules(document.documentElement.lang || "en");
 
   function ticked() {
     return boxes.filter(function (box) { return box.checked; });
   }
 
-  function plural(count, word) {
-    return count + " " + word + (count === 1 ? "" : "s");
+  function counted(forms, count) {
+    return forms[pluralRules.select(count) === "one" ? 0 : 1].replace("{count}", count);
   }
 
   function update() {
@@ -31,9 +34,7 @@ document.addEventListener("DOMContentLoaded", function () {
     }
     bar.hidden = count === 0;
     document.body.classList.toggle("has-selection-bar", count > 0);
-    countText.textContent = matching
-      ? "All " + plural(total, "matching client") + " selected"
-      : plural(count, "client") + " selected";
+    countText.textContent = matching ? texts.allMatchingSelected : counted(texts.selected, count);
     matchingButton.hidden = matching || !allOnPage || total <= boxes.length;
   }
 
@@ -79,9 +80,9 @@ document.addEventListener("DOMContentLoaded", function () {
     }
     var text = form.querySelector("[data-export-scope-text]");
     if (text) {
-      text.textContent = scope === "selected" ? plural(chosen.length, "ticked client")
-        : scope === "matching" ? "All " + plural(total, "client") + " matching the table's filters"
-        : "All your managed clients";
+      text.textContent = scope === "selected" ? counted(texts.ticked, chosen.length)
+        : scope === "matching" ? texts.allMatching
+        : texts.allClients;
     }
   }
 
