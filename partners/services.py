@@ -92,18 +92,18 @@ def client_recipients(partnership: Partnership) -> list[str]:
     return _emails_of(partnership.client, [Role.LEGAL_REPRESENTATIVE])
 
 
-def _email_context(partnership: Partnership, **extra) -> dict:
-    # The labels in English, as the email's task stores them, whatever language the sender speaks.
+def _english(label) -> str:
+    """A choice's label as an email's task stores it: in English, whatever language the sender speaks."""
     with translation.override(None):
-        access, payment_method = (
-            str(AccessLevel(partnership.access).label),
-            str(PaymentMethod(partnership.payment_method).label),
-        )
+        return str(label)
+
+
+def _email_context(partnership: Partnership, **extra) -> dict:
     return {
         "client": partnership.client.name,
         "partner": partnership.partner.name,
-        "access": access,
-        "payment_method": payment_method,
+        "access": _english(AccessLevel(partnership.access).label),
+        "payment_method": _english(PaymentMethod(partnership.payment_method).label),
         "products": [str(product) for product in partnership.products.all()],
         **extra,
     }
@@ -578,7 +578,9 @@ def partnership_change_payment_method(
         to=partner_recipients(partnership),
         template="partnership_payment_method_changed",
         context=_email_context(
-            partnership, changed_by=access.user.get_full_name(), previous=PaymentMethod(previous).label
+            partnership,
+            changed_by=access.user.get_full_name(),
+            previous=_english(PaymentMethod(previous).label),
         ),
     )
     return partnership

@@ -2,6 +2,7 @@
 query, the tick column and its bar, in the console and the API, with the same number of queries for 10 and
 1,000 clients."""
 
+import json
 import re
 
 import pytest
@@ -129,6 +130,41 @@ def test_each_row_can_be_ticked_and_keeps_its_actions_menu(client, partner_org, 
     assert "console/managed_clients.js" in text
     # The parts of the page that were already there stay.
     assert "Add a client" in text
+
+
+def script_texts(response) -> dict:
+    found = re.search(
+        r'<script id="managed-clients-texts" type="application/json">(.*?)</script>', response.text
+    )
+    assert found, "the page gives its script the sentences it writes"
+    return json.loads(found.group(1))
+
+
+def test_the_selection_script_writes_the_pages_sentences(client, partner_org, partner_user, clients):
+    """The bar and the dialog count ticked clients in the browser: the page gives both forms of each count
+    sentence ("{count}" for the number) and the sentences about every matching client, in its language."""
+    client.force_login(partner_user)
+
+    texts = script_texts(client.get(page_url(partner_org)))
+
+    assert texts == {
+        "selected": ["{count} client selected", "{count} clients selected"],
+        "ticked": ["{count} ticked client", "{count} ticked clients"],
+        "allMatchingSelected": "All 4 matching clients selected",
+        "allMatching": "All 4 clients matching the table's filters",
+        "allClients": "All your managed clients",
+    }
+
+
+def test_the_selection_script_counts_the_clients_matching_the_filters(
+    client, partner_org, partner_user, clients
+):
+    client.force_login(partner_user)
+
+    texts = script_texts(client.get(page_url(partner_org, access="limited")))
+
+    assert texts["allMatchingSelected"] == "All 2 matching clients selected"
+    assert texts["allMatching"] == "All 2 clients matching the table's filters"
 
 
 @pytest.mark.parametrize("count", [10, 1000])
