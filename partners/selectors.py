@@ -2,8 +2,8 @@
 
 from itertools import islice
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.query import ModelIterable
 
 from organizations.access import Access, Permission
@@ -162,16 +162,25 @@ def managed_clients(
     return partnerships
 
 
-def pending_partnerships_of_partner(access: Access) -> QuerySet[Partnership]:
-    """Invitations the partner received and requests it sent, still waiting for an answer."""
+def pending_partnerships_of_partner(access: Access, *, newest: int | None = None) -> QuerySet[Partnership]:
+    """Invitations the partner received and requests it sent, still waiting for an answer; with `newest`,
+    only that many of each kind (received, sent), newest first, in one query."""
     if not access.can(Permission.VIEW_MANAGED_CLIENTS):
         return Partnership.objects.none()
-    return (
+    pending = (
         Partnership.objects.filter(partner=access.organization, status=Status.PENDING)
         .select_related("client")
         .prefetch_related("products")
         .order_by("-invitation_sent_at", "-pk")
     )
+    if newest is not None:
+        rank = Window(
+            RowNumber(),
+            partition_by=[F("initiated_by")],
+            order_by=[F("invitation_sent_at").desc(), F("pk").desc()],
+        )
+        pending = pending.annotate(rank=rank).filter(rank__lte=newest)
+    return pending
 
 
 def partnership_for(access: Access, partnership_id: int) -> Partnership | None:
