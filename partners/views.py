@@ -332,7 +332,14 @@ def partnership_answer(request, partnership_id):
 MANAGED_CLIENTS_PER_PAGE = 50
 # The invitations received and the requests sent are listed above and below the table, the newest of each.
 PENDING_SHOWN = 20
-MANAGED_CLIENT_COLUMNS = ("client_id", "access", "payment_method", "answered_at", "client__name")
+MANAGED_CLIENT_COLUMNS = (
+    "client_id",
+    "client_name",
+    "access",
+    "payment_method",
+    "answered_at",
+    "client__name",
+)
 
 
 @organization_view(Permission.VIEW_MANAGED_CLIENTS)
