@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from billing.figures import dashboard_figures
@@ -102,21 +102,21 @@ def mailbox_message(request, message_id):
     return render(request, "console/mailbox_message.html", {"message": message, "address": address})
 
 
-# What console/static/console/theme.js tests, named as people know it.
+# What console/static/console/theme.js tests, named as people know it (translated when the page is shown).
 BROWSER_FEATURES = {
-    "modern-javascript": gettext_lazy("Modern JavaScript (ES2015 modules)"),
-    "fetch": gettext_lazy("Loading data in the background (fetch and promises)"),
-    "css-variables": gettext_lazy("CSS custom properties, used by the light and dark themes"),
-    "css-grid": gettext_lazy("CSS grid layout"),
-    "flex-gap": gettext_lazy("Spacing in page layouts (CSS gap)"),
-    "color-scheme": gettext_lazy("Following the system's light or dark mode (media queries)"),
-    "form-data": gettext_lazy("Sending forms from scripts (FormData)"),
+    "modern-javascript": gettext_noop("Modern JavaScript (ES2015 modules)"),
+    "fetch": gettext_noop("Loading data in the background (fetch and promises)"),
+    "css-variables": gettext_noop("CSS custom properties, used by the light and dark themes"),
+    "css-grid": gettext_noop("CSS grid layout"),
+    "flex-gap": gettext_noop("Spacing in page layouts (CSS gap)"),
+    "color-scheme": gettext_noop("Following the system's light or dark mode (media queries)"),
+    "form-data": gettext_noop("Sending forms from scripts (FormData)"),
 }
 
 
 def outdated_browser(request):
     requested = request.GET.get("missing", "").split(",")
-    missing = [BROWSER_FEATURES[key] for key in requested if key in BROWSER_FEATURES]
+    missing = [_(BROWSER_FEATURES[key]) for key in requested if key in BROWSER_FEATURES]
     return render(request, "console/outdated_browser.html", {"missing": missing})
 
 
