@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db.models import F
 from django.urls import reverse
 
-from console.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from console.management.commands.seed_demo import DEMO_PASSWORD, demo_accounts
 from core.row_urls import row_url_format
 from organizations.access import PARTNER_ACTING_ROLES, managed_clients_of
 from organizations.models import Organization
@@ -92,7 +92,7 @@ def console(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         if settings.DEMO_MODE:
-            context["demo"] = {"accounts": DEMO_ACCOUNTS, "password": DEMO_PASSWORD}
+            context["demo"] = {"accounts": demo_accounts(), "password": DEMO_PASSWORD}
         return context
     access = getattr(request, "access", None)
     match = getattr(request, "resolver_match", None)

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from django.apps import apps
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from organizations.models import Membership, Organization, Product, Role, User
 
@@ -70,6 +71,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.EXTERNAL: _PRODUCTS,
 }
 LIMITED_ACCESS = "limited"
+# How a partner's people are named in a client's console, by the partnership's access.
+PARTNER_ROLE_LABELS = {
+    "full": gettext_lazy("Partner (Full access)"),
+    LIMITED_ACCESS: gettext_lazy("Partner (Limited access)"),
+}
 # A partner acting for a client: full access is the client's administrator for products, users and settings
 # (read-only legal data), never for billing, partners or the activity log; limited access sees only the
 # granted products and orders nothing new.
@@ -139,8 +145,8 @@ class Access:
     @property
     def role_label(self) -> str:
         if self.acts_for_partner:
-            return f"Partner ({self.partnership.get_access_display()} access)"
-        return Role(self.role).label
+            return str(PARTNER_ROLE_LABELS[self.partnership.access])
+        return str(Role(self.role).label)
 
 
 def _partnership_model():
