@@ -137,7 +137,7 @@ def token_disable(*, token: ApiToken, reason: str, by: User | None = None) -> Ap
         context={
             "name": token.name,
             "masked": token.masked,
-            "application": token.application_label,
+            "application": str(token.application_label),  # task arguments are JSON: no lazy text
             "reason": token.status_reason,
         },
     )
