@@ -3,7 +3,6 @@ event's data, with labels instead of codes, ids or Python lists, in the viewer's
 
 import ast
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from core.audit import audit_record
 from core.models import AuditEvent
 from organizations import services as organization_services
 from organizations.admin import AuditedAdmin
-from organizations.models import ProductCategory, ProductType, Role, User
+from organizations.models import Role, User
 from partners import services as partner_services
 from tests.factories import PASSWORD, ProductFactory
 
@@ -132,7 +131,7 @@ def test_changing_who_pays_says_what_it_was(accepted_partnership, organization, 
 
 
 def test_the_invitation_of_a_limited_partner_names_its_products(
-    organization, legal_representative, partner_org, acting, web_hosting
+    organization, legal_representative, partner_org, acting
 ):
     named(legal_representative, "Anna Muster")
     shop = ProductFactory(organization=organization, name="shop.helvetia.ch")
@@ -151,19 +150,7 @@ def test_the_invitation_of_a_limited_partner_names_its_products(
     ]
 
 
-@pytest.fixture
-def web_hosting(db):
-    category = ProductCategory.objects.create(slug="web-hosting", name="Web hosting")
-    return ProductType.objects.create(
-        category=category,
-        slug="web-hosting",
-        name="Web hosting",
-        price_chf=Decimal("69.00"),
-        price_eur=Decimal("69.00"),
-    )
-
-
-def test_a_role_change_shows_labels_not_codes_or_ids(organization, legal_representative, acting, web_hosting):
+def test_a_role_change_shows_labels_not_codes_or_ids(organization, legal_representative, acting):
     named(legal_representative, "Anna Muster")
     site = ProductFactory(organization=organization, name="site.helvetia.ch")
     access = acting(legal_representative, organization)
