@@ -221,7 +221,12 @@ class Said:
             return self.application_label(str(value))
         if field == "cashback_reversed":
             partner, _separator, outcome = str(value).rpartition(": ")
-            return f"{partner}: {CASHBACK_OUTCOMES.get(outcome, outcome)}" if partner else str(value)
+            if not partner:
+                return str(value)
+            return _("%(partner)s: %(outcome)s") % {
+                "partner": partner,
+                "outcome": CASHBACK_OUTCOMES.get(outcome, outcome),
+            }
         return str(value)
 
     def application_label(self, application: str) -> str:
