@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing.figures import dashboard_figures
 from console.models import MailboxMessage
+from core.row_urls import row_url_format
 from organizations import selectors, services
 from organizations.access import Permission, organizations_of
 from organizations.forms import ThemeForm
@@ -35,6 +36,10 @@ def home(request):
 def dashboard(request):
     access = request.access
     categories = selectors.product_categories_with_products(access)
+    product_url = row_url_format("product_detail", "product_id", org_id=access.organization.pk)
+    for category in categories:
+        for product in category.visible_products:
+            product.detail_url = product_url.format(product.pk)
     context = {
         "categories": categories,
         "product_count": sum(len(category.visible_products) for category in categories),
@@ -46,7 +51,10 @@ def dashboard(request):
     context["figures"] = dashboard_figures(access)
     if access.can(Permission.VIEW_MANAGED_CLIENTS):
         # The Partner Dashboard: the clients this partner manages, each one click away.
-        context["managed_clients"] = partner_selectors.managed_clients(access)[:12]
+        context["managed_clients"] = managed = list(partner_selectors.managed_clients(access)[:12])
+        client_url = row_url_format("dashboard", "org_id")
+        for partnership in managed:
+            partnership.open_url = client_url.format(partnership.client_id)
     return render(request, "console/dashboard.html", context)
 
 

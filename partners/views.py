@@ -330,14 +330,23 @@ def partnership_answer(request, partnership_id):
 
 
 MANAGED_CLIENTS_PER_PAGE = 50
-MANAGED_CLIENT_COLUMNS = ("client_id", "access", "payment_method", "answered_at", "client__name")
+# The invitations received and the requests sent are listed above and below the table, the newest of each.
+PENDING_SHOWN = 20
+MANAGED_CLIENT_COLUMNS = (
+    "client_id",
+    "client_name",
+    "access",
+    "payment_method",
+    "answered_at",
+    "client__name",
+)
 
 
 @organization_view(Permission.VIEW_MANAGED_CLIENTS)
 def managed_clients(request):
     """The table of managed clients (search, filters, sort, pages, ticks) and the invitations waiting."""
     access = request.access
-    pending = list(selectors.pending_partnerships_of_partner(access))
+    pending = list(selectors.pending_partnerships_of_partner(access, newest=PENDING_SHOWN + 1))
     form = ManagedClientFilterForm(request.GET)
     filters = form.filters()
     # Only the columns the table shows: the sort by name carries every matching row through it.
@@ -351,6 +360,8 @@ def managed_clients(request):
         partnership.stop_url = stop_url.format(partnership.pk)
     query = request.GET.copy()
     query.pop("page", None)
+    received = [p for p in pending if p.initiated_by == InitiatedBy.CLIENT]
+    sent = [p for p in pending if p.initiated_by == InitiatedBy.PARTNER]
     return render(
         request,
         "partners/managed_clients.html",
@@ -361,8 +372,10 @@ def managed_clients(request):
             "filtered": any(filters[name] for name in ("search", "access_level", "payment_method")),
             "query": query.urlencode(),
             "sort": filters["ordering"],
-            "received": [p for p in pending if p.initiated_by == InitiatedBy.CLIENT],
-            "sent": [p for p in pending if p.initiated_by == InitiatedBy.PARTNER],
+            "received": received[:PENDING_SHOWN],
+            "more_received": len(received) > PENDING_SHOWN,
+            "sent": sent[:PENDING_SHOWN],
+            "more_sent": len(sent) > PENDING_SHOWN,
             "can_answer": access.can(Permission.ANSWER_INVITATIONS),
             "can_manage": access.can(Permission.MANAGE_CLIENTS),
         },

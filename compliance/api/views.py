@@ -18,6 +18,7 @@ from compliance.models import DpaCertificate
 from compliance.views import ACTIVITY_CSV_HEADER, activity_csv_rows
 from core.api.exceptions import error_responses
 from core.api.negotiation import FileActionsMixin
+from core.api.pagination import CursorPagination
 from core.models import AuditEvent
 from core.spreadsheets import csv_lines, csv_response
 from organizations.access import Permission
@@ -46,6 +47,10 @@ FILTERS = [
 ]
 
 
+class ActivityPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+
+
 @extend_schema(tags=["activity"], parameters=[ORG_ID])
 class ActivityViewSet(
     FileActionsMixin, ComplianceScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet
@@ -54,6 +59,7 @@ class ActivityViewSet(
 
     model = AuditEvent
     serializer_class = serializers.AuditEventSerializer
+    pagination_class = ActivityPagination
     permissions = {"list": Permission.VIEW_ACTIVITY, "export": Permission.VIEW_ACTIVITY}
     file_actions = ("export",)
 
@@ -69,6 +75,8 @@ class ActivityViewSet(
 
     @extend_schema(
         summary="The activity log",
+        description="Newest first. Paginated with a cursor: follow `next` until it is null (there is no "
+        "count).",
         parameters=FILTERS,
         responses={200: serializers.AuditEventSerializer(many=True), **error_responses(400, 403, 404)},
     )
