@@ -1,6 +1,8 @@
 """The compliance API: the activity log and the DPA certificate, through the access resolver."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_ratelimit.core import is_ratelimited
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -9,6 +11,7 @@ from rest_framework import serializers as drf_serializers
 from rest_framework.exceptions import Throttled
 
 from compliance import selectors, services
+from compliance.activity import describe_events
 from compliance.api import serializers
 from compliance.dpa import certificate_response
 from compliance.models import DpaCertificate
@@ -23,8 +26,8 @@ from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScop
 
 COMPLIANCE_PERMISSION_WORDING = {
     **PERMISSION_WORDING,
-    Permission.VIEW_ACTIVITY: "see the activity log",
-    Permission.DPA_CERTIFICATE: "generate the DPA certificate",
+    Permission.VIEW_ACTIVITY: gettext_lazy("see the activity log"),
+    Permission.DPA_CERTIFICATE: gettext_lazy("generate the DPA certificate"),
 }
 
 
@@ -65,6 +68,11 @@ class ActivityViewSet(
         query.is_valid(raise_exception=True)
         return selectors.audit_events_filtered(access, **query.filters())
 
+    def paginate_queryset(self, queryset):
+        # Each event of the page gets its sentence, in the request's language.
+        page = super().paginate_queryset(queryset)
+        return None if page is None else describe_events(page)
+
     @extend_schema(
         summary="The activity log",
         description="Newest first. Paginated with a cursor: follow `next` until it is null (there is no "
@@ -92,7 +100,7 @@ class ActivityViewSet(
         if is_ratelimited(
             request, group="activity_export", key="user", rate=settings.ACTIVITY_EXPORT_RATE, increment=True
         ):
-            raise Throttled(detail="You have exported the activity log often. Try again in a minute.")
+            raise Throttled(detail=_("You have exported the activity log often. Try again in a minute."))
         events = selectors.audit_events_filtered(self.access, **query.filters())
         filename = f"activity-{self.access.organization.pk}.csv"
         return csv_response(filename, csv_lines(ACTIVITY_CSV_HEADER, activity_csv_rows(events)))
