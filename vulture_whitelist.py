@@ -30,7 +30,8 @@ _.quote  # set on each orderable product type, billing/product_order.html
 _.new_number_display  # VatNumberChange, organizations/organization_settings.html
 _.previous_number_display  # VatNumberChange, organizations/organization_settings.html
 _.scope_groups  # ApiTokenForm, tokens/api_token_create.html
-_.display_status  # ApiToken, tokens/api_tokens.html and the API's `status` (source=)
+_.display_status  # ApiToken, tokens/api_tokens.html
+_.status_name  # ApiToken, the API's `status` (source=)
 _.paid  # OrderOutcome, billing/order_done.html; InvoiceSerializer
 _.invoice_org_id  # OrderOutcome, billing/order_done.html
 

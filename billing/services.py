@@ -479,7 +479,7 @@ def _order_invoice(order: Order) -> Invoice:
 @transaction.atomic
 def product_order(*, access: Access, product_type: ProductType, name: str) -> Order:
     """Order a new product: it is installed in the organization, whoever pays for it."""
-    if not access.can(Permission.MANAGE_PRODUCTS) or access.product_ids is not None:
+    if not access.can(Permission.ORDER_PRODUCTS):
         raise PermissionDenied(
             _("You can manage only the products you were given; you cannot order new ones.")
         )

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class ComplianceConfig(AppConfig):
     name = "compliance"
-    verbose_name = "Compliance: data protection and cookies"
+    verbose_name = gettext_lazy("Compliance: data protection and cookies")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext_lazy
 
 from compliance.models import DpaCertificate
 from core.pdf import html_to_pdf
@@ -24,17 +25,27 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 # The processor's commitments, as the data protection guide lists them.
 COMMITMENTS = [
-    "Your data are kept in data centers located exclusively in Switzerland and are never transferred "
-    "outside these infrastructures.",
-    "Strict security standards are applied, and processes are constantly improved to ensure a high level of "
-    "security across all services.",
-    "You are informed promptly in the event of a data breach.",
-    "You are told transparently when subcontractors who may process your data are used.",
-    "Physical security measures are strengthened and developed to prevent unauthorized access to the "
-    "infrastructure where your data is stored.",
-    "Physical and/or logical isolation systems separate the hosting of different clients, and annual "
-    "intrusion tests verify the separation of data between clients.",
-    "Security systems under the provider's responsibility are updated with great responsiveness.",
+    gettext_lazy(
+        "Your data are kept in data centers located exclusively in Switzerland and are never transferred "
+        "outside these infrastructures."
+    ),
+    gettext_lazy(
+        "Strict security standards are applied, and processes are constantly improved to ensure a high level "
+        "of security across all services."
+    ),
+    gettext_lazy("You are informed promptly in the event of a data breach."),
+    gettext_lazy("You are told transparently when subcontractors who may process your data are used."),
+    gettext_lazy(
+        "Physical security measures are strengthened and developed to prevent unauthorized access to the "
+        "infrastructure where your data is stored."
+    ),
+    gettext_lazy(
+        "Physical and/or logical isolation systems separate the hosting of different clients, and annual "
+        "intrusion tests verify the separation of data between clients."
+    ),
+    gettext_lazy(
+        "Security systems under the provider's responsibility are updated with great responsiveness."
+    ),
 ]
 
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core.models import AppendOnlyModel
 
@@ -23,12 +24,12 @@ class DpaCertificate(AppendOnlyModel):
     )
     organization_name = models.CharField(max_length=200)
     entity_type = models.CharField(max_length=64)
-    address = models.JSONField(default=list, blank=True, help_text="The address lines printed.")
-    vat_number = models.CharField("VAT number", max_length=64, blank=True)
+    address = models.JSONField(default=list, blank=True, help_text=gettext_lazy("The address lines printed."))
+    vat_number = models.CharField(gettext_lazy("VAT number"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-issued_at", "-id"]
-        verbose_name = "DPA certificate"
+        verbose_name = gettext_lazy("DPA certificate")
 
     def __str__(self):
         return f"{self.number} — {self.organization_name}"

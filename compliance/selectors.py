@@ -16,7 +16,7 @@ def audit_events_visible_to(access: Access) -> QuerySet[AuditEvent]:
     # A partnership's events show on both sides: the client's log and the partner's.
     return AuditEvent.objects.filter(
         Q(organization=organization) | Q(counterparty=organization)
-    ).select_related("organization", "on_behalf_of")
+    ).select_related("organization", "on_behalf_of", "counterparty", "actor")
 
 
 def _start_of(day: date) -> datetime:

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from compliance.consent import Consent, now_consent
@@ -34,7 +35,8 @@ def dpa_certificate_issue(*, access: Access) -> DpaCertificate:
     """Issue a DPA certificate for the organization (legal representatives and administrators only)."""
     if not access.can(Permission.DPA_CERTIFICATE):
         raise PermissionDenied(
-            f"Your role ({access.role_label}) does not allow you to generate the DPA certificate."
+            _("Your role (%(role)s) does not allow you to generate the DPA certificate.")
+            % {"role": access.role_label}
         )
     organization = access.organization
     for attempt in range(NUMBER_ATTEMPTS):

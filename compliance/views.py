@@ -5,11 +5,13 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from compliance import selectors, services
+from compliance.activity import describe_events
 from compliance.consent import SESSION_KEY as CONSENT_SESSION_KEY
 from compliance.consent import consent_of_request, now_consent, set_consent_cookie
 from compliance.dpa import certificate_response, certificate_verified
@@ -48,6 +50,7 @@ def activity_log(request):
     form = _activity_filter(request)
     events = selectors.audit_events_filtered(request.access, **form.filters())
     page = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = describe_events(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -76,7 +79,9 @@ def activity_log_export(request):
     if is_ratelimited(
         request, group="activity_export", key="user", rate=settings.ACTIVITY_EXPORT_RATE, increment=True
     ):
-        return too_many_requests(request, "You have exported the activity log often. Try again in a minute.")
+        return too_many_requests(
+            request, _("You have exported the activity log often. Try again in a minute.")
+        )
     form = _activity_filter(request)
     events = selectors.audit_events_filtered(request.access, **form.filters())
     filename = f"activity-{request.access.organization.pk}.csv"
@@ -109,7 +114,7 @@ def dpa_verify(request):
             request, group="dpa_verify", key="ip", rate=settings.DPA_VERIFY_RATE, increment=True
         ):
             return too_many_requests(
-                request, "Too many verifications from your address. Try again in a minute."
+                request, _("Too many verifications from your address. Try again in a minute.")
             )
         certificate = certificate_verified(form.cleaned_data["number"], form.cleaned_data["code"])
         result = {"valid": certificate is not None, "certificate": certificate}
@@ -181,7 +186,7 @@ def cookie_preferences(request):
             {"analytics": consent.analytics, "marketing": consent.marketing, "version": consent.version}
         )
     else:
-        messages.success(request, "Your cookie preferences have been saved.")
+        messages.success(request, _("Your cookie preferences have been saved."))
         response = redirect(_back_to(request, "cookie_preferences"))
     set_consent_cookie(response, consent)
     return response

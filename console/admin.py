@@ -1,6 +1,7 @@
 """Django admin for the simulated mailbox: the emails the console sent while no SMTP server is set."""
 
 from django.contrib import admin
+from django.utils.translation import pgettext_lazy
 
 from console.models import MailboxMessage
 from core.admin import ReadOnlyAdmin
@@ -14,6 +15,6 @@ class MailboxMessageAdmin(ReadOnlyAdmin):
     fields = ("sent_at", "from_email", "addressed_to", "subject", "body")
     readonly_fields = fields
 
-    @admin.display(description="to")
+    @admin.display(description=pgettext_lazy("the recipients of an email", "to"))
     def addressed_to(self, obj):
         return ", ".join(obj.to)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class ConsoleConfig(AppConfig):
     name = "console"
-    verbose_name = "Console"
+    verbose_name = gettext_lazy("Console")
 
     def ready(self):
         from django.urls import register_converter

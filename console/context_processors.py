@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db.models import F
 from django.urls import reverse
 
-from console.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from console.management.commands.seed_demo import DEMO_PASSWORD, demo_accounts
+from core.row_urls import row_url_format
 from organizations.access import PARTNER_ACTING_ROLES, managed_clients_of
 from organizations.models import Organization
 
@@ -62,21 +63,25 @@ def _organization_switcher(user) -> dict:
         .annotate(my_role=F("memberships__role"))
         .order_by("name", "pk")
     )
-    managed = list(managed_clients_of(user)[: SWITCHER_MANAGED_LIMIT + 1])
+    acting_partners = [organization for organization in own if organization.my_role in PARTNER_ACTING_ROLES]
+    managed = managed_clients_of(
+        user,
+        partner_ids=[organization.pk for organization in acting_partners],
+        limit=SWITCHER_MANAGED_LIMIT + 1,
+    )
     more_url = ""
     if len(managed) > SWITCHER_MANAGED_LIMIT:
         managed = managed[:SWITCHER_MANAGED_LIMIT]
         partner = next(
-            (
-                organization
-                for organization in own
-                if organization.is_referenced_partner and organization.my_role in PARTNER_ACTING_ROLES
-            ),
-            None,
+            (organization for organization in acting_partners if organization.is_referenced_partner), None
         )
         more_url = reverse("managed_clients", kwargs={"org_id": partner.pk}) if partner else ""
-    entries = [{"organization": organization, "managed": False} for organization in own]
-    entries += [{"organization": organization, "managed": True} for organization in managed]
+    dashboard_url = row_url_format("dashboard", "org_id")
+    entries = [
+        {"organization": organization, "managed": is_managed, "url": dashboard_url.format(organization.pk)}
+        for organizations, is_managed in ((own, False), (managed, True))
+        for organization in organizations
+    ]
     return {"entries": entries, "more_url": more_url}
 
 
@@ -87,7 +92,7 @@ def console(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         if settings.DEMO_MODE:
-            context["demo"] = {"accounts": DEMO_ACCOUNTS, "password": DEMO_PASSWORD}
+            context["demo"] = {"accounts": demo_accounts(), "password": DEMO_PASSWORD}
         return context
     access = getattr(request, "access", None)
     match = getattr(request, "resolver_match", None)

@@ -5,10 +5,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from billing.figures import dashboard_figures
 from console.models import MailboxMessage
+from core.row_urls import row_url_format
 from organizations import selectors, services
 from organizations.access import Permission, organizations_of
 from organizations.forms import ThemeForm
@@ -35,6 +38,10 @@ def home(request):
 def dashboard(request):
     access = request.access
     categories = selectors.product_categories_with_products(access)
+    product_url = row_url_format("product_detail", "product_id", org_id=access.organization.pk)
+    for category in categories:
+        for product in category.visible_products:
+            product.detail_url = product_url.format(product.pk)
     context = {
         "categories": categories,
         "product_count": sum(len(category.visible_products) for category in categories),
@@ -46,7 +53,10 @@ def dashboard(request):
     context["figures"] = dashboard_figures(access)
     if access.can(Permission.VIEW_MANAGED_CLIENTS):
         # The Partner Dashboard: the clients this partner manages, each one click away.
-        context["managed_clients"] = partner_selectors.managed_clients(access)[:12]
+        context["managed_clients"] = managed = list(partner_selectors.managed_clients(access)[:12])
+        client_url = row_url_format("dashboard", "org_id")
+        for partnership in managed:
+            partnership.open_url = client_url.format(partnership.client_id)
     return render(request, "console/dashboard.html", context)
 
 
@@ -58,9 +68,9 @@ def set_theme(request):
         try:
             services.user_set_theme(user=request.user, theme=form.cleaned_data["theme"])
         except ValidationError:
-            messages.error(request, "Choose automatic, light or dark.")
+            messages.error(request, _("Choose automatic, light or dark."))
     else:
-        messages.error(request, "Choose automatic, light or dark.")
+        messages.error(request, _("Choose automatic, light or dark."))
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False):
         next_url = "home"
@@ -100,21 +110,21 @@ def mailbox_message(request, message_id):
     return render(request, "console/mailbox_message.html", {"message": message, "address": address})
 
 
-# What console/static/console/theme.js tests, named as people know it.
+# What console/static/console/theme.js tests, named as people know it (translated when the page is shown).
 BROWSER_FEATURES = {
-    "modern-javascript": "Modern JavaScript (ES2015 modules)",
-    "fetch": "Loading data in the background (fetch and promises)",
-    "css-variables": "CSS custom properties, used by the light and dark themes",
-    "css-grid": "CSS grid layout",
-    "flex-gap": "Spacing in page layouts (CSS gap)",
-    "color-scheme": "Following the system's light or dark mode (media queries)",
-    "form-data": "Sending forms from scripts (FormData)",
+    "modern-javascript": gettext_noop("Modern JavaScript (ES2015 modules)"),
+    "fetch": gettext_noop("Loading data in the background (fetch and promises)"),
+    "css-variables": gettext_noop("CSS custom properties, used by the light and dark themes"),
+    "css-grid": gettext_noop("CSS grid layout"),
+    "flex-gap": gettext_noop("Spacing in page layouts (CSS gap)"),
+    "color-scheme": gettext_noop("Following the system's light or dark mode (media queries)"),
+    "form-data": gettext_noop("Sending forms from scripts (FormData)"),
 }
 
 
 def outdated_browser(request):
     requested = request.GET.get("missing", "").split(",")
-    missing = [BROWSER_FEATURES[key] for key in requested if key in BROWSER_FEATURES]
+    missing = [_(BROWSER_FEATURES[key]) for key in requested if key in BROWSER_FEATURES]
     return render(request, "console/outdated_browser.html", {"missing": missing})
 
 

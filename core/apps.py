@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class CoreConfig(AppConfig):
@@ -6,7 +7,7 @@ class CoreConfig(AppConfig):
 
     name = "core"
     # Its one model is the audit log, which staff read in the admin under this heading.
-    verbose_name = "Audit log"
+    verbose_name = gettext_lazy("Audit log")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in

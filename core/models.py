@@ -6,6 +6,7 @@ The audit log points at the user and organization models by name only, so core i
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -46,7 +47,9 @@ class AuditEvent(AppendOnlyModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_email = models.CharField(max_length=254, blank=True, help_text="Kept when the user is deleted.")
+    actor_email = models.CharField(
+        max_length=254, blank=True, help_text=gettext_lazy("Kept when the user is deleted.")
+    )
     organization = models.ForeignKey(
         "organizations.Organization",
         null=True,
@@ -60,7 +63,7 @@ class AuditEvent(AppendOnlyModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="audit_events_as_partner",
-        help_text="The partner organization the actor acted for.",
+        help_text=gettext_lazy("The partner organization the actor acted for."),
     )
     counterparty = models.ForeignKey(
         "organizations.Organization",
@@ -68,7 +71,7 @@ class AuditEvent(AppendOnlyModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="audit_events_as_counterparty",
-        help_text="The other organization of a partnership, which sees the event too.",
+        help_text=gettext_lazy("The other organization of a partnership, which sees the event too."),
     )
     action = models.CharField(max_length=64, db_index=True)
     target_type = models.CharField(max_length=64, blank=True)

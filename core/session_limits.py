@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
+from django.utils.translation import gettext_lazy
 
 SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN_AT = "last_seen_at"
@@ -45,8 +46,8 @@ def session_expired(session, moment: float) -> str:
 
 
 EXPIRED_MESSAGES = {
-    "idle": "You have been signed out after a period without activity. Please sign in again.",
-    "absolute": "Your session has reached its maximum length. Please sign in again.",
+    "idle": gettext_lazy("You have been signed out after a period without activity. Please sign in again."),
+    "absolute": gettext_lazy("Your session has reached its maximum length. Please sign in again."),
 }
 
 
@@ -62,8 +63,8 @@ class SessionLimitsMiddleware:
             if reason:
                 logout(request)
                 if request.path.startswith("/api/"):
-                    return JsonResponse({"detail": EXPIRED_MESSAGES[reason]}, status=401)
-                messages.info(request, EXPIRED_MESSAGES[reason])
+                    return JsonResponse({"detail": str(EXPIRED_MESSAGES[reason])}, status=401)
+                messages.info(request, str(EXPIRED_MESSAGES[reason]))
                 return redirect_to_login(request.get_full_path())
             if moment - request.session.get(LAST_SEEN_AT, 0) >= LAST_SEEN_RESOLUTION:
                 request.session[LAST_SEEN_AT] = int(moment)

@@ -15,12 +15,14 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_ratelimit.core import get_usage
 
 SESSION_KEY = "sudo_confirmed_at"
 PASSWORD_FIELD = "sudo_password"
-WRONG_PASSWORD = "The password is not correct."
-TOO_MANY_WRONG = "Too many wrong passwords. Wait a few minutes, then try again."
+WRONG_PASSWORD = gettext_lazy("The password is not correct.")
+TOO_MANY_WRONG = gettext_lazy("Too many wrong passwords. Wait a few minutes, then try again.")
 
 
 def sudo_active(request) -> bool:
@@ -61,7 +63,7 @@ def refused_page(request, refusal: str):
 def require_password(*, user, password: str, password_confirmed: bool) -> None:
     """For services: the account password, unless the caller confirmed it within the window."""
     if not password_confirmed and not user.check_password(password or ""):
-        raise ValidationError({"password": "The password is not correct."})
+        raise ValidationError({"password": WRONG_PASSWORD})
 
 
 def _carried_fields(request) -> list[tuple[str, str]]:
@@ -128,6 +130,9 @@ def api_sudo_check(request) -> None:
 
     if isinstance(request.successful_authenticator, SessionAuthentication) and not sudo_active(request):
         raise PermissionDenied(
-            f"Confirm your password first ({reverse('confirm_password')}): this action needs it, "
-            "then not again for a few minutes."
+            _(
+                "Confirm your password first (%(url)s): this action needs it, then not again for a few "
+                "minutes."
+            )
+            % {"url": reverse("confirm_password")}
         )

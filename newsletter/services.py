@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from newsletter.models import MailingList, Subscriber
@@ -11,7 +12,9 @@ from organizations.models import Product
 
 def _require_manage(access: Access) -> None:
     if not access.can(Permission.MANAGE_PRODUCTS):
-        raise PermissionDenied(f"Your role ({access.role_label}) does not allow you to manage this product.")
+        raise PermissionDenied(
+            _("Your role (%(role)s) does not allow you to manage this product.") % {"role": access.role_label}
+        )
 
 
 def _audit(access: Access, action: str, target, changes: dict | None = None) -> None:
@@ -30,9 +33,9 @@ def mailing_list_create(*, access: Access, product: Product, name: str) -> Maili
     _require_manage(access)
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Give the mailing list a name."})
+        raise ValidationError({"name": _("Give the mailing list a name.")})
     if MailingList.objects.filter(product=product, name=name).exists():
-        raise ValidationError({"name": "This product already has a mailing list with this name."})
+        raise ValidationError({"name": _("This product already has a mailing list with this name.")})
     mailing_list = MailingList.objects.create(product=product, name=name)
     _audit(access, "mailing_list.created", mailing_list, {"product": product.name})
     return mailing_list
@@ -50,7 +53,7 @@ def subscriber_add(*, access: Access, mailing_list: MailingList, email: str, nam
     _require_manage(access)
     email = (email or "").strip()
     if Subscriber.objects.filter(mailing_list=mailing_list, email__iexact=email).exists():
-        raise ValidationError({"email": "This address is already subscribed to the list."})
+        raise ValidationError({"email": _("This address is already subscribed to the list.")})
     subscriber = Subscriber.objects.create(mailing_list=mailing_list, email=email, name=(name or "").strip())
     _audit(access, "subscriber.added", subscriber, {"mailing_list": mailing_list.name})
     return subscriber

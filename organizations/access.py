@@ -8,12 +8,13 @@ everything outside its grant (`hides_refusals`). Callers ask `can(permission)`, 
 about: what only members may do is a permission that no partnership gives (`MEMBER_ONLY_PERMISSIONS`).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.apps import apps
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from organizations.models import Membership, Organization, Product, Role, User
 
@@ -70,6 +71,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.EXTERNAL: _PRODUCTS,
 }
 LIMITED_ACCESS = "limited"
+# How a partner's people are named in a client's console, by the partnership's access.
+PARTNER_ROLE_LABELS = {
+    "full": gettext_lazy("Partner (Full access)"),
+    LIMITED_ACCESS: gettext_lazy("Partner (Limited access)"),
+}
 # A partner acting for a client: full access is the client's administrator for products, users and settings
 # (read-only legal data), never for billing, partners or the activity log; limited access sees only the
 # granted products and orders nothing new.
@@ -139,8 +145,8 @@ class Access:
     @property
     def role_label(self) -> str:
         if self.acts_for_partner:
-            return f"Partner ({self.partnership.get_access_display()} access)"
-        return Role(self.role).label
+            return str(PARTNER_ROLE_LABELS[self.partnership.access])
+        return str(Role(self.role).label)
 
 
 def _partnership_model():
@@ -335,17 +341,29 @@ def _acting_partner_ids(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user, role__in=PARTNER_ACTING_ROLES).values("organization_id")
 
 
-def managed_clients_of(user: User) -> QuerySet[Organization]:
-    """The organizations the user reaches only through an active partnership of one of their partner
-    organizations, by name: read from the memberships and partnerships, not by scanning organizations."""
+def managed_clients_of(
+    user: User, *, partner_ids: Iterable[int] | None = None, limit: int
+) -> list[Organization]:
+    """The first `limit` organizations by name that the user reaches only through an active partnership of
+    one of their partner organizations (`partner_ids` when the caller knows them): one read of the
+    partnerships' (partner, status, client name) index, however many clients the partner has."""
     if user is None or not user.is_authenticated:
-        return Organization.objects.none()
-    managed = _partnership_model().objects.active().filter(partner_id__in=_acting_partner_ids(user))
-    return (
-        Organization.objects.filter(pk__in=managed.values("client_id"))
-        .exclude(pk__in=Membership.objects.filter(user=user).values("organization_id"))
-        .order_by("name", "pk")
+        return []
+    if partner_ids is None:
+        partner_ids = _acting_partner_ids(user).values_list("organization_id", flat=True)
+    partner_ids = list(partner_ids)
+    if not partner_ids:
+        return []
+    partnerships = (
+        _partnership_model()
+        .objects.active()
+        .filter(partner_id__in=partner_ids)
+        .exclude(client_id__in=Membership.objects.filter(user=user).values("organization_id"))
+        .select_related("client")
+        .order_by("client_name", "client_id")[:limit]
     )
+    # A client managed by two of the user's partner organizations is listed once.
+    return list({partnership.client_id: partnership.client for partnership in partnerships}.values())
 
 
 def organizations_of(user: User) -> QuerySet[Organization]:

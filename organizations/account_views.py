@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 
@@ -19,15 +21,15 @@ from organizations.forms import NewOrganizationForm, PasswordChangeForm, SignUpF
 class SignInForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "The email address or the password is not correct.",
+        "invalid_login": gettext_lazy("The email address or the password is not correct."),
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = "Email address"
+        self.fields["username"].label = _("Email address")
 
 
-SIGN_IN_LIMITED = "Too many failed sign-in attempts. Wait a few minutes, then try again."
+SIGN_IN_LIMITED = gettext_lazy("Too many failed sign-in attempts. Wait a few minutes, then try again.")
 
 
 def _account_and_ip(group, request) -> str:
@@ -83,7 +85,10 @@ def sign_up(request):
             apply_service_errors(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome! {organization.name} has been created.")
+            messages.success(
+                request,
+                _("Welcome! %(organization)s has been created.") % {"organization": organization.name},
+            )
             return redirect("dashboard", org_id=organization.pk)
     return render(request, "accounts/signup.html", {"form": form})
 
@@ -110,7 +115,7 @@ def _new_password_form(request, service) -> tuple[PasswordChangeForm, bool]:
 def password_change(request):
     form, changed = _new_password_form(request, services.user_change_password)
     if changed:
-        messages.success(request, "Your password has been changed.")
+        messages.success(request, _("Your password has been changed."))
         return redirect("home")
     return render(request, "accounts/password_change.html", {"form": form})
 
@@ -125,7 +130,7 @@ def security(request):
 def sign_out_everywhere(request):
     services.user_sign_out_everywhere(user=request.user)
     logout(request)
-    messages.success(request, "You have been signed out everywhere, in this browser too.")
+    messages.success(request, _("You have been signed out everywhere, in this browser too."))
     return redirect("login")
 
 
@@ -136,8 +141,10 @@ def password_compromised(request):
     if changed:
         messages.success(
             request,
-            "Your password has been changed, you have been signed out everywhere else and your API "
-            "tokens have been revoked.",
+            _(
+                "Your password has been changed, you have been signed out everywhere else and your API "
+                "tokens have been revoked."
+            ),
         )
         return redirect("account_security")
     return render(request, "accounts/security.html", {"form": form}, status=400 if form.errors else 200)
@@ -152,7 +159,9 @@ def organization_new(request):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"{organization.name} has been created.")
+            messages.success(
+                request, _("%(organization)s has been created.") % {"organization": organization.name}
+            )
             return redirect("dashboard", org_id=organization.pk)
     return render(request, "accounts/organization_new.html", {"form": form})
 

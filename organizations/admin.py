@@ -11,6 +11,8 @@ from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries.filters import CountryFilter
 from stdnum.util import clean
 
@@ -96,7 +98,7 @@ class _EmailFormMixin:
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise forms.ValidationError("A user with this email address already exists.")
+            raise forms.ValidationError(_("A user with this email address already exists."))
         return email
 
 
@@ -117,7 +119,7 @@ class UserMembershipInline(ReadOnlyInline):
     fk_name = "user"
     fields = ("organization", "role", "created_at")
     readonly_fields = fields
-    verbose_name_plural = "memberships (changed in the console)"
+    verbose_name_plural = gettext_lazy("memberships (changed in the console)")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organization")
@@ -129,9 +131,12 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserAddForm
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Personal info", {"fields": ("full_name", "theme")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
+        (gettext_lazy("Personal info"), {"fields": ("full_name", "theme")}),
+        (
+            gettext_lazy("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (gettext_lazy("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (
@@ -172,7 +177,7 @@ class OrganizationMembershipInline(ReadOnlyInline):
     model = Membership
     fields = ("user", "role", "created_at")
     readonly_fields = fields
-    verbose_name_plural = "members (changed in the console: Settings > Users)"
+    verbose_name_plural = gettext_lazy("members (changed in the console: Settings > Users)")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
@@ -244,7 +249,7 @@ class OrganizationAdmin(AuditedAdmin):
         VatNumberChangeInline,
     ]
 
-    @admin.display(description="VAT number", ordering="vat_number")
+    @admin.display(description=gettext_lazy("VAT number"), ordering="vat_number")
     def vat_number_formatted(self, obj):
         return obj.vat_number_display or "—"
 
@@ -362,7 +367,7 @@ class BillingAddressAdmin(AuditedAdmin):
     # address is the default, which the console switches.
     readonly_fields = ("organization", "country", "vat_number_formatted", "is_default", "created_at")
 
-    @admin.display(description="VAT number", ordering="vat_number")
+    @admin.display(description=gettext_lazy("VAT number"), ordering="vat_number")
     def vat_number_formatted(self, obj):
         return obj.vat_number_display or "—"
 
@@ -412,7 +417,7 @@ class ProductAdmin(AuditedAdmin):
     autocomplete_fields = ("organization", "product_type")
     date_hierarchy = "created_at"
 
-    @admin.display(description="category", ordering="product_type__category__position")
+    @admin.display(description=gettext_lazy("category"), ordering="product_type__category__position")
     def category(self, obj):
         return obj.product_type.category
 

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from organizations.models import EntityType, Role, Theme
@@ -20,52 +22,67 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, messages)
 
 
-TERMS_LABEL = "I have read and accept the terms and conditions"
+def country_choices() -> list[tuple[str, str]]:
+    """Every country, named and sorted in the active language (read when the form is shown, not at import)."""
+    return list(countries)
+
+
+def country_choices_with_prompt() -> list[tuple[str, str]]:
+    return [("", _("Choose a country")), *countries]
+
+
+TERMS_LABEL = gettext_lazy("I have read and accept the terms and conditions")
 
 
 def _terms_help(prefix: str = "") -> SafeString:
     link = format_html(
-        '<a href="{}" target="_blank" rel="noopener">Read the terms and conditions</a>', reverse("terms")
+        '<a href="{}" target="_blank" rel="noopener">{}</a>',
+        reverse("terms"),
+        _("Read the terms and conditions"),
     )
-    return format_html("{}{}", prefix, link)
+    return format_html("{} {}", prefix, link) if prefix else link
 
 
-# Lazy: the URL map is not loaded when this module is imported.
+# Lazy: the URL map is not loaded when this module is imported, and the text is in the language of the page.
 terms_help = lazy(_terms_help, SafeString)
 TERMS_LINK = terms_help()
-VAT_HELP = "For example CHE-123.456.789 MWST or DE123456789."
+VAT_HELP = gettext_lazy("For example CHE-123.456.789 MWST or DE123456789.")
 
 
 class SignUpForm(forms.Form):
     entity_type = forms.ChoiceField(
-        label="Type of entity",
+        label=gettext_lazy("Type of entity"),
         choices=EntityType.choices,
         widget=forms.RadioSelect,
         initial=EntityType.COMPANY,
     )
-    organization_name = forms.CharField(label="Name of the organization", max_length=200)
-    country = forms.ChoiceField(label="Country", choices=[("", "Choose a country"), *countries])
+    organization_name = forms.CharField(label=gettext_lazy("Name of the organization"), max_length=200)
+    country = forms.ChoiceField(label=gettext_lazy("Country"), choices=country_choices_with_prompt)
     vat_number = forms.CharField(
-        label="VAT number",
+        label=gettext_lazy("VAT number"),
         required=False,
         max_length=200,
-        help_text=f"For a company: its VAT number. {VAT_HELP}",
+        help_text=gettext_lazy(
+            "For a company: its VAT number. For example CHE-123.456.789 MWST or DE123456789."
+        ),
     )
-    full_name = forms.CharField(label="Your name", max_length=150)
-    email = forms.EmailField(label="Email address", max_length=254)
-    password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
+    full_name = forms.CharField(label=gettext_lazy("Your name"), max_length=150)
+    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254)
+    password = forms.CharField(label=gettext_lazy("Password"), widget=forms.PasswordInput, strip=False)
     accept_terms = forms.BooleanField(label=TERMS_LABEL, required=False, help_text=TERMS_LINK)
 
 
 class OrganizationForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=200)
-    entity_type = forms.ChoiceField(label="Type of entity", choices=EntityType.choices)
-    country = forms.ChoiceField(label="Country", choices=list(countries))
-    vat_number = forms.CharField(label="VAT number", required=False, max_length=200, help_text=VAT_HELP)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    entity_type = forms.ChoiceField(label=gettext_lazy("Type of entity"), choices=EntityType.choices)
+    country = forms.ChoiceField(label=gettext_lazy("Country"), choices=country_choices)
+    vat_number = forms.CharField(
+        label=gettext_lazy("VAT number"), required=False, max_length=200, help_text=VAT_HELP
+    )
     accept_terms = forms.BooleanField(
         label=TERMS_LABEL,
         required=False,
-        help_text=terms_help("Required to save a new VAT number. "),
+        help_text=terms_help(gettext_lazy("Required to save a new VAT number.")),
     )
 
 
@@ -74,14 +91,14 @@ class NewOrganizationForm(OrganizationForm):
 
 
 class MemberForm(forms.Form):
-    email = forms.EmailField(label="Email address", max_length=254)
-    role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.USER)
+    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices, initial=Role.USER)
     products = forms.ModelMultipleChoiceField(
-        label="Products (external users only)",
+        label=gettext_lazy("Products (external users only)"),
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="An external user sees and manages only these products.",
+        help_text=gettext_lazy("An external user sees and manages only these products."),
     )
 
     def __init__(self, *args, products_queryset, **kwargs):
@@ -96,25 +113,31 @@ class MemberEditForm(MemberForm):
 
 
 class BillingAddressForm(forms.Form):
-    name = forms.CharField(label="Name or company", max_length=200)
-    street = forms.CharField(label="Street and number", max_length=200)
-    postal_code = forms.CharField(label="Postal code", max_length=20)
-    city = forms.CharField(label="City", max_length=100)
-    country = forms.ChoiceField(label="Country", choices=[("", "Choose a country"), *countries])
-    email = forms.EmailField(label="Billing email", required=False, max_length=254)
-    vat_number = forms.CharField(label="VAT number", required=False, max_length=200)
-    is_default = forms.BooleanField(label="Use as default address", required=False)
+    name = forms.CharField(label=gettext_lazy("Name or company"), max_length=200)
+    street = forms.CharField(label=gettext_lazy("Street and number"), max_length=200)
+    postal_code = forms.CharField(label=gettext_lazy("Postal code"), max_length=20)
+    city = forms.CharField(label=gettext_lazy("City"), max_length=100)
+    country = forms.ChoiceField(label=gettext_lazy("Country"), choices=country_choices_with_prompt)
+    email = forms.EmailField(label=gettext_lazy("Billing email"), required=False, max_length=254)
+    vat_number = forms.CharField(label=gettext_lazy("VAT number"), required=False, max_length=200)
+    is_default = forms.BooleanField(label=gettext_lazy("Use as default address"), required=False)
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(label="Current password", widget=forms.PasswordInput, strip=False)
-    new_password1 = forms.CharField(label="New password", widget=forms.PasswordInput, strip=False)
-    new_password2 = forms.CharField(label="New password (again)", widget=forms.PasswordInput, strip=False)
+    old_password = forms.CharField(
+        label=gettext_lazy("Current password"), widget=forms.PasswordInput, strip=False
+    )
+    new_password1 = forms.CharField(
+        label=gettext_lazy("New password"), widget=forms.PasswordInput, strip=False
+    )
+    new_password2 = forms.CharField(
+        label=gettext_lazy("New password (again)"), widget=forms.PasswordInput, strip=False
+    )
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("new_password1") != cleaned.get("new_password2"):
-            self.add_error("new_password2", "The two passwords differ.")
+            self.add_error("new_password2", _("The two passwords differ."))
         return cleaned
 
 

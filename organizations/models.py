@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_countries.fields import CountryField
 
 from organizations import vat
@@ -31,15 +32,15 @@ class UserManager(BaseUserManager):
 
 
 class Theme(models.TextChoices):
-    AUTO = "auto", "Automatic"
-    LIGHT = "light", "Light"
-    DARK = "dark", "Dark"
+    AUTO = "auto", gettext_lazy("Automatic")
+    LIGHT = "light", gettext_lazy("Light")
+    DARK = "dark", gettext_lazy("Dark")
 
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with an email address and belongs to one or more organizations."""
 
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(gettext_lazy("email address"), unique=True)
     full_name = models.CharField(max_length=150, blank=True)
     theme = models.CharField(max_length=5, choices=Theme.choices, default=Theme.AUTO)
     is_staff = models.BooleanField(default=False)
@@ -76,15 +77,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class EntityType(models.TextChoices):
-    INDIVIDUAL = "individual", "Individual"
-    COMPANY = "company", "Company"
-    ASSOCIATION = "association", "Association"
-    PUBLIC_ADMINISTRATION = "public_administration", "Public administration"
+    INDIVIDUAL = "individual", gettext_lazy("Individual")
+    COMPANY = "company", gettext_lazy("Company")
+    ASSOCIATION = "association", gettext_lazy("Association")
+    PUBLIC_ADMINISTRATION = "public_administration", gettext_lazy("Public administration")
 
 
 class Currency(models.TextChoices):
-    CHF = "CHF", "Swiss franc"
-    EUR = "EUR", "Euro"
+    CHF = "CHF", gettext_lazy("Swiss franc")
+    EUR = "EUR", gettext_lazy("Euro")
 
 
 def currency_for_country(country_code: str) -> str:
@@ -99,7 +100,10 @@ class Organization(models.Model):
     country = CountryField()
     currency = models.CharField(max_length=3, choices=Currency.choices, editable=False)
     vat_number = models.CharField(
-        "VAT number", max_length=40, blank=True, help_text="Stored in compact form."
+        gettext_lazy("VAT number"),
+        max_length=40,
+        blank=True,
+        help_text=gettext_lazy("Stored in compact form."),
     )
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
     is_referenced_partner = models.BooleanField(default=False)
@@ -153,10 +157,10 @@ class VatNumberChange(models.Model):
 
 
 class Role(models.TextChoices):
-    LEGAL_REPRESENTATIVE = "legal_representative", "Legal representative"
-    ADMINISTRATOR = "administrator", "Administrator"
-    USER = "user", "User"
-    EXTERNAL = "external", "External"
+    LEGAL_REPRESENTATIVE = "legal_representative", gettext_lazy("Legal representative")
+    ADMINISTRATOR = "administrator", gettext_lazy("Administrator")
+    USER = "user", pgettext_lazy("the role", "User")
+    EXTERNAL = "external", pgettext_lazy("the role", "External")
 
 
 class Membership(models.Model):
@@ -186,19 +190,19 @@ class BillingAddress(models.Model):
     """An address invoices can be sent to; one per organization is the default."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="billing_addresses")
-    name = models.CharField("name or company", max_length=200)
+    name = models.CharField(gettext_lazy("name or company"), max_length=200)
     street = models.CharField(max_length=200)
     postal_code = models.CharField(max_length=20)
     city = models.CharField(max_length=100)
     country = CountryField()
-    email = models.EmailField("billing email", blank=True)
-    vat_number = models.CharField("VAT number", max_length=40, blank=True)
-    is_default = models.BooleanField("default address", default=False)
+    email = models.EmailField(gettext_lazy("billing email"), blank=True)
+    vat_number = models.CharField(gettext_lazy("VAT number"), max_length=40, blank=True)
+    is_default = models.BooleanField(gettext_lazy("default address"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-is_default", "name", "id"]
-        verbose_name_plural = "billing addresses"
+        verbose_name_plural = gettext_lazy("billing addresses")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization"], condition=Q(is_default=True), name="billing_address_one_default"
@@ -218,20 +222,20 @@ class ProductCategory(models.Model):
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
-    icon = models.CharField(max_length=40, default="box", help_text="Bootstrap Icons name.")
+    icon = models.CharField(max_length=40, default="box", help_text=gettext_lazy("Bootstrap Icons name."))
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "name"]
-        verbose_name_plural = "product categories"
+        verbose_name_plural = gettext_lazy("product categories")
 
     def __str__(self):
         return self.name
 
 
 class BillingPeriod(models.TextChoices):
-    MONTH = "month", "per month"
-    YEAR = "year", "per year"
+    MONTH = "month", gettext_lazy("per month")
+    YEAR = "year", gettext_lazy("per year")
 
 
 class ProductType(models.Model):
@@ -242,8 +246,8 @@ class ProductType(models.Model):
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     period = models.CharField(max_length=5, choices=BillingPeriod.choices, default=BillingPeriod.YEAR)
-    price_chf = models.DecimalField("public price (CHF)", max_digits=10, decimal_places=2)
-    price_eur = models.DecimalField("public price (EUR)", max_digits=10, decimal_places=2)
+    price_chf = models.DecimalField(gettext_lazy("public price (CHF)"), max_digits=10, decimal_places=2)
+    price_eur = models.DecimalField(gettext_lazy("public price (EUR)"), max_digits=10, decimal_places=2)
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -263,9 +267,9 @@ class ProductType(models.Model):
 
 
 class ProductStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
-    EXPIRED = "expired", "Expired"
+    ACTIVE = "active", pgettext_lazy("a product's status", "Active")
+    SUSPENDED = "suspended", pgettext_lazy("a product's status", "Suspended")
+    EXPIRED = "expired", pgettext_lazy("a product's status", "Expired")
 
 
 class Product(models.Model):
@@ -273,7 +277,9 @@ class Product(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="products")
     product_type = models.ForeignKey(ProductType, on_delete=models.PROTECT, related_name="products")
-    name = models.CharField(max_length=200, help_text="Domain name, mailbox domain, drive name, …")
+    name = models.CharField(
+        max_length=200, help_text=gettext_lazy("Domain name, mailbox domain, drive name, …")
+    )
     status = models.CharField(max_length=12, choices=ProductStatus.choices, default=ProductStatus.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, override
 from django_countries import countries
 
 from core.audit import audit_record
@@ -35,7 +37,7 @@ from organizations.models import (
 from organizations.signals import password_compromised
 from organizations.vat import check_vat_number, supports_vat_number
 
-TERMS_REQUIRED = "Read and accept the terms and conditions to save a VAT number."
+TERMS_REQUIRED = gettext_lazy("Read and accept the terms and conditions to save a VAT number.")
 
 
 def _audit(access: Access, **event) -> None:
@@ -55,11 +57,11 @@ def clean_vat_number(*, entity_type: str, country: str, vat_number: str, field: 
     vat_number = (vat_number or "").strip()
     if entity_type == EntityType.INDIVIDUAL:
         if vat_number:
-            raise ValidationError({field: "An individual has no VAT number; choose Company to enter one."})
+            raise ValidationError({field: _("An individual has no VAT number; choose Company to enter one.")})
         return ""
     if not vat_number:
         if entity_type == EntityType.COMPANY and supports_vat_number(country):
-            raise ValidationError({field: "Enter your company's VAT number."})
+            raise ValidationError({field: _("Enter your company's VAT number.")})
         return ""
     result = check_vat_number(country, vat_number)
     if not result.valid:
@@ -71,14 +73,14 @@ def _clean_organization_fields(*, name: str, entity_type: str, country: str) -> 
     name = (name or "").strip()
     errors = {}
     if not name:
-        errors["name"] = "Enter the name of the organization."
+        errors["name"] = _("Enter the name of the organization.")
     elif len(name) > 200:
-        errors["name"] = "The name has at most 200 characters."
+        errors["name"] = _("The name has at most 200 characters.")
     if entity_type not in EntityType.values:
-        errors["entity_type"] = "Choose the type of entity."
+        errors["entity_type"] = _("Choose the type of entity.")
     country = (country or "").upper()
     if country not in dict(countries):
-        errors["country"] = "Choose a country."
+        errors["country"] = _("Choose a country.")
     if errors:
         raise ValidationError(errors)
     return name, entity_type, country
@@ -94,7 +96,7 @@ def organization_create(
     )
     compact = clean_vat_number(entity_type=entity_type, country=country, vat_number=vat_number)
     if not accept_terms:
-        raise ValidationError({"accept_terms": "Read and accept the terms and conditions to continue."})
+        raise ValidationError({"accept_terms": _("Read and accept the terms and conditions to continue.")})
     now = timezone.now()
     organization = Organization.objects.create(
         name=name,
@@ -135,10 +137,10 @@ def user_sign_up(
     try:
         validate_email(email)
     except ValidationError:
-        errors["email"] = "Enter a valid email address."
+        errors["email"] = _("Enter a valid email address.")
     else:
         if User.objects.filter(email__iexact=email).exists():
-            errors["email"] = "An account with this email address already exists. Sign in instead."
+            errors["email"] = _("An account with this email address already exists. Sign in instead.")
     candidate = User(email=email, full_name=(full_name or "").strip())
     try:
         validate_password(password or "", user=candidate)
@@ -178,7 +180,9 @@ def organization_update(
 ) -> Organization:
     """Change the organization's legal data; a new VAT number needs the terms accepted and is dated."""
     _require(
-        access, Permission.EDIT_ORGANIZATION, "Only legal representatives and administrators can edit it."
+        access,
+        Permission.EDIT_ORGANIZATION,
+        _("Only legal representatives and administrators can edit it."),
     )
     organization = Organization.objects.select_for_update().get(pk=access.organization.pk)
     new_name, new_entity_type, new_country = _clean_organization_fields(
@@ -251,20 +255,20 @@ def _legal_representatives_left(organization: Organization, *, without: Membersh
 
 def _clean_role_and_products(*, access: Access, role: str, products) -> list[Product]:
     if role not in Role.values:
-        raise ValidationError({"role": "Choose a role."})
+        raise ValidationError({"role": _("Choose a role.")})
     if role == Role.LEGAL_REPRESENTATIVE:
         _require(
             access,
             Permission.MANAGE_LEGAL_REPRESENTATIVES,
-            "Only a legal representative can appoint another legal representative.",
+            _("Only a legal representative can appoint another legal representative."),
         )
     products = list(products or [])
     if role != Role.EXTERNAL:
         return []
     if not products:
-        raise ValidationError({"products": "Choose the products this external user may manage."})
+        raise ValidationError({"products": _("Choose the products this external user may manage.")})
     if any(product.organization_id != access.organization.pk for product in products):
-        raise ValidationError({"products": "Choose products of this organization."})
+        raise ValidationError({"products": _("Choose products of this organization.")})
     return products
 
 
@@ -272,13 +276,13 @@ def _clean_role_and_products(*, access: Access, role: str, products) -> list[Pro
 def membership_add(*, access: Access, email: str, role: str, products=None) -> Membership:
     """Give someone a role; a person without an account is invited to set a password."""
     _require(
-        access, Permission.MANAGE_MEMBERS, "Only legal representatives and administrators can add users."
+        access, Permission.MANAGE_MEMBERS, _("Only legal representatives and administrators can add users.")
     )
     email = User.objects.normalize_email((email or "").strip()).lower()
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError({"email": "Enter a valid email address."}) from None
+        raise ValidationError({"email": _("Enter a valid email address.")}) from None
     products = _clean_role_and_products(access=access, role=role, products=products)
     organization = access.organization
     user = User.objects.filter(email__iexact=email).first()
@@ -286,12 +290,12 @@ def membership_add(*, access: Access, email: str, role: str, products=None) -> M
     if invited:
         user = User.objects.create_user(email=email, password=None)
     elif Membership.objects.filter(user=user, organization=organization).exists():
-        raise ValidationError({"email": "This person is already a member of the organization."})
+        raise ValidationError({"email": _("This person is already a member of the organization.")})
     try:
         with transaction.atomic():
             membership = Membership.objects.create(user=user, organization=organization, role=role)
     except IntegrityError:
-        raise ValidationError({"email": "This person is already a member of the organization."}) from None
+        raise ValidationError({"email": _("This person is already a member of the organization.")}) from None
     membership.products.set(products)
     _audit(
         access,
@@ -301,12 +305,22 @@ def membership_add(*, access: Access, email: str, role: str, products=None) -> M
     )
     context = {
         "organization": organization.name,
-        "role": Role(role).label,
+        "role": _role_label_for(user, role),
         "invited_by": access.user.get_full_name(),
         "set_password_url": _set_password_path(user) if invited else "",
     }
     email_on_commit(to=[email], template="membership_added", context=context)
     return membership
+
+
+def _role_label_for(user: User, role: str) -> str:
+    """The role's name for an email to `user`: in the account's language where it has one (emails are
+    queued with plain text, and read in the recipient's language)."""
+    language = getattr(user, "language", "")
+    if not language:
+        return str(Role(role).label)
+    with override(language):
+        return str(Role(role).label)
 
 
 def _set_password_path(user: User) -> str:
@@ -322,20 +336,24 @@ def _set_password_path(user: User) -> str:
 @transaction.atomic
 def membership_change_role(*, access: Access, membership: Membership, role: str, products=None) -> Membership:
     _require(
-        access, Permission.MANAGE_MEMBERS, "Only legal representatives and administrators can change roles."
+        access,
+        Permission.MANAGE_MEMBERS,
+        _("Only legal representatives and administrators can change roles."),
     )
     if membership.organization_id != access.organization.pk:
-        raise PermissionDenied("This member belongs to another organization.")
+        raise PermissionDenied(_("This member belongs to another organization."))
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     products = _clean_role_and_products(access=access, role=role, products=products)
     if membership.role == Role.LEGAL_REPRESENTATIVE and role != Role.LEGAL_REPRESENTATIVE:
         _require(
             access,
             Permission.MANAGE_LEGAL_REPRESENTATIVES,
-            "Only a legal representative can change the role of a legal representative.",
+            _("Only a legal representative can change the role of a legal representative."),
         )
         if _legal_representatives_left(access.organization, without=membership) == 0:
-            raise ValidationError({"role": "An organization always keeps at least one legal representative."})
+            raise ValidationError(
+                {"role": _("An organization always keeps at least one legal representative.")}
+            )
     old_role = membership.role
     old_products = sorted(membership.products.values_list("pk", flat=True))
     membership.role = role
@@ -353,19 +371,21 @@ def membership_change_role(*, access: Access, membership: Membership, role: str,
 @transaction.atomic
 def membership_remove(*, access: Access, membership: Membership) -> None:
     _require(
-        access, Permission.MANAGE_MEMBERS, "Only legal representatives and administrators can remove users."
+        access,
+        Permission.MANAGE_MEMBERS,
+        _("Only legal representatives and administrators can remove users."),
     )
     if membership.organization_id != access.organization.pk:
-        raise PermissionDenied("This member belongs to another organization.")
+        raise PermissionDenied(_("This member belongs to another organization."))
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == Role.LEGAL_REPRESENTATIVE:
         _require(
             access,
             Permission.MANAGE_LEGAL_REPRESENTATIVES,
-            "Only a legal representative can remove a legal representative.",
+            _("Only a legal representative can remove a legal representative."),
         )
         if _legal_representatives_left(access.organization, without=membership) == 0:
-            raise ValidationError("An organization always keeps at least one legal representative.")
+            raise ValidationError(_("An organization always keeps at least one legal representative."))
     _audit(
         access,
         action="membership.removed",
@@ -380,29 +400,33 @@ def membership_remove(*, access: Access, membership: Membership) -> None:
 BILLING_ADDRESS_FIELDS = ("name", "street", "postal_code", "city", "country", "email", "vat_number")
 
 
+def _at_most(limit: int) -> str:
+    return ngettext("At most %(limit)s character.", "At most %(limit)s characters.", limit) % {"limit": limit}
+
+
 def _clean_billing_address(*, access: Access, data: dict) -> dict:
     cleaned = {field: str(data.get(field) or "").strip() for field in BILLING_ADDRESS_FIELDS}
     errors = {}
-    for field, label, limit in [
-        ("name", "a name or company", 200),
-        ("street", "the street and number", 200),
-        ("postal_code", "the postal code", 20),
-        ("city", "the city", 100),
+    for field, missing, limit in [
+        ("name", _("Enter a name or company."), 200),
+        ("street", _("Enter the street and number."), 200),
+        ("postal_code", _("Enter the postal code."), 20),
+        ("city", _("Enter the city."), 100),
     ]:
         if not cleaned[field]:
-            errors[field] = f"Enter {label}."
+            errors[field] = missing
         elif len(cleaned[field]) > limit:
-            errors[field] = f"At most {limit} characters."
+            errors[field] = _at_most(limit)
     cleaned["country"] = cleaned["country"].upper()
     if cleaned["country"] not in dict(countries):
-        errors["country"] = "Choose a country."
+        errors["country"] = _("Choose a country.")
     if len(cleaned["email"]) > 254:
-        errors["email"] = "At most 254 characters."
+        errors["email"] = _at_most(254)
     elif cleaned["email"]:
         try:
             validate_email(cleaned["email"])
         except ValidationError:
-            errors["email"] = "Enter a valid email address."
+            errors["email"] = _("Enter a valid email address.")
     if cleaned["vat_number"] and "country" not in errors:
         result = check_vat_number(cleaned["country"], cleaned["vat_number"])
         if result.valid:
@@ -425,7 +449,7 @@ def billing_address_create(*, access: Access, data: dict, is_default: bool = Fal
     _require(
         access,
         Permission.MANAGE_BILLING_ADDRESSES,
-        "Only legal representatives and administrators can do this.",
+        _("Only legal representatives and administrators can do this."),
     )
     cleaned = _clean_billing_address(access=access, data=data)
     organization = Organization.objects.select_for_update().get(pk=access.organization.pk)
@@ -449,10 +473,10 @@ def billing_address_update(
     _require(
         access,
         Permission.MANAGE_BILLING_ADDRESSES,
-        "Only legal representatives and administrators can do this.",
+        _("Only legal representatives and administrators can do this."),
     )
     if address.organization_id != access.organization.pk:
-        raise PermissionDenied("This address belongs to another organization.")
+        raise PermissionDenied(_("This address belongs to another organization."))
     Organization.objects.select_for_update().get(pk=access.organization.pk)
     address = BillingAddress.objects.get(pk=address.pk)
     current = {field: getattr(address, field) for field in BILLING_ADDRESS_FIELDS}
@@ -483,10 +507,10 @@ def billing_address_delete(*, access: Access, address: BillingAddress) -> None:
     _require(
         access,
         Permission.MANAGE_BILLING_ADDRESSES,
-        "Only legal representatives and administrators can do this.",
+        _("Only legal representatives and administrators can do this."),
     )
     if address.organization_id != access.organization.pk:
-        raise PermissionDenied("This address belongs to another organization.")
+        raise PermissionDenied(_("This address belongs to another organization."))
     Organization.objects.select_for_update().get(pk=access.organization.pk)
     # The stored row, not the caller's copy, says whether it is the default.
     address = BillingAddress.objects.get(pk=address.pk)
@@ -514,14 +538,14 @@ def billing_address_delete(*, access: Access, address: BillingAddress) -> None:
 @transaction.atomic
 def product_install(*, access: Access, product_type: ProductType, name: str) -> Product:
     """Install a product in the organization (orders and payment come with billing)."""
-    _require(access, Permission.MANAGE_PRODUCTS, "You cannot add products to this organization.")
+    _require(access, Permission.MANAGE_PRODUCTS, _("You cannot add products to this organization."))
     if not access.can(Permission.ORDER_PRODUCTS):
-        raise PermissionDenied("External users manage only the products they were given.")
+        raise PermissionDenied(_("External users manage only the products they were given."))
     name = (name or "").strip()
     if not name or len(name) > 200:
-        raise ValidationError({"name": "Enter a name of at most 200 characters."})
+        raise ValidationError({"name": _("Enter a name of at most 200 characters.")})
     if not product_type.is_active:
-        raise ValidationError({"product_type": "This product is no longer sold."})
+        raise ValidationError({"product_type": _("This product is no longer sold.")})
     product = Product.objects.create(organization=access.organization, product_type=product_type, name=name)
     _audit(
         access,
@@ -538,7 +562,7 @@ def product_install(*, access: Access, product_type: ProductType, name: str) -> 
 @transaction.atomic
 def user_set_theme(*, user: User, theme: str) -> User:
     if theme not in Theme.values:
-        raise ValidationError({"theme": "Choose automatic, light or dark."})
+        raise ValidationError({"theme": _("Choose automatic, light or dark.")})
     if user.theme != theme:
         old = user.theme
         user.theme = theme
@@ -555,7 +579,7 @@ def user_set_theme(*, user: User, theme: str) -> User:
 
 def _replace_password(user: User, *, old_password: str, new_password: str) -> None:
     if not user.check_password(old_password or ""):
-        raise ValidationError({"old_password": "Your current password is not correct."})
+        raise ValidationError({"old_password": _("Your current password is not correct.")})
     try:
         validate_password(new_password or "", user=user)
     except ValidationError as error:
@@ -593,7 +617,7 @@ def user_password_compromised(*, user: User, old_password: str, new_password: st
     """The user's password is known to someone else: set a new one, end every session and tell the apps that
     hold other credentials of the user (API tokens) to revoke them, through `password_compromised`."""
     if new_password and old_password == new_password:
-        raise ValidationError({"new_password1": "Choose a password different from the compromised one."})
+        raise ValidationError({"new_password1": _("Choose a password different from the compromised one.")})
     _replace_password(user, old_password=old_password, new_password=new_password)
     _end_sessions(user)
     audit_record(actor=user, organization=None, action="user.password_compromised", target=user)

@@ -1,12 +1,14 @@
 """VAT number checks with python-stdnum: real check digits and formats, per country.
 
 `check_vat_number(country, number)` is a pure function: it never touches the database, so forms, services
-and the `/api/v1/vat/check` endpoint give the same answer for the same input.
+and the `/api/v1/vat/check` endpoint give the same answer for the same input (its `reason` in the active
+language).
 """
 
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from django_countries import countries
 from stdnum import exceptions as stdnum_errors
 from stdnum.ch import vat as ch_vat
@@ -66,15 +68,20 @@ def check_vat_number(country: str, number: str) -> VatCheck:
     country = (country or "").upper()
     number = (number or "").strip()
     if not number:
-        return VatCheck(valid=False, reason="Enter a VAT number.")
+        return VatCheck(valid=False, reason=_("Enter a VAT number."))
     if len(number) > MAX_INPUT_LENGTH:
-        return VatCheck(valid=False, reason=f"A VAT number has at most {MAX_INPUT_LENGTH} characters.")
+        return VatCheck(
+            valid=False,
+            reason=_("A VAT number has at most %(limit)s characters.") % {"limit": MAX_INPUT_LENGTH},
+        )
     if not number.isascii() or not _ALLOWED_CHARACTERS.match(number):
-        return VatCheck(valid=False, reason="Use only letters, digits, spaces, dots and dashes.")
+        return VatCheck(valid=False, reason=_("Use only letters, digits, spaces, dots and dashes."))
     module = _module_for(country)
     if module is None:
         return VatCheck(
-            valid=False, reason=f"VAT numbers of {_country_name(country)} cannot be checked here."
+            valid=False,
+            reason=_("VAT numbers of %(country)s cannot be checked here.")
+            % {"country": _country_name(country)},
         )
 
     compact = clean(number, " -./").upper()
@@ -82,12 +89,12 @@ def check_vat_number(country: str, number: str) -> VatCheck:
     if foreign:
         return VatCheck(
             valid=False,
-            reason=f"This is a VAT number of {_country_name(foreign)}, but the organization is in "
-            f"{_country_name(country)}.",
+            reason=_("This is a VAT number of %(foreign)s, but the organization is in %(country)s.")
+            % {"foreign": _country_name(foreign), "country": _country_name(country)},
         )
     if module is ch_vat and compact.startswith("CHE") and not compact.endswith(("MWST", "TVA", "IVA")):
         return VatCheck(
-            valid=False, reason="A Swiss VAT number ends with MWST, TVA or IVA (CHE-123.456.789 MWST)."
+            valid=False, reason=_("A Swiss VAT number ends with MWST, TVA or IVA (CHE-123.456.789 MWST).")
         )
     if module is eu_vat and compact.startswith(country) and country != EU_VAT_PREFIX[country]:
         compact = EU_VAT_PREFIX[country] + compact[len(country) :]  # GR… is written EL…
@@ -98,13 +105,18 @@ def check_vat_number(country: str, number: str) -> VatCheck:
         if module is eu_vat and compact[:2] != EU_VAT_PREFIX[country]:
             raise stdnum_errors.InvalidComponent()
     except stdnum_errors.InvalidChecksum:
-        return VatCheck(valid=False, reason="This VAT number is not valid: its check digit is wrong.")
+        return VatCheck(valid=False, reason=_("This VAT number is not valid: its check digit is wrong."))
     except stdnum_errors.InvalidLength:
         return VatCheck(
-            valid=False, reason=f"This VAT number has the wrong length for {_country_name(country)}."
+            valid=False,
+            reason=_("This VAT number has the wrong length for %(country)s.")
+            % {"country": _country_name(country)},
         )
     except stdnum_errors.ValidationError:
-        return VatCheck(valid=False, reason=f"This is not a valid VAT number of {_country_name(country)}.")
+        return VatCheck(
+            valid=False,
+            reason=_("This is not a valid VAT number of %(country)s.") % {"country": _country_name(country)},
+        )
     return VatCheck(valid=True, compact=compact, formatted=format_vat_number(country, compact))
 
 

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from organizations import selectors, services
@@ -63,7 +64,7 @@ def organization_edit(request):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "Your organization has been saved.")
+            messages.success(request, _("Your organization has been saved."))
             return redirect("organization_settings", org_id=organization.pk)
     return render(
         request, "organizations/organization_edit.html", {"form": form, "organization": organization}
@@ -99,7 +100,9 @@ def member_add(request):
             apply_service_errors(form, error)
         else:
             messages.success(
-                request, f"{membership.user.email} has been added as {membership.get_role_display()}."
+                request,
+                _("%(email)s has been added as %(role)s.")
+                % {"email": membership.user.email, "role": membership.get_role_display()},
             )
             return redirect("members", org_id=access.organization.pk)
     return render(request, "organizations/member_form.html", {"form": form, "adding": True})
@@ -118,7 +121,9 @@ def member_edit(request, membership_id):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"The role of {membership.user.email} has been changed.")
+            messages.success(
+                request, _("The role of %(email)s has been changed.") % {"email": membership.user.email}
+            )
             return redirect("members", org_id=access.organization.pk)
     return render(
         request, "organizations/member_form.html", {"form": form, "membership": membership, "adding": False}
@@ -137,7 +142,10 @@ def member_remove(request, membership_id):
         except (ValidationError, PermissionDenied) as refusal:
             error = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
         else:
-            messages.success(request, f"{membership.user.email} no longer has access to the organization.")
+            messages.success(
+                request,
+                _("%(email)s no longer has access to the organization.") % {"email": membership.user.email},
+            )
             return redirect("members", org_id=access.organization.pk)
     return render(
         request,
@@ -176,7 +184,7 @@ def billing_address_add(request):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "The billing address has been added.")
+            messages.success(request, _("The billing address has been added."))
             return redirect("billing_addresses", org_id=access.organization.pk)
     return render(request, "organizations/billing_address_form.html", {"form": form, "adding": True})
 
@@ -200,7 +208,7 @@ def billing_address_edit(request, address_id):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "The billing address has been saved.")
+            messages.success(request, _("The billing address has been saved."))
             return redirect("billing_addresses", org_id=access.organization.pk)
     return render(
         request,
@@ -216,6 +224,6 @@ def billing_address_delete(request, address_id):
     address = get_object_or_404(selectors.billing_addresses_visible_to(access), pk=address_id)
     if request.method == "POST":
         services.billing_address_delete(access=access, address=address)
-        messages.success(request, "The billing address has been deleted.")
+        messages.success(request, _("The billing address has been deleted."))
         return redirect("billing_addresses", org_id=access.organization.pk)
     return render(request, "organizations/billing_address_delete.html", {"address": address})

@@ -5,6 +5,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from organizations.access import Permission, resolve_access
 
@@ -26,7 +27,9 @@ def organization_view(permission: Permission):
             if not access.can(permission):
                 if access.hides_refusals:
                     raise Http404("No such page.")
-                raise PermissionDenied(f"Your role ({access.role_label}) does not allow this page.")
+                raise PermissionDenied(
+                    _("Your role (%(role)s) does not allow this page.") % {"role": access.role_label}
+                )
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -2,8 +2,8 @@
 
 from itertools import islice
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.query import ModelIterable
 
 from organizations.access import Access, Permission
@@ -42,15 +42,15 @@ def partnerships_of_client(access: Access) -> QuerySet[Partnership]:
 
 
 # Sort keys of the Managed Clients table: the column, then a tie-breaker so pages never overlap. By name, the
-# client's id breaks ties (one active partnership per client and partner), so the index on the organizations'
-# (name, id) gives the first page in order without sorting every client.
+# client's id breaks ties (one active partnership per client and partner), so the partnerships' index on
+# (partner, status, client name, client) gives a page in order without sorting every client.
 MANAGED_CLIENT_ORDERINGS = {
-    "name": ("client__name", "client_id"),
-    "-name": ("-client__name", "-client_id"),
+    "name": ("client_name", "client_id"),
+    "-name": ("-client_name", "-client_id"),
     "since": ("answered_at", "pk"),
     "-since": ("-answered_at", "-pk"),
-    "products": ("client_product_count", "client__name", "pk"),
-    "-products": ("-client_product_count", "client__name", "pk"),
+    "products": ("client_product_count", "client_name", "pk"),
+    "-products": ("-client_product_count", "client_name", "pk"),
 }
 # Product counts are read for this many rows at a time: a page's worth in one query.
 PRODUCT_COUNT_BATCH = 500
@@ -126,7 +126,7 @@ def managed_partnerships(
     if search:
         # A subquery, not a join: a client with many matching users is still one row.
         users = Membership.objects.filter(organization=OuterRef("client_id"), user__email__icontains=search)
-        partnerships = partnerships.filter(Q(client__name__icontains=search) | Q(Exists(users)))
+        partnerships = partnerships.filter(Q(client_name__icontains=search) | Q(Exists(users)))
     if access_level:
         partnerships = partnerships.filter(access=access_level)
     if payment_method:
@@ -162,16 +162,25 @@ def managed_clients(
     return partnerships
 
 
-def pending_partnerships_of_partner(access: Access) -> QuerySet[Partnership]:
-    """Invitations the partner received and requests it sent, still waiting for an answer."""
+def pending_partnerships_of_partner(access: Access, *, newest: int | None = None) -> QuerySet[Partnership]:
+    """Invitations the partner received and requests it sent, still waiting for an answer; with `newest`,
+    only that many of each kind (received, sent), newest first, in one query."""
     if not access.can(Permission.VIEW_MANAGED_CLIENTS):
         return Partnership.objects.none()
-    return (
+    pending = (
         Partnership.objects.filter(partner=access.organization, status=Status.PENDING)
         .select_related("client")
         .prefetch_related("products")
         .order_by("-invitation_sent_at", "-pk")
     )
+    if newest is not None:
+        rank = Window(
+            RowNumber(),
+            partition_by=[F("initiated_by")],
+            order_by=[F("invitation_sent_at").desc(), F("pk").desc()],
+        )
+        pending = pending.annotate(rank=rank).filter(rank__lte=newest)
+    return pending
 
 
 def partnership_for(access: Access, partnership_id: int) -> Partnership | None:

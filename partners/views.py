@@ -344,18 +344,27 @@ def partnership_answer(request, partnership_id):
 
 
 MANAGED_CLIENTS_PER_PAGE = 50
+# The invitations received and the requests sent are listed above and below the table, the newest of each.
+PENDING_SHOWN = 20
+MANAGED_CLIENT_COLUMNS = (
+    "client_id",
+    "client_name",
+    "access",
+    "payment_method",
+    "answered_at",
+    "client__name",
+)
 # The page's script counts ticked clients in the browser: it gets both forms of each count sentence, with
 # "{count}" for the number, and picks one with Intl.PluralRules ("one" or "other": the forms of en, fr, de
 # and it, which ngettext gives for 1 and for 2).
 BROWSER_COUNT = {"counter": "{count}"}
-MANAGED_CLIENT_COLUMNS = ("client_id", "access", "payment_method", "answered_at", "client__name")
 
 
 @organization_view(Permission.VIEW_MANAGED_CLIENTS)
 def managed_clients(request):
     """The table of managed clients (search, filters, sort, pages, ticks) and the invitations waiting."""
     access = request.access
-    pending = list(selectors.pending_partnerships_of_partner(access))
+    pending = list(selectors.pending_partnerships_of_partner(access, newest=PENDING_SHOWN + 1))
     form = ManagedClientFilterForm(request.GET)
     filters = form.filters()
     # Only the columns the table shows: the sort by name carries every matching row through it.
@@ -369,6 +378,8 @@ def managed_clients(request):
         partnership.stop_url = stop_url.format(partnership.pk)
     query = request.GET.copy()
     query.pop("page", None)
+    received = [p for p in pending if p.initiated_by == InitiatedBy.CLIENT]
+    sent = [p for p in pending if p.initiated_by == InitiatedBy.PARTNER]
     return render(
         request,
         "partners/managed_clients.html",
@@ -379,8 +390,10 @@ def managed_clients(request):
             "filtered": any(filters[name] for name in ("search", "access_level", "payment_method")),
             "query": query.urlencode(),
             "sort": filters["ordering"],
-            "received": [p for p in pending if p.initiated_by == InitiatedBy.CLIENT],
-            "sent": [p for p in pending if p.initiated_by == InitiatedBy.PARTNER],
+            "received": received[:PENDING_SHOWN],
+            "more_received": len(received) > PENDING_SHOWN,
+            "sent": sent[:PENDING_SHOWN],
+            "more_sent": len(sent) > PENDING_SHOWN,
             "can_answer": access.can(Permission.ANSWER_INVITATIONS),
             "can_manage": access.can(Permission.MANAGE_CLIENTS),
             "script_texts": _managed_clients_script_texts(page.paginator.count),

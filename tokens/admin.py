@@ -2,6 +2,7 @@
 staff can disable a token, through `tokens.services.token_disable` (audited, owner emailed)."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy, ngettext
 
 from tokens import services
 from tokens.models import ApiToken, TokenStatus
@@ -41,7 +42,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ["disable_tokens"]
 
-    @admin.display(description="token")
+    @admin.display(description=gettext_lazy("token"))
     def masked(self, obj):
         return obj.masked
 
@@ -54,14 +55,17 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # read-only: the only change is the action below
 
-    @admin.action(description="Disable the selected tokens", permissions=["disable"])
+    @admin.action(description=gettext_lazy("Disable the selected tokens"), permissions=["disable"])
     def disable_tokens(self, request, queryset):
         active = list(queryset.filter(status=TokenStatus.ACTIVE))
         for token in active:
             services.token_disable(token=token, reason="Disabled by the staff.", by=request.user)
-        self.message_user(
-            request, f"{len(active)} token(s) disabled; their owners were emailed.", messages.SUCCESS
-        )
+        message = ngettext(
+            "%(count)s token disabled; its owner was emailed.",
+            "%(count)s tokens disabled; their owners were emailed.",
+            len(active),
+        ) % {"count": len(active)}
+        self.message_user(request, message, messages.SUCCESS)
 
     def has_disable_permission(self, request):
         return (

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class TokensConfig(AppConfig):
     name = "tokens"
-    verbose_name = "API tokens"
+    verbose_name = gettext_lazy("API tokens")
 
     def ready(self):
         from organizations.signals import password_compromised

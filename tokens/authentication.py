@@ -9,10 +9,11 @@ from datetime import timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from tokens import secrets, services
-from tokens.models import ApiToken, TokenStatus
+from tokens.models import STATUS_REASONS, ApiToken, TokenStatus
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -25,16 +26,18 @@ class BearerAuthentication(authentication.BaseAuthentication):
         if not parts or parts[0].lower() != self.keyword.lower().encode():
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Invalid Authorization header: expected `Bearer <token>`.")
+            raise exceptions.AuthenticationFailed(
+                _("Invalid Authorization header: expected `Bearer <token>`.")
+            )
         try:
             plaintext = parts[1].decode("ascii")
         except UnicodeDecodeError:
             plaintext = ""
         if not secrets.is_well_formed(plaintext):
-            raise exceptions.AuthenticationFailed("Malformed API token: check that it was copied whole.")
+            raise exceptions.AuthenticationFailed(_("Malformed API token: check that it was copied whole."))
         token = ApiToken.objects.select_related("user").filter(token_hash=secrets.digest(plaintext)).first()
         if token is None:
-            raise exceptions.AuthenticationFailed("Unknown API token.")
+            raise exceptions.AuthenticationFailed(_("Unknown API token."))
         now = timezone.now()
         self._refuse_unusable(token, now)
         self._record_use(token, request, now)
@@ -42,18 +45,24 @@ class BearerAuthentication(authentication.BaseAuthentication):
 
     def _refuse_unusable(self, token: ApiToken, now) -> None:
         if token.status == TokenStatus.REVOKED:
-            raise exceptions.AuthenticationFailed("This API token has been revoked.")
+            raise exceptions.AuthenticationFailed(_("This API token has been revoked."))
         if token.status == TokenStatus.DISABLED:
-            raise exceptions.AuthenticationFailed(f"This API token has been disabled: {token.status_reason}")
+            raise exceptions.AuthenticationFailed(
+                _("This API token has been disabled: %(reason)s") % {"reason": token.status_reason_display}
+            )
         if token.is_expired(now):
             raise exceptions.AuthenticationFailed(
-                f"This API token expired on {timezone.localtime(token.expires_at):%Y-%m-%d %H:%M}."
+                _("This API token expired on %(date)s.")
+                % {"date": f"{timezone.localtime(token.expires_at):%Y-%m-%d %H:%M}"}
             )
         if token.is_idle(now):
             services.token_disable(token=token, reason=services.IDLE_REASON)
-            raise exceptions.AuthenticationFailed(f"This API token has been disabled: {services.IDLE_REASON}")
+            raise exceptions.AuthenticationFailed(
+                _("This API token has been disabled: %(reason)s")
+                % {"reason": STATUS_REASONS[services.IDLE_REASON]}
+            )
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("The account of this API token is deactivated.")
+            raise exceptions.AuthenticationFailed(_("The account of this API token is deactivated."))
 
     def _record_use(self, token: ApiToken, request, now) -> None:
         """Write the time and address of this use, at most once a minute."""

@@ -2,6 +2,8 @@ from datetime import datetime, time
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tokens import scopes as token_scopes
 
@@ -9,19 +11,24 @@ from tokens import scopes as token_scopes
 class TokenCreateForm(forms.Form):
     """Create a token: application, scopes, name, validity. The password comes next (sudo window)."""
 
-    application = forms.ChoiceField(label="Application")
-    scopes = forms.MultipleChoiceField(label="Scopes", required=False)
+    application = forms.ChoiceField(label=gettext_lazy("Application"))
+    scopes = forms.MultipleChoiceField(label=gettext_lazy("Scopes"), required=False)
     name = forms.CharField(
-        label="Name", max_length=100, required=False, help_text="To recognise the token in the list."
+        label=gettext_lazy("Name"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy("To recognise the token in the list."),
     )
     validity = forms.ChoiceField(
-        label="Validity period",
-        choices=[("unlimited", "Unlimited"), ("date", "Until a date")],
+        label=gettext_lazy("Validity period"),
+        choices=[("unlimited", gettext_lazy("Unlimited")), ("date", gettext_lazy("Until a date"))],
         initial="unlimited",
         widget=forms.RadioSelect,
     )
     expires_on = forms.DateField(
-        label="Valid until (included)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Valid until (included)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -42,16 +49,18 @@ class TokenCreateForm(forms.Form):
             allowed = set(token_scopes.all_scopes(application))
             data["scopes"] = [scope for scope in data.get("scopes", []) if scope in allowed]
             if not data["scopes"]:
-                self.add_error("scopes", "Choose at least one scope.")
+                self.add_error("scopes", _("Choose at least one scope."))
             if not data.get("name"):
-                data["name"] = f"{token_scopes.application_label(application)} token"
+                data["name"] = _("%(application)s token") % {
+                    "application": token_scopes.application_label(application)
+                }
         data["expires_at"] = None
         if data.get("validity") == "date":
             expires_on = data.get("expires_on")
             if expires_on is None:
-                self.add_error("expires_on", "Choose the last day the token is valid.")
+                self.add_error("expires_on", _("Choose the last day the token is valid."))
             elif expires_on < timezone.localdate():
-                self.add_error("expires_on", "Choose today or a later day.")
+                self.add_error("expires_on", _("Choose today or a later day."))
             else:
                 # Valid through the chosen day, in the console's time zone.
                 data["expires_at"] = timezone.make_aware(datetime.combine(expires_on, time.max))

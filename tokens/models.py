@@ -3,15 +3,31 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tokens import scopes
 from tokens.secrets import PREFIX
 
 
 class TokenStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    REVOKED = "revoked", "Revoked"
-    DISABLED = "disabled", "Disabled"
+    ACTIVE = "active", gettext_lazy("Active")
+    REVOKED = "revoked", gettext_lazy("Revoked")
+    DISABLED = "disabled", gettext_lazy("Disabled")
+
+
+# The API names a status in English whatever the request's language: scripts compare these values.
+STATUS_NAMES = {"active": "Active", "revoked": "Revoked", "disabled": "Disabled", "expired": "Expired"}
+# Reasons the services write; the stored reason stays in English, the pages show it in the reader's language.
+STATUS_REASONS = {
+    "Revoked by its owner.": gettext_lazy("Revoked by its owner."),
+    "Revoked with all the account's tokens.": gettext_lazy("Revoked with all the account's tokens."),
+    "Revoked because the account's password was compromised.": gettext_lazy(
+        "Revoked because the account's password was compromised."
+    ),
+    "Not used for one year.": gettext_lazy("Not used for one year."),
+    "Disabled by the staff.": gettext_lazy("Disabled by the staff."),
+}
 
 
 class ApiToken(models.Model):
@@ -20,11 +36,11 @@ class ApiToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     application = models.CharField(max_length=50, default=scopes.MANAGER_API)
-    scopes = models.JSONField(default=list, help_text="`family:read` / `family:write` entries.")
+    scopes = models.JSONField(default=list, help_text=gettext_lazy("`family:read` / `family:write` entries."))
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     last_characters = models.CharField(max_length=8, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: unlimited.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text=gettext_lazy("Empty: unlimited."))
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=TokenStatus.choices, default=TokenStatus.ACTIVE)
@@ -60,10 +76,25 @@ class ApiToken(models.Model):
         return self.idle_since() <= (now or timezone.now()) - limit
 
     @property
-    def display_status(self) -> str:
+    def current_status(self) -> str:
+        """The status, with an active token past its validity counted as `expired`."""
         if self.status == TokenStatus.ACTIVE and self.is_expired():
-            return "Expired"
+            return "expired"
+        return self.status
+
+    @property
+    def display_status(self) -> str:
+        if self.current_status == "expired":
+            return _("Expired")
         return self.get_status_display()
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES.get(self.current_status, self.current_status)
+
+    @property
+    def status_reason_display(self) -> str:
+        return str(STATUS_REASONS.get(self.status_reason, self.status_reason))
 
     def allows(self, family: str, level: str) -> bool:
         return f"{family}:{level}" in self.scopes

@@ -5,6 +5,7 @@ without one is refused to tokens. Views marked `tokens_only` (a product's API) r
 Within what the token allows, the access resolver still decides as for the token's user.
 """
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions
 
 from tokens.models import ApiToken
@@ -22,19 +23,30 @@ class TokenScopePermission(permissions.BasePermission):
         if token is None:
             if getattr(view, "tokens_only", False) and request.user.is_authenticated:
                 raise exceptions.PermissionDenied(
-                    f"The {application_label(application)} API is used with an API token of the "
-                    f"{application_label(application)} application: `Authorization: Bearer <token>`."
+                    _(
+                        "The %(application)s API is used with an API token of the %(application)s "
+                        "application: `Authorization: Bearer <token>`."
+                    )
+                    % {"application": application_label(application)}
                 )
             return True
         family = getattr(view, "token_family", None)
         if family is None:
-            raise exceptions.PermissionDenied("This endpoint cannot be used with an API token.")
+            raise exceptions.PermissionDenied(_("This endpoint cannot be used with an API token."))
         if token.application != application:
             raise exceptions.PermissionDenied(
-                f"This token is for the {token.application_label} application; this endpoint belongs to the "
-                f"{application_label(application)} application."
+                _(
+                    "This token is for the %(token_application)s application; this endpoint belongs to the "
+                    "%(application)s application."
+                )
+                % {
+                    "token_application": token.application_label,
+                    "application": application_label(application),
+                }
             )
         level = "read" if request.method in permissions.SAFE_METHODS else "write"
         if not token.allows(family, level):
-            raise exceptions.PermissionDenied(f"This token does not have the scope `{family}:{level}`.")
+            raise exceptions.PermissionDenied(
+                _("This token does not have the scope `%(scope)s`.") % {"scope": f"{family}:{level}"}
+            )
         return True

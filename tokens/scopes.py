@@ -6,18 +6,20 @@ its family in `token_family`; a view that names none is refused to tokens.
 """
 
 from django.apps import apps
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MANAGER_API = "manager"
-MANAGER_API_LABEL = "Manager API"
+MANAGER_API_LABEL = gettext_lazy("Manager API")
 
 MANAGER_FAMILIES = {
-    "organizations": "Organizations: your user, organizations, VAT checks",
-    "members": "Members of organizations",
-    "billing": "Billing: addresses, orders, renewals, invoices, wallet",
-    "partners": "Partners: partnerships, invitations, managed clients",
-    "products": "Products and the catalog",
-    "tokens": "API tokens",
-    "compliance": "Compliance: the activity log, DPA certificates",
+    "organizations": gettext_lazy("Organizations: your user, organizations, VAT checks"),
+    "members": gettext_lazy("Members of organizations"),
+    "billing": gettext_lazy("Billing: addresses, orders, renewals, invoices, wallet"),
+    "partners": gettext_lazy("Partners: partnerships, invitations, managed clients"),
+    "products": gettext_lazy("Products and the catalog"),
+    "tokens": gettext_lazy("API tokens"),
+    "compliance": gettext_lazy("Compliance: the activity log, DPA certificates"),
 }
 ACCESS_LEVELS = ("read", "write")
 
@@ -35,7 +37,7 @@ def application_label(application: str) -> str:
 def families_of(application: str) -> dict[str, str]:
     if application == MANAGER_API:
         return MANAGER_FAMILIES
-    return {application: f"{application_label(application)} API"}
+    return {application: _("%(application)s API") % {"application": application_label(application)}}
 
 
 def scope_choices(application: str) -> list[tuple[str, str]]:

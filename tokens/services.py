@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.notifications import email_on_commit
@@ -40,17 +41,19 @@ def token_create(
     name = (name or "").strip()
     errors = {}
     if not name:
-        errors["name"] = "Give the token a name."
+        errors["name"] = _("Give the token a name.")
     if application not in dict(token_scopes.application_choices()):
-        errors["application"] = "Choose an application from the list."
+        errors["application"] = _("Choose an application from the list.")
     else:
         unknown = sorted(set(scopes) - set(token_scopes.all_scopes(application)))
         if unknown:
-            errors["scopes"] = f"Not a scope of this application: {', '.join(unknown)}."
+            errors["scopes"] = _("Not a scope of this application: %(scopes)s.") % {
+                "scopes": ", ".join(unknown)
+            }
         elif not scopes:
-            errors["scopes"] = "Choose at least one scope."
+            errors["scopes"] = _("Choose at least one scope.")
     if expires_at is not None and expires_at <= timezone.now():
-        errors["expires_at"] = "The validity must end in the future."
+        errors["expires_at"] = _("The validity must end in the future.")
     if errors:
         raise ValidationError(errors)
     plaintext = secrets.generate()
@@ -88,7 +91,7 @@ def token_revoke(*, token: ApiToken, by: User) -> ApiToken:
     """The owner revokes a token: it stops working at once."""
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.user_id != by.pk:
-        raise ValidationError("Only the owner of a token can revoke it.")
+        raise ValidationError(_("Only the owner of a token can revoke it."))
     if token.status != TokenStatus.ACTIVE:
         return token
     _end(token, status=TokenStatus.REVOKED, reason="Revoked by its owner.", now=timezone.now())
@@ -125,7 +128,7 @@ def token_disable(*, token: ApiToken, reason: str, by: User | None = None) -> Ap
     if token.status != TokenStatus.ACTIVE:
         return token
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the token is disabled."})
+        raise ValidationError({"reason": _("Say why the token is disabled.")})
     _end(token, status=TokenStatus.DISABLED, reason=reason.strip()[:200], now=timezone.now())
     _audit(actor=by, token=token, action="api_token.disabled", changes={"reason": token.status_reason})
     email_on_commit(
@@ -134,7 +137,7 @@ def token_disable(*, token: ApiToken, reason: str, by: User | None = None) -> Ap
         context={
             "name": token.name,
             "masked": token.masked,
-            "application": token.application_label,
+            "application": str(token.application_label),  # task arguments are JSON: no lazy text
             "reason": token.status_reason,
         },
     )

@@ -3,6 +3,8 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.sudo import sudo_check
@@ -24,12 +26,15 @@ def api_tokens(request):
 def api_tokens_revoke(request):
     ids = [int(pk) for pk in request.POST.getlist("token") if pk.isdigit()]
     if not ids:
-        messages.error(request, "Tick the tokens to revoke.")
+        messages.error(request, _("Tick the tokens to revoke."))
     else:
         count = services.tokens_revoke(
             tokens=selectors.tokens_of(request.user).filter(pk__in=ids), by=request.user
         )
-        messages.success(request, f"{count} token{'s' if count != 1 else ''} revoked.")
+        messages.success(
+            request,
+            ngettext("%(count)s token revoked.", "%(count)s tokens revoked.", count) % {"count": count},
+        )
     return redirect("api_tokens", org_id=request.access.organization.pk)
 
 

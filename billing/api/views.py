@@ -38,10 +38,12 @@ from partners.api.views import MANAGED_CLIENT_FILTERS, PartnerProgramMixin
 
 BILLING_PERMISSION_WORDING = {
     **PERMISSION_WORDING,
-    # Translators: completes "Your role (…) does not allow you to …".
-    Permission.MANAGE_PRODUCTS: gettext_lazy("order or renew products"),
-    # Translators: completes "Your role (…) does not allow you to …".
-    Permission.VIEW_BILLING: gettext_lazy("see the invoices and the wallet"),
+    Permission.MANAGE_PRODUCTS: gettext_lazy(
+        "Your role (%(role)s) does not allow you to order or renew products."
+    ),
+    Permission.VIEW_BILLING: gettext_lazy(
+        "Your role (%(role)s) does not allow you to see the invoices and the wallet."
+    ),
 }
 LATEST_ENTRIES = 50
 
@@ -156,12 +158,17 @@ ORDER_DESCRIPTION = (
 )
 
 
+class OrderPagination(CursorPagination):
+    ordering = ("-created_at", "-pk")
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Orders and renewals",
         description="Of the products you can see and manage (external members and limited partners: the "
-        "products they were given).",
-        responses={200: serializers.OrderSerializer(many=True), **error_responses(403, 404)},
+        "products they were given), newest first. Paginated with a cursor: follow `next` until it is null "
+        "(there is no count).",
+        responses={200: serializers.OrderSerializer(many=True), **error_responses(400, 403, 404)},
     ),
     create=extend_schema(
         summary="Order a new product",
@@ -183,6 +190,7 @@ class OrderViewSet(BillingScopedMixin, mixins.ListModelMixin, viewsets.GenericVi
 
     model = Order
     serializer_class = serializers.OrderSerializer
+    pagination_class = OrderPagination
     permissions = {
         "list": Permission.MANAGE_PRODUCTS,
         "create": Permission.MANAGE_PRODUCTS,

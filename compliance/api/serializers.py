@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.models import AuditEvent
@@ -24,7 +25,7 @@ class ActivityFilterSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("from") and attrs.get("to") and attrs["to"] < attrs["from"]:
-            raise serializers.ValidationError({"to": "This day is before `from`."})
+            raise serializers.ValidationError({"to": _("This day is before `from`.")})
         return attrs
 
     def filters(self) -> dict:
@@ -41,6 +42,11 @@ class ActivityFilterSerializer(serializers.Serializer):
 class AuditEventSerializer(serializers.ModelSerializer):
     organization = serializers.CharField(source="organization.name", default=None, read_only=True)
     on_behalf_of = serializers.CharField(source="on_behalf_of.name", default=None, read_only=True)
+    description = serializers.CharField(
+        source="sentence",
+        read_only=True,
+        help_text="What happened, in a sentence, in the language of the request.",
+    )
 
     class Meta:
         model = AuditEvent
@@ -51,6 +57,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "organization",
             "on_behalf_of",
             "action",
+            "description",
             "target_type",
             "target_id",
             "target_repr",

@@ -1,6 +1,8 @@
 """The compliance API: the activity log and the DPA certificate, through the access resolver."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_ratelimit.core import is_ratelimited
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -9,12 +11,14 @@ from rest_framework import serializers as drf_serializers
 from rest_framework.exceptions import Throttled
 
 from compliance import selectors, services
+from compliance.activity import describe_events
 from compliance.api import serializers
 from compliance.dpa import certificate_response
 from compliance.models import DpaCertificate
 from compliance.views import ACTIVITY_CSV_HEADER, activity_csv_rows
 from core.api.exceptions import error_responses
 from core.api.negotiation import FileActionsMixin
+from core.api.pagination import CursorPagination
 from core.models import AuditEvent
 from core.spreadsheets import csv_lines, csv_response
 from organizations.access import Permission
@@ -22,8 +26,8 @@ from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScop
 
 COMPLIANCE_PERMISSION_WORDING = {
     **PERMISSION_WORDING,
-    Permission.VIEW_ACTIVITY: "see the activity log",
-    Permission.DPA_CERTIFICATE: "generate the DPA certificate",
+    Permission.VIEW_ACTIVITY: gettext_lazy("see the activity log"),
+    Permission.DPA_CERTIFICATE: gettext_lazy("generate the DPA certificate"),
 }
 
 
@@ -43,6 +47,10 @@ FILTERS = [
 ]
 
 
+class ActivityPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+
+
 @extend_schema(tags=["activity"], parameters=[ORG_ID])
 class ActivityViewSet(
     FileActionsMixin, ComplianceScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet
@@ -51,6 +59,7 @@ class ActivityViewSet(
 
     model = AuditEvent
     serializer_class = serializers.AuditEventSerializer
+    pagination_class = ActivityPagination
     permissions = {"list": Permission.VIEW_ACTIVITY, "export": Permission.VIEW_ACTIVITY}
     file_actions = ("export",)
 
@@ -59,8 +68,15 @@ class ActivityViewSet(
         query.is_valid(raise_exception=True)
         return selectors.audit_events_filtered(access, **query.filters())
 
+    def paginate_queryset(self, queryset):
+        # Each event of the page gets its sentence, in the request's language.
+        page = super().paginate_queryset(queryset)
+        return None if page is None else describe_events(page)
+
     @extend_schema(
         summary="The activity log",
+        description="Newest first. Paginated with a cursor: follow `next` until it is null (there is no "
+        "count).",
         parameters=FILTERS,
         responses={200: serializers.AuditEventSerializer(many=True), **error_responses(400, 403, 404)},
     )
@@ -84,7 +100,7 @@ class ActivityViewSet(
         if is_ratelimited(
             request, group="activity_export", key="user", rate=settings.ACTIVITY_EXPORT_RATE, increment=True
         ):
-            raise Throttled(detail="You have exported the activity log often. Try again in a minute.")
+            raise Throttled(detail=_("You have exported the activity log often. Try again in a minute."))
         events = selectors.audit_events_filtered(self.access, **query.filters())
         filename = f"activity-{self.access.organization.pk}.csv"
         return csv_response(filename, csv_lines(ACTIVITY_CSV_HEADER, activity_csv_rows(events)))

@@ -9,6 +9,7 @@ object's state refuses (`InvalidTransition`) is 409 `{"detail": message}`. It is
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
@@ -19,7 +20,7 @@ from core.errors import InvalidTransition
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The current state of this object does not allow this."
+    default_detail = gettext_lazy("The current state of this object does not allow this.")
     default_code = "conflict"
 
 

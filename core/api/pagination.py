@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
@@ -22,5 +23,5 @@ class CursorPagination(pagination.CursorPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         if "page" in request.query_params:
-            raise ValidationError({"page": ["This list is paginated with a cursor: follow `next`."]})
+            raise ValidationError({"page": [_("This list is paginated with a cursor: follow `next`.")]})
         return super().paginate_queryset(queryset, request, view)

@@ -5,6 +5,7 @@ with 403); within the token's user's access to the product: a product out of rea
 """
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.response import Response
@@ -34,7 +35,7 @@ class NewsletterProductScopedMixin(NewsletterApiMixin):
         super().initial(request, *args, **kwargs)
         reached = selectors.newsletter_product_for(request.user, kwargs["product_id"])
         if reached is None:
-            raise Http404("No such Newsletter product.")
+            raise Http404(_("No such Newsletter product."))
         self.access, self.product = reached
 
     def get_queryset(self):
@@ -103,7 +104,7 @@ class SubscriberViewSet(NewsletterProductScopedMixin, mixins.ListModelMixin, vie
         super().initial(request, *args, **kwargs)
         self.mailing_list = selectors.mailing_lists_of(self.product).filter(pk=kwargs["list_id"]).first()
         if self.mailing_list is None:
-            raise Http404("No such mailing list.")
+            raise Http404(_("No such mailing list."))
 
     def scoped_queryset(self):
         return selectors.subscribers_of(self.mailing_list)

@@ -6,6 +6,8 @@ live in `organizations.services`. Everything below `organizations/{org_id}/` goe
 """
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -29,16 +31,35 @@ from organizations.models import (
 )
 from organizations.vat import check_vat_number
 
-# How a 403 names what the caller's role does not allow.
+# How a 403 says what the caller's role does not allow: a whole sentence per permission, with the role.
 PERMISSION_WORDING = {
-    Permission.VIEW_SETTINGS: "see the organization's settings",
-    Permission.EDIT_ORGANIZATION: "edit the organization",
-    Permission.VIEW_MEMBERS: "see the members",
-    Permission.MANAGE_MEMBERS: "add, change or remove members",
-    Permission.VIEW_BILLING: "see the billing addresses",
-    Permission.MANAGE_BILLING_ADDRESSES: "add, change or delete billing addresses",
-    Permission.VIEW_PRODUCTS: "see the products",
+    Permission.VIEW_SETTINGS: gettext_lazy(
+        "Your role (%(role)s) does not allow you to see the organization's settings."
+    ),
+    Permission.EDIT_ORGANIZATION: gettext_lazy(
+        "Your role (%(role)s) does not allow you to edit the organization."
+    ),
+    Permission.VIEW_MEMBERS: gettext_lazy("Your role (%(role)s) does not allow you to see the members."),
+    Permission.MANAGE_MEMBERS: gettext_lazy(
+        "Your role (%(role)s) does not allow you to add, change or remove members."
+    ),
+    Permission.VIEW_BILLING: gettext_lazy(
+        "Your role (%(role)s) does not allow you to see the billing addresses."
+    ),
+    Permission.MANAGE_BILLING_ADDRESSES: gettext_lazy(
+        "Your role (%(role)s) does not allow you to add, change or delete billing addresses."
+    ),
+    Permission.VIEW_PRODUCTS: gettext_lazy("Your role (%(role)s) does not allow you to see the products."),
 }
+
+
+def permission_refusal(wording, role: str) -> str:
+    """The 403 detail: `wording` is a whole sentence with `%(role)s`; a wording that is only the end of the
+    sentence ("see the invoices") is still read the old way."""
+    wording = str(wording)
+    if "%(role)s" in wording:
+        return wording % {"role": role}
+    return _("Your role (%(role)s) does not allow you to %(action)s.") % {"role": role, "action": wording}
 
 
 ORG_ID = OpenApiParameter("org_id", int, OpenApiParameter.PATH, description="The organization's id.")
@@ -69,22 +90,20 @@ class OrganizationScopedMixin(DjangoErrorsMixin):
         super().initial(request, *args, **kwargs)  # authentication first: anonymous callers get 403 here
         access = resolve_access(request.user, kwargs["org_id"])
         if access is None:
-            raise NotFound("No such organization.")
+            raise NotFound(_("No such organization."))
         if access.acts_for_partner and not self.open_to_partners:
-            raise NotFound("A partner acting for this organization has no part in this.")
+            raise NotFound(_("A partner acting for this organization has no part in this."))
         self.access = access
         if self.action in (None, "metadata"):  # a method not allowed (405), or OPTIONS, which changes nothing
             return
         permission = self.permissions[self.action]
         if not access.can(permission):
             if access.hides_refusals:
-                raise NotFound("Not found.")
+                raise NotFound(_("Not found."))
             self.deny(access, permission)
 
     def deny(self, access: Access, permission: Permission):
-        raise PermissionDenied(
-            f"Your role ({access.role_label}) does not allow you to {self.permission_wording[permission]}."
-        )
+        raise PermissionDenied(permission_refusal(self.permission_wording[permission], access.role_label))
 
     def scoped_queryset(self, access: Access) -> QuerySet:
         raise NotImplementedError

@@ -24,13 +24,23 @@ from partners.api import serializers
 from partners.models import Access as AccessLevel
 from partners.models import InitiatedBy, PartnerProfile, Partnership
 
-# Translators: each completes "Your role (…) does not allow you to …".
+# How a 403 says what the caller's role does not allow: a whole sentence per permission, with the role.
 PERMISSION_WORDING = {
-    Permission.VIEW_PARTNERS: gettext_lazy("see the organization's partners"),
-    Permission.MANAGE_PARTNERS: gettext_lazy("manage the organization's partners"),
-    Permission.VIEW_MANAGED_CLIENTS: gettext_lazy("see the managed clients"),
-    Permission.ANSWER_INVITATIONS: gettext_lazy("answer partnership invitations"),
-    Permission.MANAGE_CLIENTS: gettext_lazy("add or stop managed clients"),
+    Permission.VIEW_PARTNERS: gettext_lazy(
+        "Your role (%(role)s) does not allow you to see the organization's partners."
+    ),
+    Permission.MANAGE_PARTNERS: gettext_lazy(
+        "Your role (%(role)s) does not allow you to manage the organization's partners."
+    ),
+    Permission.VIEW_MANAGED_CLIENTS: gettext_lazy(
+        "Your role (%(role)s) does not allow you to see the managed clients."
+    ),
+    Permission.ANSWER_INVITATIONS: gettext_lazy(
+        "Your role (%(role)s) does not allow you to answer partnership invitations."
+    ),
+    Permission.MANAGE_CLIENTS: gettext_lazy(
+        "Your role (%(role)s) does not allow you to add or stop managed clients."
+    ),
 }
 
 PARTNERSHIP_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The partnership's id.")

@@ -55,3 +55,20 @@ def test_the_switcher_costs_the_same_queries_for_three_clients_as_for_thirty(
     _manage(partner_org, 27)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(page).status_code == 200
+
+
+def test_a_renamed_client_moves_to_its_new_place_in_the_switcher_and_managed_clients(
+    client, partner_org, partner_legal
+):
+    """The partnerships keep the client's name for listing by name: a rename is seen at once in both lists."""
+    _manage(partner_org, 3)
+    renamed = OrganizationFactory._meta.model.objects.get(name="Client 000")
+    renamed.name = "Zebra Studio"
+    renamed.save()
+    client.force_login(partner_legal)
+
+    entries = _switcher_entries(client.get(reverse("dashboard", args=[partner_org.pk])).content.decode())
+    table = client.get(reverse("managed_clients", args=[partner_org.pk])).context["clients"]
+
+    assert entries[:4] == [partner_org.name, "Client 001", "Client 002", "Zebra Studio"]
+    assert [partnership.client_name for partnership in table] == ["Client 001", "Client 002", "Zebra Studio"]

@@ -4,11 +4,13 @@ query, the tick column and its bar, in the console and the API, with the same nu
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from organizations.models import Role
@@ -293,3 +295,40 @@ def test_the_api_list_costs_the_same_queries_for_10_and_1000_clients(
         response = api.get(api_url(partner_org, "?search=owner&ordering=-products&page_size=200"))
 
     assert response.json()["count"] == count
+
+
+def test_the_waiting_invitations_and_requests_show_the_newest_twenty_of_each(
+    client, partner_org, partner_user
+):
+    """However many are waiting, the page lists the newest 20 invitations received and the newest 20 requests
+    sent, and says that more are waiting."""
+    now = timezone.now()
+    for number in range(23):
+        PartnershipFactory(
+            partner=partner_org,
+            client=OrganizationFactory(name=f"Received {number:02}"),
+            status="pending",
+            initiated_by="client",
+            invitation_sent_at=now - timedelta(minutes=number),
+        )
+    for number in range(3):
+        PartnershipFactory(
+            partner=partner_org,
+            client=OrganizationFactory(name=f"Sent {number:02}"),
+            status="pending",
+            initiated_by="partner",
+            invitation_sent_at=now - timedelta(minutes=number),
+        )
+    client.force_login(partner_user)
+
+    response = client.get(page_url(partner_org))
+
+    received = [partnership.client.name for partnership in response.context["received"]]
+    assert received == [f"Received {number:02}" for number in range(20)]
+    assert [partnership.client.name for partnership in response.context["sent"]] == [
+        "Sent 00",
+        "Sent 01",
+        "Sent 02",
+    ]
+    assert "More invitations are waiting: the newest 20 are shown." in response.content.decode()
+    assert "More requests are waiting" not in response.content.decode()

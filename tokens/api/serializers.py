@@ -8,7 +8,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
     token = serializers.CharField(
         source="masked", read_only=True, help_text="The prefix and last characters: the token is never shown."
     )
-    status = serializers.CharField(source="display_status", read_only=True)
+    status = serializers.CharField(source="status_name", read_only=True)
 
     class Meta:
         model = ApiToken

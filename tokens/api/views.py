@@ -1,6 +1,7 @@
 """API tokens over the API: list yours, create one (with your password; answered once), revoke one."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -59,6 +60,6 @@ class ApiTokenViewSet(DjangoErrorsMixin, mixins.ListModelMixin, viewsets.Generic
     def destroy(self, request, id):
         token = self.get_queryset().filter(pk=id).first()
         if token is None:
-            raise Http404("No such token.")
+            raise Http404(_("No such token."))
         services.token_revoke(token=token, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

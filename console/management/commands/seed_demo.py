@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from organizations.access import resolve_access
 from organizations.models import EntityType, Membership, Organization, Product, ProductType, Role, User
@@ -151,29 +154,37 @@ ORGANIZATIONS = [
 ]
 
 
-ROLE_NAMES = {
-    Role.LEGAL_REPRESENTATIVE: "Legal representative",
-    Role.ADMINISTRATOR: "Administrator",
-    Role.USER: "User",
-    Role.EXTERNAL: "External user",
+ROLE_DESCRIPTIONS = {
+    Role.LEGAL_REPRESENTATIVE: gettext_lazy("Legal representative of %(organization)s"),
+    Role.ADMINISTRATOR: gettext_lazy("Administrator of %(organization)s"),
+    Role.USER: gettext_lazy("User of %(organization)s"),
+    Role.EXTERNAL: gettext_lazy("External user of %(organization)s (only %(products)s)"),
 }
 
 
 def _role_description(member: DemoMember, organization: DemoOrganization) -> str:
-    description = f"{ROLE_NAMES[member.role]} of {organization.name}"
-    if member.role == Role.EXTERNAL:
-        description += f" (only {', '.join(member.products)})"
+    description = ROLE_DESCRIPTIONS[member.role] % {
+        "organization": organization.name,
+        "products": ", ".join(member.products),
+    }
     if organization.is_referenced_partner:
-        description += " (referenced partner)"
+        description = _("%(description)s (referenced partner)") % {"description": description}
     return description
 
 
-# The sign-in page lists these accounts; all of them sign in with DEMO_PASSWORD.
-DEMO_ACCOUNTS = [
-    {"email": member.email, "role_description": _role_description(member, organization)}
-    for organization in ORGANIZATIONS
-    for member in (organization.legal_representative, *organization.members)
-] + [{"email": ADMIN_EMAIL, "role_description": "Staff superuser (Django admin at /admin/)"}]
+def demo_accounts() -> list[dict]:
+    """Every demo account and who it is, in the active language: the sign-in page lists them, and all of them
+    sign in with DEMO_PASSWORD."""
+    return [
+        {"email": member.email, "role_description": _role_description(member, organization)}
+        for organization in ORGANIZATIONS
+        for member in (organization.legal_representative, *organization.members)
+    ] + [{"email": ADMIN_EMAIL, "role_description": _("Staff superuser (Django admin at /admin/)")}]
+
+
+# The accounts as the command's summary prints them, in English.
+with translation.override("en"):
+    DEMO_ACCOUNTS = demo_accounts()
 
 
 class Command(BaseCommand):
