@@ -7,7 +7,7 @@ from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import AuditEvent
 from organizations.access import organizations_of, resolve_access
@@ -737,6 +737,24 @@ class TestChangePaymentMethod:
         assert_in_both_logs(event, client_org, partner_org)
         [message] = mails()
         assert message.to == ["hello@leman.example", "legal@leman.example"]
+        assert "Before: The client pays" in message.body
+        assert "From now on: The partner pays" in message.body
+
+    def test_the_email_names_who_pays_in_plain_words_whatever_language_the_sender_speaks(
+        self, client_org, partner_org, client_legal, active, acting, mail_on_commit
+    ):
+        """The email's task stores plain English labels (a translated label would be in the sender's language,
+        and a lazy one cannot be queued); the email is written for its recipients."""
+        with translation.override("fr"):
+            mail_on_commit(
+                services.partnership_change_payment_method,
+                access=acting(client_legal, client_org),
+                partnership=active,
+                payment_method="partner",
+                password_confirmed=True,
+            )
+
+        [message] = mails()
         assert "Before: The client pays" in message.body
         assert "From now on: The partner pays" in message.body
 
