@@ -129,7 +129,7 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserAddForm
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Personal info", {"fields": ("full_name", "theme")}),
+        ("Personal info", {"fields": ("full_name", "theme", "language")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
