@@ -3,7 +3,8 @@ committed.
 
 An email is rendered when the transaction commits, once per language its recipients read (under
 `translation.override`), so that the labels a service puts in the context (lazy translations such as a role's
-or an access level's) come out in the reader's language; the task only sends the text.
+or an access level's) come out in the reader's language; the task only sends the text. The templates also
+pass such labels through `{% translate %}`, so that a label given as English text is translated as well.
 """
 
 from collections.abc import Mapping
