@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: install run test test-fast lint format migrate seed clean bench
+.PHONY: install run test test-fast lint format migrate seed clean bench gettext messages compilemessages
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON_FOR_VENV) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (Django 6).")'
@@ -21,10 +21,24 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
-run: seed
+run: seed compilemessages
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
+# Translations: locale/<language>/LC_MESSAGES/django.po are committed, the compiled .mo files are not.
+# `make messages` brings the catalogues up to date with the code (then translate what is new or fuzzy); the
+# tests fail while a catalogue has an untranslated or fuzzy entry or `make messages` would change it.
+# gettext's tools (msgfmt, xgettext) are installed where missing, as `make bench` installs wrk.
+gettext:
+	@command -v msgfmt >/dev/null 2>&1 && command -v xgettext >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null)
+
+messages: install gettext
+	$(PY) manage.py makemessages -l fr -l de -l it
+
+compilemessages: install gettext
+	$(PY) manage.py compilemessages --ignore='.*' -v0
+
+test: install compilemessages
 	$(PY) manage.py check
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
@@ -60,4 +74,4 @@ format: install
 	$(PY) -m ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 bench*.sqlite3* bench-results.json staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) locale/*/LC_MESSAGES/*.mo db.sqlite3 bench*.sqlite3* bench-results.json staticfiles .pytest_cache .ruff_cache

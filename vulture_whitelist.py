@@ -8,11 +8,14 @@ named here one by one, with where it is read: a name that is really unused is de
 # Named by their dotted path in console/settings.py (MIDDLEWARE, TEMPLATES, REST_FRAMEWORK, TASKS, …).
 _.AuditContextMiddleware  # core/middleware.py
 _.SessionLimitsMiddleware  # core/session_limits.py
+_.AccountLanguageMiddleware  # organizations/languages.py
 _.cookie_consent  # compliance/context_processors.py
 _.console  # console/context_processors.py
 _.BootstrapFormRenderer  # console/forms.py, FORM_RENDERER
 _.MailboxBackend  # console/mailbox.py, MAILERS
 _.ThreadBackend  # console/task_backends.py, TASKS
+_.SHORT_DATE_FORMAT  # console/formats/en/formats.py, FORMAT_MODULE_PATH
+_.SHORT_DATETIME_FORMAT  # console/formats/en/formats.py, FORMAT_MODULE_PATH
 _.BearerAuthentication  # tokens/authentication.py
 _.TokenScopePermission  # tokens/permissions.py
 _.TokenOrUserRateThrottle  # tokens/throttling.py

@@ -7,13 +7,14 @@ WeasyPrint fetches nothing but our static files (`core.pdf`).
 """
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_countries import countries
 
 from billing.models import Invoice, InvoiceKind
 from billing.tax import TaxRule
 from billing.wordings import line_description, line_tax_wording
 from core.pdf import html_to_pdf
+from organizations.languages import organization_language
 from organizations.vat import format_vat_number
 
 
@@ -56,8 +57,10 @@ def render_invoice_html(invoice: Invoice) -> str:
 
 
 def render_invoice_pdf(invoice: Invoice) -> bytes:
-    """The invoice as PDF bytes."""
-    return html_to_pdf(render_invoice_html(invoice))
+    """The invoice as PDF bytes, in the language of the organization's legal representative (whoever
+    downloads it): the same document for everyone, with the same numbers."""
+    with translation.override(organization_language(invoice.organization)):
+        return html_to_pdf(render_invoice_html(invoice))
 
 
 def invoice_filename(invoice: Invoice) -> str:

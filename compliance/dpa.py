@@ -10,13 +10,14 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext_lazy
 
 from compliance.models import DpaCertificate
 from core.pdf import html_to_pdf
+from organizations.languages import organization_language
 
 CODE_SALT = "compliance.dpa_certificate.verification_code"
 CODE_LENGTH = 20
@@ -98,9 +99,11 @@ def certificate_context(certificate: DpaCertificate) -> dict:
 
 
 def render_certificate_pdf(certificate: DpaCertificate) -> bytes:
-    return html_to_pdf(
-        render_to_string("compliance/dpa_certificate_pdf.html", certificate_context(certificate))
-    )
+    """The certificate in the language of the organization's legal representative."""
+    with translation.override(organization_language(certificate.organization)):
+        return html_to_pdf(
+            render_to_string("compliance/dpa_certificate_pdf.html", certificate_context(certificate))
+        )
 
 
 def certificate_response(certificate: DpaCertificate) -> HttpResponse:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("mailbox/", views.mailbox, name="mailbox"),
     path("mailbox/<id:message_id>/", views.mailbox_message, name="mailbox_message"),
     path("theme/", views.set_theme, name="set_theme"),
+    path("language/", views.set_language, name="set_language"),
     path("browser-not-supported/", views.outdated_browser, name="outdated_browser"),
     path("terms/", views.terms, name="terms"),
     path("o/<id:org_id>/", views.dashboard, name="dashboard"),

@@ -15,6 +15,7 @@ from core.row_urls import row_url_format
 from organizations import selectors, services
 from organizations.access import Permission, organizations_of
 from organizations.forms import ThemeForm
+from organizations.languages import set_language_cookie, supported_language
 from organizations.web import organization_view
 from partners import selectors as partner_selectors
 
@@ -75,6 +76,24 @@ def set_theme(request):
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False):
         next_url = "home"
     return redirect(next_url)
+
+
+@require_POST
+def set_language(request):
+    """The language menus (sign-in page, user menu): the choice is kept in the language cookie, and in the
+    account when someone is signed in, so that it holds on every device they sign in on."""
+    language = supported_language(request.POST.get("language", ""))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False):
+        next_url = "home"
+    response = redirect(next_url)
+    if not language:
+        messages.error(request, _("Choose one of the languages offered."))
+        return response
+    if request.user.is_authenticated:
+        services.user_set_language(user=request.user, language=language)
+    set_language_cookie(response, language)
+    return response
 
 
 def _mailbox_messages(request):

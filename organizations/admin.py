@@ -131,7 +131,7 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserAddForm
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (gettext_lazy("Personal info"), {"fields": ("full_name", "theme")}),
+        (gettext_lazy("Personal info"), {"fields": ("full_name", "theme", "language")}),
         (
             gettext_lazy("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

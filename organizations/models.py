@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -43,6 +44,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(gettext_lazy("email address"), unique=True)
     full_name = models.CharField(max_length=150, blank=True)
     theme = models.CharField(max_length=5, choices=Theme.choices, default=Theme.AUTO)
+    # Chosen in a language menu or at sign-up; empty until then (the browser's language applies). The console,
+    # the emails to this user and the invoices of the organizations they legally represent speak it.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True, default="")
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)

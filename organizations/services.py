@@ -4,6 +4,7 @@ Each service is keyword-only, runs in one transaction, checks the caller's acces
 raises `ValidationError` (with field names) or `PermissionDenied`, and writes one audit event.
 """
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +22,7 @@ from django_countries import countries
 from core.audit import audit_record
 from core.notifications import email_on_commit
 from organizations.access import Access, Permission
+from organizations.languages import organization_language
 from organizations.models import (
     BillingAddress,
     EntityType,
@@ -130,8 +132,10 @@ def user_sign_up(
     country: str,
     vat_number: str = "",
     accept_terms: bool,
+    language: str = "",
 ) -> tuple[User, Organization]:
-    """Create an account and its first organization, as on the provider's sign-up page."""
+    """Create an account and its first organization, as on the provider's sign-up page; the account keeps
+    the language the page was shown in."""
     email = User.objects.normalize_email((email or "").strip()).lower()
     errors = {}
     try:
@@ -148,7 +152,12 @@ def user_sign_up(
         errors["password"] = error.messages
     if errors:
         raise ValidationError(errors)
-    user = User.objects.create_user(email=email, password=password, full_name=candidate.full_name)
+    user = User.objects.create_user(
+        email=email,
+        password=password,
+        full_name=candidate.full_name,
+        language=language if language in dict(settings.LANGUAGES) else "",
+    )
     try:
         organization = organization_create(
             by=user,
@@ -309,7 +318,13 @@ def membership_add(*, access: Access, email: str, role: str, products=None) -> M
         "invited_by": access.user.get_full_name(),
         "set_password_url": _set_password_path(user) if invited else "",
     }
-    email_on_commit(to=[email], template="membership_added", context=context)
+    # A person added without an account reads the organization's language until they choose one.
+    email_on_commit(
+        to=[email],
+        template="membership_added",
+        context=context,
+        fallback_language=organization_language(organization),
+    )
     return membership
 
 
@@ -573,6 +588,26 @@ def user_set_theme(*, user: User, theme: str) -> User:
             action="user.theme_changed",
             target=user,
             changes={"theme": [old, theme]},
+        )
+    return user
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """The language the console, the user's emails and the documents of the organizations they legally
+    represent are written in."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    if user.language != language:
+        old = user.language
+        user.language = language
+        user.save(update_fields=["language"])
+        audit_record(
+            actor=user,
+            organization=None,
+            action="user.language_changed",
+            target=user,
+            changes={"language": [old, language]},
         )
     return user
 

@@ -18,7 +18,7 @@ the partnership's state refuses raises `InvalidTransition` (the API answers 409)
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,6 +27,7 @@ from core.errors import InvalidTransition
 from core.notifications import email_on_commit
 from core.sudo import require_password
 from organizations.access import PARTNER_ACTING_ROLES, Access, Permission
+from organizations.languages import organization_language
 from organizations.models import Membership, Organization, Product, Role, User
 from partners.invitations import invitation_max_age, invitation_path, new_nonce
 from partners.models import (
@@ -92,18 +93,24 @@ def client_recipients(partnership: Partnership) -> list[str]:
     return _emails_of(partnership.client, [Role.LEGAL_REPRESENTATIVE])
 
 
-def _english(label) -> str:
-    """A choice's label as an email's task stores it: in English, whatever language the sender speaks."""
-    with translation.override(None):
-        return str(label)
+def _languages_of_sides(partnership: Partnership) -> dict[str, str]:
+    """An address whose account has no language (the partner's contact address, say) reads the language of
+    its side's organization."""
+    client_language = organization_language(partnership.client)
+    partner_language = organization_language(partnership.partner)
+    return {
+        **{address: client_language for address in client_recipients(partnership)},
+        **{address: partner_language for address in partner_recipients(partnership)},
+    }
 
 
 def _email_context(partnership: Partnership, **extra) -> dict:
+    # The labels themselves, not `get_..._display()`: each email is rendered in its recipient's language.
     return {
         "client": partnership.client.name,
         "partner": partnership.partner.name,
-        "access": _english(AccessLevel(partnership.access).label),
-        "payment_method": _english(PaymentMethod(partnership.payment_method).label),
+        "access": AccessLevel(partnership.access).label,
+        "payment_method": PaymentMethod(partnership.payment_method).label,
         "products": [str(product) for product in partnership.products.all()],
         **extra,
     }
@@ -118,10 +125,18 @@ def _send_invitation(partnership: Partnership, *, sent_by: User) -> None:
     )
     if partnership.initiated_by == InitiatedBy.CLIENT:
         email_on_commit(
-            to=partner_recipients(partnership), template="partnership_invitation", context=context
+            to=partner_recipients(partnership),
+            template="partnership_invitation",
+            context=context,
+            fallback_language=_languages_of_sides(partnership),
         )
     else:
-        email_on_commit(to=client_recipients(partnership), template="partnership_request", context=context)
+        email_on_commit(
+            to=client_recipients(partnership),
+            template="partnership_request",
+            context=context,
+            fallback_language=_languages_of_sides(partnership),
+        )
 
 
 def _clean_terms(
@@ -510,6 +525,7 @@ def partnership_accept(
         to=client_recipients(partnership) + partner_recipients(partnership),
         template="partnership_accepted",
         context=context,
+        fallback_language=_languages_of_sides(partnership),
     )
     return partnership
 
@@ -534,6 +550,7 @@ def partnership_refuse(*, access: Access, partnership: Partnership) -> Partnersh
         to=sender,
         template="partnership_refused",
         context=_email_context(partnership, answered_by=access.user.get_full_name()),
+        fallback_language=_languages_of_sides(partnership),
     )
     return partnership
 
@@ -578,10 +595,9 @@ def partnership_change_payment_method(
         to=partner_recipients(partnership),
         template="partnership_payment_method_changed",
         context=_email_context(
-            partnership,
-            changed_by=access.user.get_full_name(),
-            previous=_english(PaymentMethod(previous).label),
+            partnership, changed_by=access.user.get_full_name(), previous=PaymentMethod(previous).label
         ),
+        fallback_language=_languages_of_sides(partnership),
     )
     return partnership
 
@@ -609,6 +625,7 @@ def partnership_stop(
         to=client_recipients(partnership) + partner_recipients(partnership),
         template="partnership_stopped",
         context=_email_context(partnership, stopped_by=access.organization.name),
+        fallback_language=_languages_of_sides(partnership),
     )
     return partnership
 

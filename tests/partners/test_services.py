@@ -740,11 +740,10 @@ class TestChangePaymentMethod:
         assert "Before: The client pays" in message.body
         assert "From now on: The partner pays" in message.body
 
-    def test_the_email_names_who_pays_in_plain_words_whatever_language_the_sender_speaks(
+    def test_the_email_names_who_pays_in_its_readers_language_not_the_senders(
         self, client_org, partner_org, client_legal, active, acting, mail_on_commit
     ):
-        """The email's task stores plain English labels (a translated label would be in the sender's language,
-        and a lazy one cannot be queued); the email is written for its recipients."""
+        """The email is written in its recipients' language, not in the language of who changed who pays."""
         with translation.override("fr"):
             mail_on_commit(
                 services.partnership_change_payment_method,
