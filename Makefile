@@ -1,4 +1,5 @@
-# `make run` serves the console with demo data on SQLite; `make test` runs the whole suite.
+# `make run` serves the console with demo data on SQLite, with a background worker; `make test` runs the whole
+# suite.
 PYTHON_FOR_VENV ?= $(shell command -v python3.12 >/dev/null 2>&1 && echo python3.12 || echo python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -17,11 +18,15 @@ install: $(VENV)/.installed
 
 migrate: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The web server and a background worker together; Ctrl-C stops both.
 run: seed
+	@$(PY) manage.py run_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
