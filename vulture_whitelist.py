@@ -19,6 +19,11 @@ _.collect  # console/metrics.py QueueCollector, called by prometheus_client
 _.changelist_view  # console/admin.py QueuedTaskAdmin, the admin's list view
 _.file  # ManagedClientExportJobViewSet, billing/api/urls.py
 _.expire_invitations  # partners/tasks.py, PERIODIC_TASKS
+_.WorkerLost  # console/worker.py, named by its path on the task results of lost workers
+_.file_url  # BillingExportJobSerializer, a SerializerMethodField
+_.seen_at  # WorkerHeartbeat, the ORM (seen_at__gt)
+_.enqueued_at  # ScheduledRun, the admin
+_.deferred  # QueueSummary, admin/django_tasks_db/dbtaskresult/change_list.html
 _.BearerAuthentication  # tokens/authentication.py
 _.TokenScopePermission  # tokens/permissions.py
 _.TokenOrUserRateThrottle  # tokens/throttling.py

@@ -184,3 +184,35 @@ def test_two_schedulers_at_once_enqueue_a_job_once(shared_database, settings):
 
     assert sorted(outcomes) == [[], ["hourly"]]
     assert DBTaskResult.objects.count() == 1
+
+
+def test_two_cleanups_at_once_delete_each_expired_export_once(
+    shared_database, settings, tmp_path, partner_legal
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from billing.models import BillingExportJob, ExportStatus
+    from billing.services import billing_exports_delete_expired
+
+    settings.MEDIA_ROOT = tmp_path
+    for number in range(4):
+        name = default_storage.save(f"billing-exports/export-{number}.csv", ContentFile(b"a,b\r\n"))
+        BillingExportJob.objects.create(
+            organization=partner_legal.memberships.get().organization,
+            requested_by=partner_legal,
+            history="orders",
+            date_from=timezone.localdate(),
+            date_to=timezone.localdate(),
+            client_ids=[],
+            status=ExportStatus.READY,
+            file=name,
+            filename="orders.csv",
+            expires_at=timezone.now() - timedelta(minutes=1),
+        )
+
+    outcomes = race(billing_exports_delete_expired)
+
+    assert sum(outcomes) == 4
+    assert set(BillingExportJob.objects.values_list("status", flat=True)) == {ExportStatus.EXPIRED}
+    assert default_storage.listdir("billing-exports")[1] == []
