@@ -23,7 +23,7 @@ _.WorkerLost  # console/worker.py, named by its path on the task results of lost
 _.file_url  # BillingExportJobSerializer, a SerializerMethodField
 _.seen_at  # WorkerHeartbeat, the ORM (seen_at__gt)
 _.enqueued_at  # ScheduledRun, the admin
-_.deferred  # QueueSummary, admin/django_tasks_db/dbtaskresult/change_list.html
+_.deferred  # QueueSummary, admin/django_tasks_database/dbtaskresult/change_list.html
 _.BearerAuthentication  # tokens/authentication.py
 _.TokenScopePermission  # tokens/permissions.py
 _.TokenOrUserRateThrottle  # tokens/throttling.py

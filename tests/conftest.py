@@ -37,7 +37,7 @@ def _fast_and_isolated(settings):
 
 
 @pytest.fixture
-def database_queue(settings):
+def database_queue(settings, db):
     """Tasks wait in the database queue, as in production, until `tests.queue.run_queued_tasks` runs them."""
     settings.TASKS = DATABASE_QUEUE
 

@@ -100,7 +100,7 @@ def test_the_admin_shows_the_depth_of_the_queue(client, db, database_queue, admi
     beat("worker-1")
     client.force_login(admin_user)
 
-    page = client.get("/admin/django_tasks_db/dbtaskresult/").content.decode()
+    page = client.get("/admin/django_tasks_database/dbtaskresult/").content.decode()
 
     assert "Queue: 2 waiting (the oldest for " in page
     assert "1 deferred, 0 running, 0 failed;\n  1 worker alive." in page

@@ -143,8 +143,8 @@ class Deployment:
             def answers(name=name, process=process, url=url):
                 assert process.poll() is None, f"{name} exited:\n{self.log(name)}"
                 try:
-                    return requests.get(f"{url}/healthz", timeout=2).status_code == 200
-                except requests.ConnectionError:
+                    return requests.get(f"{url}/healthz", timeout=5).status_code == 200
+                except requests.RequestException:  # bound, not yet answering
                     return False
 
             _wait_until(answers, seconds=60, what=f"{name} answers")
@@ -221,6 +221,7 @@ def deployment(redis_url, postgres_database, tmp_path):
         WORKER_LOST_AFTER_SECONDS="3",
         SIGN_IN_RATE_ACCOUNT_IP="5/15m",
         PYTHONUNBUFFERED="1",
+        DJANGO_SETTINGS_MODULE="tests.deployment.settings",
     )
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -231,6 +232,8 @@ def deployment(redis_url, postgres_database, tmp_path):
         yield running
     finally:
         running.stop()
+        for log in sorted(logs.iterdir()):  # shown by pytest when the test failed
+            print(f"--- {log.name}\n{log.read_text()[-4000:]}")
         store = redis.Redis.from_url(redis_url)
         for key in store.scan_iter(match=f"*{prefix}*"):
             store.delete(key)
@@ -259,7 +262,9 @@ class Browser:
 
     def sign_in(self, server: str, email: str, password: str) -> requests.Response:
         page = self.request("GET", f"{server}/accounts/login/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        assert found, f"no sign-in form at {server} ({page.status_code}): {page.text[:300]}"
+        token = found.group(1)
         return self.request(
             "POST",
             f"{server}/accounts/login/",
@@ -365,11 +370,11 @@ def test_two_app_servers_and_a_worker_share_sessions_limits_emails_and_exports(d
     time.sleep(1)  # a duplicate would arrive now
     assert sorted(sent()) == sorted(expected_emails)
     statuses = dict(
-        database.execute("SELECT status, count(*) FROM django_tasks_db_dbtaskresult GROUP BY status")
+        database.execute("SELECT status, count(*) FROM django_tasks_database_dbtaskresult GROUP BY status")
     )
     assert set(statuses) <= {"SUCCESSFUL", "READY", "RUNNING"}, statuses
     resumed = database.execute(
-        "SELECT count(*) FROM django_tasks_db_dbtaskresult WHERE jsonb_array_length(worker_ids) > 1"
+        "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE jsonb_array_length(worker_ids) > 1"
     ).fetchone()[0]
     assert resumed == 1  # the export, taken over by the second worker
 
