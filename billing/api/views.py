@@ -460,6 +460,7 @@ class ManagedClientExportJobViewSet(FileActionsMixin, PartnerProgramMixin, views
         "file": Permission.VIEW_MANAGED_CLIENTS,
     }
     file_actions = ("file",)
+    serializer_class = serializers.BillingExportInputSerializer  # what OPTIONS describes for POST
 
     def job_or_404(self, job_id):
         job = selectors.billing_export_job_for(self.access, job_id)
