@@ -226,6 +226,7 @@ PERIODIC_TASKS = {
     "invitation-expiry": ("partners.tasks.expire_invitations", 3600),
     "export-cleanup": ("billing.tasks.delete_expired_billing_exports", 3600),
     "idle-tokens": ("tokens.tasks.disable_idle_tokens", 24 * 3600),
+    "queue-records": ("console.tasks.prune_queue_records", 24 * 3600),
 }
 # An email that the SMTP server refuses is tried again after 1, 4, 16, … minutes, this many times in all.
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)

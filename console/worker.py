@@ -28,10 +28,6 @@ from console.models import ScheduledRun, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
-# Heartbeats of workers gone this long are deleted; scheduled runs are kept this long for the record.
-FORGET_WORKERS_AFTER = timedelta(days=1)
-FORGET_SCHEDULED_RUNS_AFTER = timedelta(days=30)
-
 
 class WorkerLost(Exception):
     """The worker running a task stopped (killed, or its machine lost) too many times."""
@@ -100,12 +96,6 @@ def enqueue_due_jobs(*, worker_id: str = "", now: datetime | None = None) -> lis
     return enqueued
 
 
-def forget_old_records(*, now: datetime | None = None) -> None:
-    now = now or timezone.now()
-    WorkerHeartbeat.objects.filter(seen_at__lt=now - FORGET_WORKERS_AFTER).delete()
-    ScheduledRun.objects.filter(period_start__lt=now - FORGET_SCHEDULED_RUNS_AFTER).delete()
-
-
 class Housekeeper(threading.Thread):
     """The worker's heartbeat, lost tasks and periodic jobs, beside the thread that runs tasks."""
 
@@ -129,7 +119,6 @@ class Housekeeper(threading.Thread):
             beat(self.worker_id)
             requeue_lost_tasks()
             enqueue_due_jobs(worker_id=self.worker_id)
-            forget_old_records()
         except Exception:
             logger.exception("Worker housekeeping failed; it runs again at the next beat")
 

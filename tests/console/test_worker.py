@@ -114,7 +114,7 @@ def test_the_default_schedule_names_real_tasks(settings):
         assert every_seconds >= 60
 
 
-def test_a_worker_that_stops_cleanly_leaves_no_heartbeat(transactional_db, database_queue):
+def test_a_worker_that_stops_cleanly_leaves_no_heartbeat(transactional_db, database_queue, settings):
     record.enqueue("mail")
     handlers = {
         number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
@@ -127,7 +127,7 @@ def test_a_worker_that_stops_cleanly_leaves_no_heartbeat(transactional_db, datab
 
     assert ran == ["mail"]
     assert not WorkerHeartbeat.objects.exists()
-    assert ScheduledRun.objects.count() == 4  # it enqueued (and ran) the periodic jobs due
+    assert ScheduledRun.objects.count() == len(settings.PERIODIC_TASKS)  # it enqueued (and ran) those due
 
 
 # Two runs of a periodic job at once: one of them does each piece of work.
@@ -216,3 +216,25 @@ def test_two_cleanups_at_once_delete_each_expired_export_once(
     assert sum(outcomes) == 4
     assert set(BillingExportJob.objects.values_list("status", flat=True)) == {ExportStatus.EXPIRED}
     assert default_storage.listdir("billing-exports")[1] == []
+
+
+def test_old_task_results_are_pruned_and_recent_ones_kept(database_queue):
+    from console.tasks import prune_queue_records
+
+    for _ in range(3):
+        record.enqueue("mail")
+    run_queued_tasks()
+    old, failed_recently, recent = DBTaskResult.objects.order_by("enqueued_at")
+    DBTaskResult.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=15))
+    DBTaskResult.objects.filter(pk=failed_recently.pk).update(
+        status="FAILED", finished_at=timezone.now() - timedelta(days=15)
+    )
+    waiting = record.enqueue("waiting")  # not finished: never pruned
+    beat("gone", now=timezone.now() - timedelta(days=2))
+    beat("alive")
+
+    assert prune_queue_records.call() == 1
+
+    kept = {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)}
+    assert kept == {str(failed_recently.pk), str(recent.pk), waiting.id}
+    assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["alive"]
