@@ -35,6 +35,7 @@ class WorkerHeartbeat(models.Model):
     pid = models.PositiveIntegerField()
     started_at = models.DateTimeField(default=timezone.now)
     seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+    stopped_at = models.DateTimeField(null=True, blank=True, help_text="When it stopped of its own accord.")
 
     class Meta:
         ordering = ["-seen_at"]

@@ -40,5 +40,7 @@ def queue_summary(*, now: datetime | None = None) -> QueueSummary:
         waiting=figures["waiting"],
         deferred=by_status[TaskResultStatus.READY] - figures["waiting"],
         oldest_wait_seconds=int((now - oldest).total_seconds()) if oldest else 0,
-        workers_alive=WorkerHeartbeat.objects.filter(seen_at__gt=silent_since).count(),
+        workers_alive=WorkerHeartbeat.objects.filter(
+            seen_at__gt=silent_since, stopped_at__isnull=True
+        ).count(),
     )

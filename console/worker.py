@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db.models import Q
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -47,10 +48,16 @@ def requeue_lost_tasks(*, now: datetime | None = None) -> tuple[int, int]:
     numbers of tasks queued again and failed. Of several workers doing it at once, one changes each task."""
     now = now or timezone.now()
     silent_since = now - timedelta(seconds=settings.WORKER_LOST_AFTER_SECONDS)
-    alive = set(WorkerHeartbeat.objects.filter(seen_at__gt=silent_since).values_list("worker_id", flat=True))
+    silent = set(
+        WorkerHeartbeat.objects.filter(
+            Q(seen_at__lte=silent_since) | Q(stopped_at__isnull=False)
+        ).values_list("worker_id", flat=True)
+    )
     requeued = failed = 0
     for result in DBTaskResult.objects.running().filter(started_at__lt=silent_since):
-        if result.worker_ids and result.worker_ids[-1] in alive:
+        # Only a worker known to have stopped beating is lost: one without a heartbeat at all (a plain
+        # `db_worker`) may still be running the task.
+        if not result.worker_ids or result.worker_ids[-1] not in silent:
             continue
         same_run = DBTaskResult.objects.filter(
             pk=result.pk, status=TaskResultStatus.RUNNING, started_at=result.started_at
@@ -135,4 +142,5 @@ class ConsoleWorker(Worker):
             super().run()
         finally:
             housekeeper.stop()
-            WorkerHeartbeat.objects.filter(pk=self.worker_id).delete()
+            # Kept, marked: a task it was forced to leave (a second Ctrl-C) is queued again by the others.
+            WorkerHeartbeat.objects.filter(pk=self.worker_id).update(stopped_at=timezone.now())

@@ -31,7 +31,11 @@ def run_queued_tasks(*, worker_id: str = "test-worker") -> int:
 
 
 def claim_and_lose(*, worker_id: str = "lost-worker") -> DBTaskResult:
-    """A worker claims the next due task and dies before finishing it: the task stays "running"."""
+    """A worker (with its heartbeat, as `run_worker` has) claims the next due task and dies before finishing
+    it: the task stays "running"."""
+    from console.worker import beat
+
+    beat(worker_id)
     result = DBTaskResult.objects.ready().first()
     result.claim(worker_id)
     return result

@@ -17,6 +17,7 @@ class Migration(migrations.Migration):
                 ('pid', models.PositiveIntegerField()),
                 ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('seen_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ('stopped_at', models.DateTimeField(blank=True, help_text='When it stopped of its own accord.', null=True)),
             ],
             options={
                 'ordering': ['-seen_at'],

@@ -57,6 +57,14 @@ def test_the_task_of_a_live_worker_is_left_running(database_queue, settings):
     assert DBTaskResult.objects.get().status == "RUNNING"
 
 
+def test_a_task_of_a_worker_without_heartbeat_is_left_alone(database_queue, settings):
+    """A plain `db_worker` writes no heartbeat: nothing says it is gone, so its task is not run twice."""
+    record.enqueue("export")
+    DBTaskResult.objects.get().claim("db-worker")
+
+    assert requeue_lost_tasks(now=later(settings, seconds=3600)) == (0, 0)
+
+
 def test_a_task_just_claimed_is_not_taken_from_its_worker(database_queue):
     record.enqueue("export")
     claim_and_lose(worker_id="starting")
@@ -114,7 +122,7 @@ def test_the_default_schedule_names_real_tasks(settings):
         assert every_seconds >= 60
 
 
-def test_a_worker_that_stops_cleanly_leaves_no_heartbeat(transactional_db, database_queue, settings):
+def test_a_worker_that_stops_cleanly_says_so(transactional_db, database_queue, settings):
     record.enqueue("mail")
     handlers = {
         number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
@@ -126,7 +134,7 @@ def test_a_worker_that_stops_cleanly_leaves_no_heartbeat(transactional_db, datab
             signal.signal(number, handler)
 
     assert ran == ["mail"]
-    assert not WorkerHeartbeat.objects.exists()
+    assert WorkerHeartbeat.objects.get().stopped_at is not None  # not counted as alive, nor as lost mid-task
     assert ScheduledRun.objects.count() == len(settings.PERIODIC_TASKS)  # it enqueued (and ran) those due
 
 
