@@ -8,6 +8,8 @@ and on each beat:
   its beginning, so each task is written to be run again (the billing export, the emails);
 - enqueues the periodic jobs (`PERIODIC_TASKS`) due in the current period, each once: a unique row per job and
   period decides which of several workers does it, and the jobs themselves are safe to run twice at once.
+
+A worker started again under the same `--worker-id` first takes back the tasks its killed predecessor left.
 """
 
 import logging
@@ -37,7 +39,7 @@ class WorkerLost(Exception):
 def beat(worker_id: str, *, now: datetime | None = None) -> None:
     """Record that the worker is alive."""
     now = now or timezone.now()
-    if not WorkerHeartbeat.objects.filter(pk=worker_id).update(seen_at=now):
+    if not WorkerHeartbeat.objects.filter(pk=worker_id).update(seen_at=now, stopped_at=None):
         WorkerHeartbeat.objects.create(
             worker_id=worker_id, hostname=socket.gethostname(), pid=os.getpid(), started_at=now, seen_at=now
         )
@@ -78,6 +80,19 @@ def requeue_lost_tasks(*, now: datetime | None = None) -> tuple[int, int]:
             logger.warning("Task %s (%s) queued again: its worker was lost", result.pk, result.task_path)
             requeued += 1
     return requeued, failed
+
+
+def requeue_tasks_left_by(worker_id: str) -> int:
+    """At a worker's start: queue again the tasks a former process under the same id (`--worker-id`) left
+    running when it was killed; this process has claimed none yet."""
+    left = [
+        result.pk
+        for result in DBTaskResult.objects.running().only("pk", "worker_ids")
+        if result.worker_ids and result.worker_ids[-1] == worker_id
+    ]
+    return DBTaskResult.objects.filter(pk__in=left, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.READY
+    )
 
 
 def period_start(now: datetime, every_seconds: int) -> datetime:
@@ -135,6 +150,7 @@ class ConsoleWorker(Worker):
     periodic jobs."""
 
     def run(self) -> None:
+        requeue_tasks_left_by(self.worker_id)
         housekeeper = Housekeeper(self.worker_id)
         housekeeper.tick()  # alive before the first task is claimed
         housekeeper.start()

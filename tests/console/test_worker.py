@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from billing.models import Order, OrderKind
 from console.models import ScheduledRun, WorkerHeartbeat
-from console.worker import beat, enqueue_due_jobs, period_start, requeue_lost_tasks
+from console.worker import beat, enqueue_due_jobs, period_start, requeue_lost_tasks, requeue_tasks_left_by
 from tests.queue import claim_and_lose, run_queued_tasks
 
 ran: list[str] = []
@@ -63,6 +63,18 @@ def test_a_task_of_a_worker_without_heartbeat_is_left_alone(database_queue, sett
     DBTaskResult.objects.get().claim("db-worker")
 
     assert requeue_lost_tasks(now=later(settings, seconds=3600)) == (0, 0)
+
+
+def test_a_worker_restarted_under_the_same_id_takes_back_what_it_left(database_queue):
+    record.enqueue("export")
+    claim_and_lose(worker_id="host-1")  # killed, then started again at once as host-1
+
+    assert requeue_tasks_left_by("host-1") == 1
+    beat("host-1")
+    run_queued_tasks(worker_id="host-1")
+
+    assert ran == ["export"]
+    assert DBTaskResult.objects.get().worker_ids == ["host-1", "host-1"]
 
 
 def test_a_task_just_claimed_is_not_taken_from_its_worker(database_queue):
