@@ -1,4 +1,5 @@
-# `make run` serves the console with demo data on SQLite; `make test` runs the whole suite.
+# `make run` serves the console with demo data on SQLite, with a background worker; `make test` runs the whole
+# suite.
 PYTHON_FOR_VENV ?= $(shell command -v python3.12 >/dev/null 2>&1 && echo python3.12 || echo python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -17,11 +18,15 @@ install: $(VENV)/.installed
 
 migrate: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The web server and a background worker together; Ctrl-C stops both.
 run: seed compilemessages
+	@$(PY) manage.py run_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Translations: locale/<language>/LC_MESSAGES/django.po are committed, the compiled .mo files are not.
@@ -47,12 +52,13 @@ test: install compilemessages
 # Benchmarks on a large data set (SQLite file by default; PostgreSQL with DATABASE_URL), in production mode:
 # bench partners "large" with BENCH_CLIENTS clients and BENCH_INVOICES invoices, and "huge" with BENCH_HUGE
 # times as many. The SQLite file is named after the sizes, so a run at other sizes seeds its own.
-# The API throttle is lifted: the load test measures the server, not the limit.
+# The API throttle is lifted: the load test measures the server, not the limit. Caches stay in each process's
+# memory unless CACHE_URL says otherwise (e.g. Redis, as in production), so figures compare across runs.
 BENCH_CLIENTS ?= 2000
 BENCH_INVOICES ?= 200000
 BENCH_HUGE ?= 10
 BENCH_ENV = DEBUG=False DEMO_MODE=False ALLOWED_HOSTS=testserver,127.0.0.1 SECURE_SSL_REDIRECT=False \
-	API_THROTTLE_RATE=1000000/min \
+	API_THROTTLE_RATE=1000000/min CACHE_URL=$${CACHE_URL:-locmemcache://} \
 	SECRET_KEY=$${SECRET_KEY:-bench-$$(date +%s)-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')} \
 	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/bench-$(BENCH_CLIENTS)-$(BENCH_INVOICES)-$(BENCH_HUGE).sqlite3}
 

@@ -342,6 +342,11 @@ class BillingExportJob(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # A direct download is served once, to the requester.
     downloaded_at = models.DateTimeField(null=True, blank=True)
+    # A background export runs again when its worker is lost or it fails, up to BILLING_EXPORT_MAX_ATTEMPTS.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(
+        max_length=300, blank=True, help_text="Why the export failed, as the user reads it."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

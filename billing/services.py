@@ -7,7 +7,6 @@ covers it, and credits the partner's cashback — all in one transaction, with o
 
 import logging
 import tempfile
-import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -40,6 +39,7 @@ from billing.money import TaxedAmount, round_money
 from billing.tax import tax_for
 from billing.wordings import in_english, stored_order_line_description
 from core.audit import audit_record
+from core.background import enqueue_after, enqueue_with_transaction
 from organizations.access import Access, Permission
 from organizations.models import BillingPeriod, Organization, Product, ProductStatus, ProductType, User
 
@@ -541,14 +541,17 @@ EXPORT_PROGRESS_EVERY = 1000
 
 
 @transaction.atomic
-def billing_export_request(*, access: Access, export: BillingExport, stream: bool) -> BillingExportJob:
+def billing_export_request(
+    *, access: Access, export: BillingExport, stream: bool, prepare: bool = False
+) -> BillingExportJob:
     """A partner user asks for a billing-history export; the activity log names its type, period and client
-    count. With `stream` the caller sends the file in its response at once (the API always does); otherwise
+    count. With `stream` the caller sends the file in its response at once (the API's direct export);
+    with `prepare` it is prepared in the background whatever its size (the API's prepared export); otherwise
     an export above `BILLING_EXPORT_INLINE_MAX_ROWS` rows is prepared in the background for the requester."""
     if not access.can(Permission.VIEW_MANAGED_CLIENTS) or export.partner.pk != access.organization.pk:
         raise PermissionDenied(_("Only the partner's own users export its managed clients' billing history."))
     row_count = export_row_count(export)
-    background = not stream and row_count > settings.BILLING_EXPORT_INLINE_MAX_ROWS
+    background = prepare or (not stream and row_count > settings.BILLING_EXPORT_INLINE_MAX_ROWS)
     ticked = export.client_ids is not None
     job = BillingExportJob.objects.create(
         organization=access.organization,
@@ -581,7 +584,7 @@ def billing_export_request(*, access: Access, export: BillingExport, stream: boo
     if background:
         from billing.tasks import run_billing_export  # the tasks module calls these services
 
-        transaction.on_commit(lambda: run_billing_export.enqueue(job.pk))
+        enqueue_with_transaction(run_billing_export, job.pk)
     return job
 
 
@@ -593,16 +596,34 @@ def billing_export_claim(*, job: BillingExportJob) -> bool:
     return claimed == 1
 
 
+def billing_export_file_name(job: BillingExportJob) -> str:
+    """One name per export in the default storage, whichever attempt writes it: no attempt leaves a second
+    file."""
+    return f"billing-exports/export-{job.pk}.csv"
+
+
 def billing_export_run(*, job_id: int) -> BillingExportJob:
     """Write a queued export to the default storage, counting rows as they are written (the page shows the
     progress); the file is kept `BILLING_EXPORT_KEEP_HOURS` hours. Rows stream through a temporary file on
-    disk, so memory does not grow with the export."""
-    started = BillingExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING
-    )
+    disk, so memory does not grow with the export.
+
+    Each run is an attempt. A run that finds the export still "being prepared" follows an attempt whose worker
+    was lost (the queue runs the task again): it starts again from the first row. An error queues the export
+    again; after `BILLING_EXPORT_MAX_ATTEMPTS` attempts it fails, with a message the user sees. Only the
+    latest attempt writes progress and the result."""
     job = BillingExportJob.objects.select_related("organization").get(pk=job_id)
-    if not started:
+    if job.status not in (ExportStatus.QUEUED, ExportStatus.RUNNING):
         return job
+    attempt = job.attempts + 1
+    if attempt > settings.BILLING_EXPORT_MAX_ATTEMPTS:
+        return _billing_export_fail(job, attempts=job.attempts)
+    claimed = BillingExportJob.objects.filter(pk=job.pk, status=job.status, attempts=job.attempts).update(
+        status=ExportStatus.RUNNING, attempts=attempt, rows_written=0, error=""
+    )
+    if not claimed:  # another run took it meanwhile
+        job.refresh_from_db()
+        return job
+    this_attempt = BillingExportJob.objects.filter(pk=job.pk, attempts=attempt)
     written = 0
     try:
         with tempfile.TemporaryFile() as spool:
@@ -610,17 +631,22 @@ def billing_export_run(*, job_id: int) -> BillingExportJob:
                 spool.write(line.encode())
                 written = number  # the header is line 0
                 if number and number % EXPORT_PROGRESS_EVERY == 0:
-                    BillingExportJob.objects.filter(pk=job.pk).update(rows_written=number)
+                    this_attempt.update(rows_written=number)
             spool.seek(0)
-            name = default_storage.save(f"billing-exports/{uuid.uuid4().hex}.csv", File(spool))
+            name = billing_export_file_name(job)
+            default_storage.delete(name)  # left by an attempt lost after writing it
+            name = default_storage.save(name, File(spool))
     except Exception:
-        logger.exception("Billing export %s failed", job.pk)
-        BillingExportJob.objects.filter(pk=job.pk).update(
-            status=ExportStatus.FAILED, finished_at=timezone.now()
-        )
+        logger.exception("Billing export %s failed (attempt %s)", job.pk, attempt)
+        if attempt >= settings.BILLING_EXPORT_MAX_ATTEMPTS:
+            return _billing_export_fail(job, attempts=attempt)
+        if this_attempt.update(status=ExportStatus.QUEUED):
+            from billing.tasks import run_billing_export  # the tasks module calls these services
+
+            enqueue_after(run_billing_export, timedelta(seconds=30 * attempt), job.pk)
     else:
         now = timezone.now()
-        BillingExportJob.objects.filter(pk=job.pk).update(
+        this_attempt.update(
             status=ExportStatus.READY,
             rows_written=written,
             file=name,
@@ -631,13 +657,28 @@ def billing_export_run(*, job_id: int) -> BillingExportJob:
     return job
 
 
+def _billing_export_fail(job: BillingExportJob, *, attempts: int) -> BillingExportJob:
+    BillingExportJob.objects.filter(pk=job.pk, attempts=attempts).update(
+        status=ExportStatus.FAILED,
+        finished_at=timezone.now(),
+        error=f"The export could not be prepared ({attempts} attempts). Export it again; if it fails again, "
+        "choose a shorter period or contact support.",
+    )
+    job.refresh_from_db()
+    return job
+
+
 def billing_exports_delete_expired(*, now=None) -> int:
-    """Delete the files of exports kept past their time (manage.py delete_expired_exports, a task)."""
+    """Delete the files of exports kept past their time (a periodic task; manage.py delete_expired_exports).
+    Two runs at once share the work: each export is marked expired by one of them, which deletes its file."""
     now = now or timezone.now()
     count = 0
     for job in BillingExportJob.objects.filter(status=ExportStatus.READY, expires_at__lte=now):
+        if not BillingExportJob.objects.filter(pk=job.pk, status=ExportStatus.READY).update(
+            status=ExportStatus.EXPIRED, file=""
+        ):
+            continue
         if job.file:
             default_storage.delete(job.file)
-        BillingExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.EXPIRED, file="")
         count += 1
     return count

@@ -1,4 +1,5 @@
-"""Background work of billing, for `django.tasks` (a db_worker in production, run at once by default)."""
+"""Background work of billing, for `django.tasks`: run by the workers (`manage.py run_worker`), the periodic
+ones on a schedule (PERIODIC_TASKS)."""
 
 from django.tasks import task
 

@@ -25,3 +25,38 @@ class MailboxMessage(models.Model):
     @classmethod
     def recipients_value(cls, addresses) -> str:
         return "," + ",".join(address.strip().lower() for address in addresses) + ","
+
+
+class WorkerHeartbeat(models.Model):
+    """A background worker process (`manage.py run_worker`), and when it last showed it was alive."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+    stopped_at = models.DateTimeField(null=True, blank=True, help_text="When it stopped of its own accord.")
+
+    class Meta:
+        ordering = ["-seen_at"]
+
+    def __str__(self):
+        return f"{self.hostname} (pid {self.pid})"
+
+
+class ScheduledRun(models.Model):
+    """One run of a periodic job, enqueued for its period by whichever worker found it due first."""
+
+    job = models.CharField(max_length=50)
+    period_start = models.DateTimeField()
+    enqueued_at = models.DateTimeField(default=timezone.now)
+    worker_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "job"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period_start"], name="one_run_per_job_and_period")
+        ]
+
+    def __str__(self):
+        return f"{self.job} at {self.period_start:%Y-%m-%d %H:%M}"

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks_db",
+    "health_check",
     "core",
     "compliance",
     "organizations",
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "console.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -111,16 +114,21 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBU
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Data caches (e.g. the dashboard's closed months): with several app servers, share one, e.g.
-# CACHE_URL=redis://127.0.0.1:6379/1.
+# Caches and rate limits live in a store every app server and worker shares: Redis with
+# CACHE_URL=redis://127.0.0.1:6379/1, else tables of the database (`manage.py createcachetable`).
 # Rate limits (sign-in, password re-entry, exports, API throttling) count in a cache of their own, so that no
-# other entry can evict a counter; with several app servers it must be shared (LIMITS_CACHE_URL).
+# other entry can evict a counter: the same Redis under another prefix, or a table of its own.
+# CACHE_KEY_PREFIX keeps the keys of deployments that share one Redis apart.
 LIMITS_CACHE_MAX_ENTRIES = 1_000_000
-CACHES = {
-    "default": env.cache("CACHE_URL", default="locmemcache://"),
-    "limits": env.cache("LIMITS_CACHE_URL", default="locmemcache://limits"),
-}
-if CACHES["limits"]["BACKEND"].endswith("LocMemCache"):  # culls at 300 entries unless told otherwise
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="")
+CACHES = {"default": {**env.cache("CACHE_URL", default="dbcache://cache"), "KEY_PREFIX": CACHE_KEY_PREFIX}}
+if env.str("LIMITS_CACHE_URL", default=""):
+    CACHES["limits"] = {**env.cache("LIMITS_CACHE_URL"), "KEY_PREFIX": CACHE_KEY_PREFIX}
+elif CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+    CACHES["limits"] = {**CACHES["default"], "LOCATION": "rate_limits", "OPTIONS": {}}
+else:
+    CACHES["limits"] = {**CACHES["default"], "KEY_PREFIX": f"{CACHE_KEY_PREFIX}limits"}
+if CACHES["limits"]["BACKEND"].endswith(("LocMemCache", "DatabaseCache")):  # cull at 300 entries by default
     CACHES["limits"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", LIMITS_CACHE_MAX_ENTRIES)
 RATELIMIT_USE_CACHE = "limits"
 # A session ends after this long without a request, and in any case this long after signing in.
@@ -216,20 +224,38 @@ SELLER = {
 PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="privacy@manager.localhost")
 WHISTLEBLOWING_EMAIL = env.str("WHISTLEBLOWING_EMAIL", default="whistleblowing@manager.localhost")
 
-TASKS = {
-    "default": {
-        # Tasks run in threads of the web process: a large export leaves the request at once, no worker to
-        # start. Several app servers use django-tasks-db and `manage.py db_worker` instead (README).
-        "BACKEND": env.str("TASKS_BACKEND", default="console.task_backends.ThreadBackend"),
-    }
+# Background work (emails, large exports, periodic jobs) waits in a queue in the database and runs in
+# `manage.py run_worker` processes (`make run` starts one beside the web server), on any machine.
+TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# A worker writes a heartbeat this often; a task whose worker has been silent this long is queued again, and
+# after this many attempts it fails for good.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=5)
+WORKER_LOST_AFTER_SECONDS = env.int("WORKER_LOST_AFTER_SECONDS", default=30)
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=5)
+# The jobs the workers run on a schedule (each is enqueued once per period, whichever worker sees it first).
+PERIODIC_TASKS = {
+    "renewals": ("billing.tasks.run_renewals", env.int("RENEWALS_EVERY_SECONDS", default=3600)),
+    "invitation-expiry": ("partners.tasks.expire_invitations", 3600),
+    "export-cleanup": ("billing.tasks.delete_expired_billing_exports", 3600),
+    "idle-tokens": ("tokens.tasks.disable_idle_tokens", 24 * 3600),
+    "queue-records": ("console.tasks.prune_queue_records", 24 * 3600),
 }
+# An email that the SMTP server refuses is tried again after 1, 4, 16, … minutes, this many times in all.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
+# /health/ reports the queue unhealthy when a task has waited this long for a worker.
+QUEUE_MAX_WAIT_SECONDS = env.int("QUEUE_MAX_WAIT_SECONDS", default=300)
+# Prometheus scrapes /metrics from these addresses only.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
 
 # Billing-history export of managed clients: above this many rows it is prepared in the background, the file
 # is kept this long for the user who asked for it, and a user may export this often (web and API together).
 BILLING_EXPORT_INLINE_MAX_ROWS = env.int("BILLING_EXPORT_INLINE_MAX_ROWS", default=5000)
 BILLING_EXPORT_KEEP_HOURS = env.int("BILLING_EXPORT_KEEP_HOURS", default=24)
 BILLING_EXPORT_RATE = env.str("BILLING_EXPORT_RATE", default="10/h")
-# Where the default storage keeps files (prepared exports); point it to shared storage with several servers.
+# An export is tried this many times (a worker lost, an error) before it is shown as failed.
+BILLING_EXPORT_MAX_ATTEMPTS = env.int("BILLING_EXPORT_MAX_ATTEMPTS", default=3)
+# Where the default storage keeps files (prepared exports): with several app servers, a folder every app
+# server and worker mounts (NFS or similar), so a file prepared by a worker is served by any app server.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 
 # Security headers. The CSP allows only our own scripts and styles; nothing inline without a nonce.
@@ -255,7 +281,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Load balancers check liveness over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health/$", r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

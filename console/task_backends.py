@@ -1,9 +1,9 @@
-"""A `django.tasks` backend that runs each task in a thread of the web process.
+"""A `django.tasks` backend that runs each task in a thread of the web process, for the browser tests.
 
-The immediate backend runs a task inside the request that enqueued it: a large Managed Clients export would
-keep the Export click waiting until the file is written, and its progress bar would never move. This backend
-hands the task to a small thread pool and returns at once, with no worker process to start, which suits
-`make run` and a single machine. Several app servers run a worker instead (django-tasks-db, see README).
+The console's queue is the database (django-tasks-db) with worker processes: a thread dies with its process,
+and the task with it. The browser tests' live server, though, has no worker beside it, and the immediate
+backend would keep the Export click waiting until the file is written, its progress bar never moving. This
+backend hands the task to a small thread pool and returns at once.
 """
 
 from concurrent.futures import ThreadPoolExecutor

@@ -1,11 +1,23 @@
 from django.contrib import admin
 from django.urls import include, path
+from health_check.views import HealthCheckView
 
-from console import views
+from console import metrics, views
+
+# Readiness for operators and load balancers: the database, both caches, the shared file storage, the queue.
+HEALTH_CHECKS = [
+    "health_check.checks.Database",
+    ("health_check.checks.Cache", {"alias": "default"}),
+    ("health_check.checks.Cache", {"alias": "limits"}),
+    "health_check.checks.Storage",
+    "console.health.TaskQueue",
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("health/", HealthCheckView.as_view(checks=HEALTH_CHECKS), name="health"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("accounts/", include("organizations.account_urls")),
     path("mailbox/", views.mailbox, name="mailbox"),
     path("mailbox/<id:message_id>/", views.mailbox_message, name="mailbox_message"),

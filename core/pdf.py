@@ -7,12 +7,28 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
 
 BASE_URL = "file:///"
 
 
 def _static_prefix() -> str:
     return BASE_URL + settings.STATIC_URL.strip("/") + "/"
+
+
+def _static_file(name: str) -> bytes | None:
+    """A static file's bytes: as `collectstatic` wrote it (production serves hashed names such as
+    `console/favicon.3f2a….svg`, which only the collected copy has), else from the app folders (development).
+    """
+    try:
+        if staticfiles_storage.exists(name):
+            with staticfiles_storage.open(name) as collected:
+                return collected.read()
+        path = finders.find(name)
+    except SuspiciousFileOperation:  # a name leading out of the static folders
+        return None
+    return Path(path).read_bytes() if path else None
 
 
 @cache
@@ -26,9 +42,9 @@ def static_only_fetcher_class():
                 return super().fetch(url, headers)
             prefix = _static_prefix()
             if url.startswith(prefix):
-                path = finders.find(url[len(prefix) :].split("?")[0])
-                if path:
-                    return URLFetcherResponse(url, Path(path).read_bytes())
+                content = _static_file(url[len(prefix) :].split("?")[0])
+                if content is not None:
+                    return URLFetcherResponse(url, content)
             raise ValueError(f"A PDF loads only our static files, not {url}")
 
     return StaticOnlyFetcher

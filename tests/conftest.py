@@ -10,13 +10,20 @@ from django.db import connection, connections
 from organizations.access import resolve_access
 from organizations.models import Role
 from tests.factories import PASSWORD, OrganizationFactory, PartnerProfileFactory, member
+from tests.queue import DATABASE_QUEUE
 
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings):
     """The only settings every test runs with that production does not (tests/environment.py puts the run on
     the production settings path)."""
-    for alias in ("default", "limits"):  # data caches and rate-limit counters start empty in every test
+    # Data caches and rate-limit counters in memory, empty in every test: production shares them in Redis or
+    # the database (tests/console/test_shared_state.py), where every cache hit would count as a query here.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits"},
+    }
+    for alias in ("default", "limits"):
         caches[alias].clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MAILERS = {"default": {"BACKEND": "console.mailbox.MailboxBackend"}}
@@ -27,6 +34,12 @@ def _fast_and_isolated(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def database_queue(settings, db):
+    """Tasks wait in the database queue, as in production, until `tests.queue.run_queued_tasks` runs them."""
+    settings.TASKS = DATABASE_QUEUE
 
 
 @pytest.fixture

@@ -13,6 +13,9 @@ production:
 - `SECURE_SSL_REDIRECT=false`: the test client and the browser tests' live server speak plain HTTP, as an app
   server does behind a proxy that redirects to HTTPS itself; tests/console/test_hardening.py checks the
   redirect with production's value.
+- `CACHE_URL=locmemcache://`: data caches and rate limits in memory (production shares them in Redis or the
+  database, tests/console/test_operations.py), also for what runs before any test's fixtures, such as the
+  schema the API fuzzer loads at collection.
 
 The settings tests change beyond this are few and named in tests/conftest.py (`_fast_and_isolated`).
 """
@@ -25,6 +28,7 @@ TEST_ENVIRONMENT = {
     "SECRET_KEY": "tests-only-0f5b9c2e7d4a1b8e6c3f0a9d2b7e4c1f8a5d2e9b6c3f0a7d4e1b8c5f2a9e6d3b",
     "ALLOWED_HOSTS": "testserver,localhost",
     "SECURE_SSL_REDIRECT": "false",
+    "CACHE_URL": "locmemcache://",
 }
 
 os.environ.update(TEST_ENVIRONMENT)

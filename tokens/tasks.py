@@ -1,4 +1,4 @@
-"""Background work of API tokens, for `django.tasks` (a db_worker in production, run at once by default)."""
+"""Background work of API tokens, for `django.tasks`: run by the workers on a schedule (PERIODIC_TASKS)."""
 
 from django.tasks import task
 

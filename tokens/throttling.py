@@ -13,7 +13,11 @@ from tokens.permissions import request_token
 
 class TokenOrUserRateThrottle(SimpleRateThrottle):
     scope = "api"
-    cache = caches["limits"]
+
+    @property
+    def cache(self):
+        # Looked up per request, not once at import: the store every app server shares (settings.CACHES).
+        return caches["limits"]
 
     def get_cache_key(self, request, view):
         if (token := request_token(request)) is not None:

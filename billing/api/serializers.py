@@ -12,6 +12,7 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import TextChoices
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +29,9 @@ from billing.exports import (
     managed_client_ids,
 )
 from billing.models import (
+    BillingExportJob,
     EntryKind,
+    ExportStatus,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -477,3 +480,41 @@ class BillingExportInputSerializer(serializers.Serializer):
             client_filter=client_filter,
         )
         return attrs
+
+
+class BillingExportJobSerializer(serializers.ModelSerializer):
+    """A prepared export as its requester follows it: `status` is `queued`, `running`, `ready` (download it
+    from `file_url` until `expires_at`), `failed` (`error` says why) or `expired`; `percent` is the share of
+    rows written by the current attempt (an export whose worker was lost starts again from the first row)."""
+
+    percent = serializers.IntegerField(read_only=True)
+    file_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BillingExportJob
+        fields = [
+            "id",
+            "status",
+            "history",
+            "date_from",
+            "date_to",
+            "filename",
+            "row_count",
+            "rows_written",
+            "percent",
+            "attempts",
+            "error",
+            "created_at",
+            "finished_at",
+            "expires_at",
+            "file_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_file_url(self, job: BillingExportJob) -> str | None:
+        if job.status != ExportStatus.READY:
+            return None
+        url = reverse("api:managed-client-export-file", kwargs={"org_id": job.organization_id, "id": job.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url

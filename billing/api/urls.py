@@ -39,4 +39,19 @@ urlpatterns = [
         views.ManagedClientExportViewSet.as_view({"get": "export"}),
         name="managed-client-export",
     ),
+    path(
+        "organizations/<id:org_id>/managed-clients/exports",
+        views.ManagedClientExportJobViewSet.as_view({"post": "create"}),
+        name="managed-client-export-jobs",
+    ),
+    path(
+        "organizations/<id:org_id>/managed-clients/exports/<id:id>",
+        views.ManagedClientExportJobViewSet.as_view({"get": "retrieve"}),
+        name="managed-client-export-job",
+    ),
+    path(
+        "organizations/<id:org_id>/managed-clients/exports/<id:id>/file",
+        views.ManagedClientExportJobViewSet.as_view({"get": "file"}),
+        name="managed-client-export-file",
+    ),
 ]

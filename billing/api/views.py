@@ -12,8 +12,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.files.storage import default_storage
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +29,7 @@ from rest_framework.response import Response
 from billing import idempotency, selectors, services
 from billing.api import serializers
 from billing.exports import History, export_lines, export_rate_limited
-from billing.models import Invoice, InvoiceLine, InvoiceStatus, Order, Wallet
+from billing.models import ExportStatus, Invoice, InvoiceLine, InvoiceStatus, Order, Wallet
 from core.api.exceptions import error_responses
 from core.api.negotiation import FileActionsMixin
 from core.api.pagination import CursorPagination
@@ -466,3 +469,81 @@ class ManagedClientExportViewSet(FileActionsMixin, PartnerProgramMixin, viewsets
         export = query.validated_data["export"]
         services.billing_export_request(access=self.access, export=export, stream=True)
         return csv_response(export.filename, export_lines(export))
+
+
+EXPORT_JOB_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The export's id.")
+
+
+@extend_schema(tags=["reseller area"], parameters=[ORG_ID])
+class ManagedClientExportJobViewSet(FileActionsMixin, PartnerProgramMixin, viewsets.GenericViewSet):
+    """A billing-history export prepared in the background, followed and downloaded by the user who asked."""
+
+    permissions = {
+        "create": Permission.VIEW_MANAGED_CLIENTS,
+        "retrieve": Permission.VIEW_MANAGED_CLIENTS,
+        "file": Permission.VIEW_MANAGED_CLIENTS,
+    }
+    file_actions = ("file",)
+    serializer_class = serializers.BillingExportInputSerializer  # what OPTIONS describes for POST
+
+    def job_or_404(self, job_id):
+        job = selectors.billing_export_job_for(self.access, job_id)
+        if job is None or job.status == ExportStatus.STREAMED:
+            raise NotFound("No such export.")
+        return job
+
+    @extend_schema(
+        summary="Prepare an export of your managed clients' billing history in the background",
+        description="The same choices as the direct export (`history`, `period` or `from` and `to`, "
+        "`clients` or the filters `search`, `access`, `payment_method`), in the JSON body. The file is "
+        "written by a background worker, whatever its size; follow it at the returned export's address "
+        "(`Location`) until `status` is `ready`, then download `file_url`. Counts against the export limit "
+        "shared with the console; with an API token, the scope `partners:write`.",
+        request=serializers.BillingExportInputSerializer,
+        responses={
+            202: serializers.BillingExportJobSerializer,
+            **error_responses(400, 403, 404),
+            429: OpenApiResponse(description="Too many exports within the hour: `{detail}`."),
+        },
+    )
+    def create(self, request, org_id):
+        query = serializers.BillingExportInputSerializer(data=request.data, context={"access": self.access})
+        query.is_valid(raise_exception=True)
+        if export_rate_limited(request):
+            raise ExportRateLimited()
+        job = services.billing_export_request(
+            access=self.access, export=query.validated_data["export"], stream=False, prepare=True
+        )
+        job.refresh_from_db()
+        data = serializers.BillingExportJobSerializer(job, context={"request": request}).data
+        location = reverse("api:managed-client-export-job", kwargs={"org_id": org_id, "id": job.pk})
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+    @extend_schema(
+        summary="Follow a prepared export",
+        description="Only the user who asked for the export sees it (404 for anyone else).",
+        parameters=[EXPORT_JOB_ID],
+        responses={200: serializers.BillingExportJobSerializer, **error_responses(403, 404)},
+    )
+    def retrieve(self, request, org_id, id):
+        job = self.job_or_404(id)
+        return Response(serializers.BillingExportJobSerializer(job, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Download a prepared export (CSV)",
+        description="While the export is `ready`, until `expires_at`; 404 before and after.",
+        parameters=[EXPORT_JOB_ID],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR), **error_responses(403, 404)},
+    )
+    def file(self, request, org_id, id):
+        job = self.job_or_404(id)
+        if job.status != ExportStatus.READY or job.expires_at <= timezone.now():
+            raise NotFound("This export is not available (still being prepared, or expired).")
+        response = FileResponse(
+            default_storage.open(job.file, "rb"),
+            as_attachment=True,
+            filename=job.filename,
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Cache-Control"] = "no-store"
+        return response

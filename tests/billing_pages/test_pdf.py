@@ -106,3 +106,52 @@ def test_the_pdf_fetches_nothing_but_our_static_files(organization, legal_repres
     assert fetched == ["file:///static/console/favicon.svg"]
     with pytest.raises(ValueError, match="only our static files"):
         fetcher_class(allowed_protocols={"file", "data"}).fetch("https://example.com/logo.png")
+
+
+def test_the_logo_is_printed_from_the_collected_static_files_under_their_hashed_name(
+    organization, legal_representative, monkeypatch, settings, tmp_path, caplog
+):
+    """Production serves `collectstatic`'s hashed names (`favicon.<hash>.svg`), which only the collected
+    copy has: the PDF loads the logo from there, with no "failed to load image" in the log."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.management import call_command
+
+    from core import pdf
+
+    settings.STATIC_ROOT = tmp_path / "staticfiles"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", verbosity=0)
+    hashed = staticfiles_storage.url("console/favicon.svg")
+    assert re.fullmatch(r"/static/console/favicon\.[0-9a-f]{12}\.svg", hashed)
+    # The app folders do not have the hashed name: only the collected files can answer.
+    monkeypatch.setattr(pdf.finders, "find", lambda name: None)
+    fetched = []
+    fetcher_class = pdf.static_only_fetcher_class()
+    original = fetcher_class.fetch
+
+    def spy(self, url, headers=None):
+        response = original(self, url, headers)  # raises (and WeasyPrint logs) when the file is not found
+        fetched.append(url)
+        return response
+
+    monkeypatch.setattr(fetcher_class, "fetch", spy)
+    invoice = invoice_of(order(legal_representative, organization))
+
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        render_invoice_pdf(invoice)
+
+    assert fetched == [f"file://{hashed}"]
+    assert not [record for record in caplog.records if "image" in record.getMessage().lower()]
+
+
+def test_a_static_name_leading_out_of_the_static_folders_is_refused(settings, tmp_path):
+    from core import pdf
+
+    settings.STATIC_ROOT = tmp_path / "staticfiles"
+    fetcher = pdf.static_only_fetcher_class()(allowed_protocols={"file", "data"})
+
+    with pytest.raises(ValueError, match="only our static files"):
+        fetcher.fetch("file:///static/../../../etc/passwd")

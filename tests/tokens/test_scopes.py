@@ -37,6 +37,7 @@ ENDPOINTS = [
     ("post", "/api/v1/tokens", "tokens"),
     ("get", "/api/v1/organizations/{org}/managed-clients", "partners"),
     ("get", "/api/v1/organizations/{org}/managed-clients/export", "partners"),
+    ("post", "/api/v1/organizations/{org}/managed-clients/exports", "partners"),
     ("get", "/api/v1/organizations/{org}/invitations", "partners"),
     ("post", "/api/v1/organizations/{org}/client-requests", "partners"),
     ("post", "/api/v1/organizations/{org}/wallet/top-up", "billing"),

@@ -5,8 +5,8 @@ from billing.services import billing_exports_delete_expired
 
 class Command(BaseCommand):
     help = (
-        "Delete the billing-history export files kept past BILLING_EXPORT_KEEP_HOURS (run it hourly, e.g. "
-        "from cron, or enqueue billing.tasks.delete_expired_billing_exports)."
+        "Delete the billing-history export files kept past BILLING_EXPORT_KEEP_HOURS, once (the workers run "
+        "it on a schedule: PERIODIC_TASKS)."
     )
 
     def handle(self, *args, **options):

@@ -5,8 +5,8 @@ from billing.services import renewals_run
 
 class Command(BaseCommand):
     help = (
-        "Renew every active product whose period ends within a day, invoicing whoever pays for it "
-        "(run it daily, e.g. from cron, or enqueue billing.tasks.run_renewals)."
+        "Renew every active product whose period ends within a day, invoicing whoever pays for it, once "
+        "(the workers run it on a schedule: PERIODIC_TASKS)."
     )
 
     def handle(self, *args, **options):

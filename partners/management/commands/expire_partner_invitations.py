@@ -4,7 +4,9 @@ from partners.services import partnerships_expire_stale
 
 
 class Command(BaseCommand):
-    help = "Mark pending partner invitations whose links have expired (run it daily, e.g. from cron)."
+    help = (
+        "Mark pending partner invitations whose links have expired, once (the workers run it on a schedule)."
+    )
 
     def handle(self, *args, **options):
         count = partnerships_expire_stale()

@@ -6,7 +6,7 @@ from tokens.services import tokens_disable_idle
 class Command(BaseCommand):
     help = (
         "Disable every API token unused for a year (counted from its creation when never used) and email "
-        "its owner (run it daily, e.g. from cron, or enqueue tokens.tasks.disable_idle_tokens)."
+        "its owner, once (the workers run it daily: PERIODIC_TASKS)."
     )
 
     def handle(self, *args, **options):
