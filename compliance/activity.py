@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_percent
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import formats
 from django.utils.text import capfirst
@@ -49,6 +50,7 @@ FIELD_LABELS = {
     "cashback_rate": gettext_lazy("Cashback rate"),
     "is_listed": gettext_lazy("Listed in the directory"),
     "theme": gettext_lazy("Theme"),
+    "language": gettext_lazy("Language"),
     "application": gettext_lazy("Application"),
     "scopes": gettext_lazy("Scopes"),
     "expires_at": gettext_lazy("Valid until"),
@@ -203,6 +205,7 @@ class Said:
             "entity_type": dict(EntityType.choices),
             "role": dict(Role.choices),
             "theme": dict(Theme.choices),
+            "language": {code: name for code, name in settings.LANGUAGES},
             "access": ACCESS_LABELS,
             "access_level": ACCESS_LABELS,
             "payment_method": PAYMENT_LABELS,
@@ -273,6 +276,7 @@ PAIRS = {
     "membership.role_changed": {"role", "products"},
     "membership.covered_by_partnership": {"role"},
     "user.theme_changed": {"theme"},
+    "user.language_changed": {"language"},
     "partnership.accepted": {"access", "payment_method"},
     "partnership.payment_method_changed": {"payment_method"},
 }
@@ -450,6 +454,13 @@ def _product_installed(said: Said) -> Description:
 @describes("user.theme_changed")
 def _theme_changed(said: Said) -> Description:
     return Description(_("%(actor)s changed the color theme.") % {"actor": said.actor}, said.details("theme"))
+
+
+@describes("user.language_changed")
+def _language_changed(said: Said) -> Description:
+    return Description(
+        _("%(actor)s changed the language of the console.") % {"actor": said.actor}, said.details("language")
+    )
 
 
 @describes("user.password_changed")
