@@ -101,5 +101,12 @@ _.list_id  # newsletter/api/views.py, SubscriberViewSet
 _.details  # Figure, console/bench.py: written to bench-results.json
 _.rate_country  # TaxDecision, billing/tax.py: whose rate applied, checked by tests/billing/test_tax.py
 
-# Dead, but in billing/selectors.py, which the access refactor is rewriting: delete it once that has merged.
-_.orders_visible_to
+_.shown_description  # billing/wordings.py, read by the invoice PDF and wallet templates
+_.paid_by  # Quote, read by the quote tests against the who-pays table
+_.ROOT_URLCONF  # console/bench_settings.py, a settings module
+_.stopped_at  # WorkerHeartbeat, the ORM (stopped_at__isnull)
+_.MEMBER_ONLY_PERMISSIONS  # organizations/access.py, named by the access tests and the docs
+_.at  # PartnershipQuerySet.active(at=...), the moment access is decided for
+_._iterable_class  # Django's QuerySet, set by partners/selectors.py
+_.generator  # tokens/schema.py, drf-spectacular's postprocessing hook signature
+

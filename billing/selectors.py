@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -168,17 +168,6 @@ def cashback_received(access: Access) -> QuerySet[LedgerEntry]:
 
 
 # Orders
-
-
-def orders_visible_to(access: Access) -> QuerySet[Order]:
-    """Orders of products installed in the organization, and orders it paid for its clients."""
-    if not _sees_billing(access):
-        return Order.objects.none()
-    return (
-        Order.objects.filter(Q(organization=access.organization) | Q(payer=access.organization))
-        .select_related("organization", "payer", "product", "product_type", "placed_by_partner")
-        .order_by("-created_at", "-pk")
-    )
 
 
 def placed_order_for(access: Access, order_id: int) -> Order | None:
