@@ -64,12 +64,14 @@ def test_the_email_is_queued_in_the_transaction_that_commits_the_invitation(data
 
     queued = DBTaskResult.objects.get(task_path=SEND_EMAIL)
     assert queued.status == "READY"
-    assert queued.args_kwargs["kwargs"]["template"] == "partnership_invitation"
+    # Rendered in the recipients' language when queued: the worker only sends the text.
+    queued_subject = queued.args_kwargs["kwargs"]["subject"]
     assert MailboxMessage.objects.count() == 0  # not sent by the request: the worker sends it
 
     assert run_queued_tasks() == 1
     assert len(invitations()) == 1
     assert invitations()[0].to == ["hello@leman.example", "legal@leman.example"]
+    assert invitations()[0].subject == queued_subject
 
 
 def test_a_rolled_back_invitation_sends_nothing(database_queue, invite):

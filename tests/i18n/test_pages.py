@@ -510,6 +510,8 @@ PAGES: dict[str, list[Visit]] = {
 NOT_PAGES = {
     "home": "redirects to the dashboard or the sign-in page",
     "healthz": "a load balancer's probe",
+    "health": "the operators' health check (JSON for monitoring)",
+    "metrics": "Prometheus metrics, machine-readable",
     "logout": "POST, then the sign-in page",
     "set_theme": "POST, then back",
     "set_language": "POST, then back",
