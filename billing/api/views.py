@@ -489,7 +489,7 @@ class ManagedClientExportJobViewSet(FileActionsMixin, PartnerProgramMixin, views
     def job_or_404(self, job_id):
         job = selectors.billing_export_job_for(self.access, job_id)
         if job is None or job.status == ExportStatus.STREAMED:
-            raise NotFound("No such export.")
+            raise NotFound(_("No such export."))
         return job
 
     @extend_schema(
@@ -538,7 +538,7 @@ class ManagedClientExportJobViewSet(FileActionsMixin, PartnerProgramMixin, views
     def file(self, request, org_id, id):
         job = self.job_or_404(id)
         if job.status != ExportStatus.READY or job.expires_at <= timezone.now():
-            raise NotFound("This export is not available (still being prepared, or expired).")
+            raise NotFound(_("This export is not available (still being prepared, or expired)."))
         response = FileResponse(
             default_storage.open(job.file, "rb"),
             as_attachment=True,
