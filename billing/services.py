@@ -411,7 +411,6 @@ def _place(
         actor=by,
         organization=client,
         on_behalf_of=acting_for,
-        counterparty=acting_for or quote.partner,
         action=f"order.{kind}",
         target=order,
         changes={

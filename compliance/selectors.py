@@ -8,14 +8,25 @@ from compliance.models import CookieConsent, DpaCertificate
 from core.models import AuditEvent
 from organizations.access import Access, Permission
 
+# Events of the other side that concern the partnership itself, besides the `partnership.` ones.
+PARTNERSHIP_ACTIONS = ("membership.covered_by_partnership",)
+
 
 def audit_events_visible_to(access: Access) -> QuerySet[AuditEvent]:
     if not access.can(Permission.VIEW_ACTIVITY):
         return AuditEvent.objects.none()
     organization = access.organization
-    # A partnership's events show on both sides: the client's log and the partner's.
+    # The other side's events show only when this organization's people did them or they concern the
+    # partnership itself: a partner never reads its client's own orders, invoices or other business, even
+    # events recorded with the partner as counterparty (the cashback it earned on them).
     return AuditEvent.objects.filter(
-        Q(organization=organization) | Q(counterparty=organization)
+        Q(organization=organization)
+        | Q(counterparty=organization)
+        & (
+            Q(on_behalf_of=organization)
+            | Q(action__startswith="partnership.")
+            | Q(action__in=PARTNERSHIP_ACTIONS)
+        )
     ).select_related("organization", "on_behalf_of", "counterparty", "actor")
 
 

@@ -23,10 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.audit import audit_record
+from core.background import enqueue_with_transaction
 from core.errors import InvalidTransition
 from core.notifications import email_on_commit
 from core.sudo import require_password
-from organizations.access import PARTNER_ACTING_ROLES, Access, Permission
+from organizations.access import PARTNER_ACTING_ROLES, Access, Permission, resolve_access
 from organizations.languages import organization_language
 from organizations.models import Membership, Organization, Product, Role, User
 from partners.invitations import invitation_max_age, invitation_path, new_nonce
@@ -140,7 +141,7 @@ def _send_invitation(partnership: Partnership, *, sent_by: User) -> None:
 
 
 def _clean_terms(
-    *, client: Organization, access_level: str, products, payment_method: str, products_required: bool
+    *, client: Organization | None, access_level: str, products, payment_method: str, products_required: bool
 ) -> tuple[str, list[Product], str]:
     errors = {}
     if access_level not in AccessLevel.values:
@@ -300,33 +301,60 @@ def partnership_invite(
     return partnership
 
 
+CLIENT_REQUEST_SENT = gettext_lazy(
+    "If this address belongs to a legal representative, they will receive your request."
+)
+
+
 @transaction.atomic
 def partnership_request(
     *, access: Access, client_email: str, access_level: str, payment_method: str = PaymentMethod.CLIENT
-) -> Partnership:
-    """A partner's legal representative asks a client for access ("Add a client"), by the client's email."""
+) -> None:
+    """A partner's legal representative asks a client for access ("Add a client"), by the client's email.
+
+    The answer (`CLIENT_REQUEST_SENT`) must not tell whether the address belongs to a legal representative:
+    only the terms are checked here, and the address is looked up in the background
+    (`partnership_request_deliver`), so every address costs the same one queued task, whatever it matches."""
+    from partners.tasks import deliver_client_request  # the tasks module imports this one
+
     _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
-    partner = access.organization
-    client_email = (client_email or "").strip().lower()
+    access_level, _no_products, payment_method = _clean_terms(
+        client=None,
+        access_level=access_level,
+        products=[],
+        payment_method=payment_method,
+        products_required=False,
+    )
+    enqueue_with_transaction(
+        deliver_client_request,
+        partner_id=access.organization.pk,
+        user_id=access.user.pk,
+        client_email=(client_email or "").strip().lower(),
+        access_level=access_level,
+        payment_method=payment_method,
+    )
+
+
+@transaction.atomic
+def partnership_request_deliver(
+    *, partner: Organization, by: User, client_email: str, access_level: str, payment_method: str
+) -> Partnership | None:
+    """Send a partner's request to the one organization whose legal representative has this address. Nothing
+    is created, and no one told, when none or several match or a partnership is already pending or active
+    (the partner's legal representative can see that one)."""
+    access = resolve_access(by, partner)
+    if access is None or not access.can(Permission.MANAGE_CLIENTS):
+        return None  # the requester lost the right meanwhile
     clients = list(
         Organization.objects.filter(
             memberships__user__email__iexact=client_email, memberships__role=Role.LEGAL_REPRESENTATIVE
-        ).exclude(pk=partner.pk)
+        )
+        .exclude(pk=partner.pk)
+        .distinct()[:2]
     )
-    if not clients:
-        raise ValidationError(
-            {"client_email": _("No organization has a legal representative with this email address.")}
-        )
-    if len(clients) > 1:
-        raise ValidationError(
-            {
-                "client_email": _(
-                    "This person represents several organizations; ask them to add you from the "
-                    "Partner page of the right one."
-                )
-            }
-        )
-    client = clients[0]
+    if len(clients) != 1:
+        return None
+    [client] = clients
     access_level, _no_products, payment_method = _clean_terms(
         client=client,
         access_level=access_level,
@@ -334,22 +362,25 @@ def partnership_request(
         payment_method=payment_method,
         products_required=False,
     )
-    partnership = _create_pending(
-        client=client,
-        partner=partner,
-        by=access.user,
-        initiated_by=InitiatedBy.PARTNER,
-        access_level=access_level,
-        products=[],
-        payment_method=payment_method,
-    )
+    try:
+        partnership = _create_pending(
+            client=client,
+            partner=partner,
+            by=by,
+            initiated_by=InitiatedBy.PARTNER,
+            access_level=access_level,
+            products=[],
+            payment_method=payment_method,
+        )
+    except ValidationError:
+        return None  # already pending or active
     _audit(
         access,
         partnership,
         "partnership.requested",
         {"access": access_level, "payment_method": payment_method},
     )
-    _send_invitation(partnership, sent_by=access.user)
+    _send_invitation(partnership, sent_by=by)
     return partnership
 
 

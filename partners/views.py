@@ -433,7 +433,7 @@ def client_request(request):
     form = ClientRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            partnership = services.partnership_request(
+            services.partnership_request(
                 access=request.access,
                 client_email=form.cleaned_data["client_email"],
                 access_level=form.cleaned_data["access"],
@@ -444,9 +444,8 @@ def client_request(request):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(
-                request, _("Your request has been sent to %(client)s.") % {"client": partnership.client.name}
-            )
+            # The same words for every address: the page must not tell who is a legal representative.
+            messages.success(request, services.CLIENT_REQUEST_SENT)
             return redirect("managed_clients", org_id=request.access.organization.pk)
     return render(request, "partners/client_request.html", {"form": form})
 

@@ -10,7 +10,8 @@ organizations is a 404.
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import fields as drf_fields
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
@@ -337,9 +338,13 @@ class InvitationViewSet(PartnerSideMixin, mixins.ListModelMixin, viewsets.Generi
     create=extend_schema(
         summary="Add a client (ask a client for access)",
         description="Legal representatives of a partner organization. The client is found by its legal "
-        "representative's email and emailed a link; it may narrow what you ask when it accepts.",
+        "representative's email and emailed a link; it may narrow what you ask when it accepts. The answer "
+        "is the same 202 whether or not the address belongs to a legal representative.",
         request=serializers.ClientRequestInputSerializer,
-        responses={201: serializers.PartnershipSerializer, **error_responses(400, 403, 404)},
+        responses={
+            202: inline_serializer("ClientRequestSent", fields={"detail": drf_fields.CharField()}),
+            **error_responses(400, 403, 404),
+        },
     ),
     destroy=extend_schema(
         summary="Delete a pending request",
@@ -363,13 +368,14 @@ class ClientRequestViewSet(PartnerSideMixin, mixins.ListModelMixin, viewsets.Gen
 
     def create(self, request, org_id):
         data = self.parse(serializers.ClientRequestInputSerializer)
-        partnership = services.partnership_request(
+        services.partnership_request(
             access=self.access,
             client_email=data["client_email"],
             access_level=data["access"],
             payment_method=data["payment_method"],
         )
-        return self.output(partnership, status.HTTP_201_CREATED)
+        # The same answer for every address: it must not tell who is a legal representative.
+        return Response({"detail": str(services.CLIENT_REQUEST_SENT)}, status=status.HTTP_202_ACCEPTED)
 
     def destroy(self, request, org_id, id):
         services.partnership_cancel(access=self.access, partnership=self.get_object())

@@ -9,12 +9,13 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
+from billing import services as billing_services
 from compliance.models import CookieConsent, DpaCertificate
 from core.audit import audit_record
 from core.models import AuditEvent
 from organizations import services as organization_services
 from organizations.models import ProductType, Role
-from tests.factories import PartnershipFactory, UserFactory, member
+from tests.factories import PartnershipFactory, ProductFactory, UserFactory, member
 
 
 def at(day: int, hour: int = 12) -> datetime:
@@ -214,6 +215,58 @@ def test_the_partner_sees_nothing_else_of_its_client(
     assert actions_shown(client.get(log_url(partner_org))) == ["product.installed"]
     # ... and the client's own log stays closed to the partner.
     assert client.get(log_url(organization)).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_partner_never_sees_its_clients_own_orders_and_invoices(
+    client, client_of, catalog, organization, legal_representative, partner_org, partner_legal, acting
+):
+    """A partner sees what its people did and what concerns the partnership, never the client's own orders
+    with their invoice number, amount and paid status: not for a product outside a Limited grant, and not
+    in events recorded with the partner as counterparty because it earned the cashback on them."""
+    granted = ProductFactory(organization=organization, name="granted.example.ch")
+    PartnershipFactory(client=organization, partner=partner_org, access="limited", products=[granted])
+    own = billing_services.product_order(
+        access=acting(legal_representative, organization),
+        product_type=ProductType.objects.get(slug="web-hosting"),
+        name="client-only.example.ch",
+    )
+    invoice_number = own.invoice_lines.get().invoice.display_number
+    audit_record(  # as orders were recorded before: the partner earning cashback was their counterparty
+        actor=legal_representative,
+        organization=organization,
+        counterparty=partner_org,
+        action="order.renewal",
+        changes={
+            "product": "client-only.example.ch",
+            "invoice": "F-2025-000042",
+            "net": "99.00",
+            "paid": True,
+        },
+    )
+    audit_record(
+        actor=legal_representative,
+        organization=organization,
+        counterparty=partner_org,
+        action="partnership.payment_method_changed",
+    )
+
+    client.force_login(partner_legal)
+    partner_side = client.get(log_url(partner_org))
+    assert actions_shown(partner_side) == ["partnership.payment_method_changed"]
+    for secret in ("client-only.example.ch", invoice_number, "F-2025-000042"):
+        assert secret not in partner_side.text
+    api_rows = api_log(client_of, partner_legal, partner_org).json()["results"]
+    assert [row["action"] for row in api_rows] == ["partnership.payment_method_changed"]
+
+    client.force_login(legal_representative)
+    client_side = actions_shown(client.get(log_url(organization)))
+    assert client_side == ["partnership.payment_method_changed", "order.renewal", "order.new"]
+    # The client's own order is nothing a partner did.
+    assert actions_shown(client.get(log_url(organization), {"partners_only": "on"})) == [
+        "partnership.payment_method_changed",
+        "order.renewal",
+    ]
 
 
 # API

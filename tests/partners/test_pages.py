@@ -561,6 +561,7 @@ def test_add_a_client_sends_a_request_to_its_legal_representative(
         )
 
     assert response.status_code == 302
+    assert_request_answer(client, response)
     partnership = Partnership.objects.get()
     assert (partnership.client, partnership.initiated_by) == (client_org, "partner")
     assert (partnership.access, partnership.payment_method) == ("full", "partner")
@@ -570,29 +571,67 @@ def test_add_a_client_sends_a_request_to_its_legal_representative(
     assert url("request_resend", partner_org, partnership_id=partnership.pk) in sent
 
 
-def test_add_a_client_shows_the_error_on_the_email_field(client, partner_org, partner_legal, client_admin):
+REQUEST_SENT = "If this address belongs to a legal representative, they will receive your request."
+
+
+def assert_request_answer(client, response):
+    """The answer to "Add a client": the Managed Clients page with one message that names no one."""
+    assert response.url == url("managed_clients", response.wsgi_request.access.organization)
+    shown = [str(message) for message in get_messages(response.wsgi_request)]
+    assert shown == [REQUEST_SENT]
+
+
+@pytest.mark.parametrize("email", ["admin@helvetia.example", "nobody@example.com", "legal@leman.example"])
+def test_add_a_client_answers_alike_when_the_address_is_no_legal_representatives(
+    client,
+    client_org,
+    client_legal,
+    partner_org,
+    partner_legal,
+    client_admin,
+    email,
+    django_capture_on_commit_callbacks,
+):
+    """The page must not tell a partner who is a legal representative: the same redirect and words as for
+    a legal representative's address, and no request, email or event behind them."""
+    client.force_login(partner_legal)
+    before = state()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("client_request", partner_org),
+            {"client_email": email, "access": "full", "payment_method": "client"},
+        )
+
+    assert response.status_code == 302
+    assert_request_answer(client, response)
+    assert state() == before
+
+
+def test_add_a_client_shows_bad_terms_on_their_field(client, partner_org, partner_legal, client_legal):
     client.force_login(partner_legal)
     before = state()
 
     response = client.post(
         url("client_request", partner_org),
-        {"client_email": client_admin.email, "access": "full", "payment_method": "client"},
+        {"client_email": client_legal.email, "access": "all", "payment_method": "client"},
     )
 
     assert response.status_code == 200
-    assert response.context["form"].errors == {
-        "client_email": ["No organization has a legal representative with this email address."]
-    }
+    assert list(response.context["form"].errors) == ["access"]
     assert state() == before
 
 
-def test_a_limited_request_never_offers_to_pay(client, client_org, client_legal, partner_org, partner_legal):
+def test_a_limited_request_never_offers_to_pay(
+    client, client_org, client_legal, partner_org, partner_legal, django_capture_on_commit_callbacks
+):
     client.force_login(partner_legal)
 
-    client.post(
-        url("client_request", partner_org),
-        {"client_email": client_legal.email, "access": "limited", "payment_method": "partner"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url("client_request", partner_org),
+            {"client_email": client_legal.email, "access": "limited", "payment_method": "partner"},
+        )
 
     assert Partnership.objects.get().payment_method == "client"
 
