@@ -23,9 +23,11 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
-# The web server and a background worker together; Ctrl-C stops both.
+# The web server and a background worker together; Ctrl-C stops both. PORT reaches the settings too, so the
+# links in emails point at this server (unless SITE_URL is set).
 run: seed compilemessages
-	@$(PY) manage.py run_worker --no-reload & worker=$$!; \
+	@export PORT=$(PORT); \
+	$(PY) manage.py run_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

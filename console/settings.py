@@ -196,7 +196,8 @@ if env.str("EMAIL_URL", default=""):
 else:
     MAILERS = {"default": {"BACKEND": MAILBOX_BACKEND}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Manager <no-reply@manager.localhost>")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# `make run` serves on PORT: the links in emails point there unless SITE_URL names the public address.
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
 
 # Partner program: invitation links expire; new partner profiles start with these rates.
 PARTNER_INVITATION_MAX_AGE_DAYS = env.int("PARTNER_INVITATION_MAX_AGE_DAYS", default=14)

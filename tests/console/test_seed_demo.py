@@ -1,14 +1,19 @@
 """`manage.py seed_demo`: demo data built through the services, and running it again changes nothing."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.utils import timezone
 
+from billing.models import EntryKind, Invoice, InvoiceStatus, LedgerEntry, Order, OrderKind
 from console.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from core.audit import audit_record
 from core.models import AuditEvent
 from organizations.models import BillingAddress, Membership, Organization, Product, Role, User
+from partners.models import Partnership
 
 EXPECTED_ROLES = {
     ("anna@helvetia.example", "Helvetia Web AG"): Role.LEGAL_REPRESENTATIVE,
@@ -37,6 +42,10 @@ def counts() -> dict:
         "billing_addresses": BillingAddress.objects.count(),
         "audit_events": AuditEvent.objects.count(),
         "external_grants": Membership.products.through.objects.count(),
+        "orders": Order.objects.count(),
+        "invoices": Invoice.objects.count(),
+        "ledger": LedgerEntry.objects.count(),
+        "partnerships": Partnership.objects.count(),
     }
 
 
@@ -134,8 +143,9 @@ def test_the_audit_log_holds_the_services_events(seeded):
             AuditEvent.objects.filter(organization=organization, action="billing_address.created").count()
             == 1
         )
+        # Each product was ordered (and invoiced) when the history began, not installed for free.
         assert (
-            AuditEvent.objects.filter(organization=organization, action="product.installed").count()
+            AuditEvent.objects.filter(organization=organization, action="order.new").count()
             == organization.products.count()
         )
     assert AuditEvent.objects.filter(action="membership.added").count() == 4
@@ -162,3 +172,50 @@ def test_running_it_again_restores_demo_passwords_and_roles(seeded):
     assert Membership.objects.get(user=bruno).role == Role.ADMINISTRATOR
     assert counts()["memberships"] == before["memberships"]
     assert AuditEvent.objects.filter(action="membership.role_changed").count() == 1
+
+
+# A year of history
+
+
+def test_a_year_of_orders_renewals_invoices_and_cashback_on_the_first_run(seeded):
+    now = timezone.now()
+    orders = list(Order.objects.order_by("created_at"))
+    assert len(orders) == 20
+    assert now - timedelta(days=400) < orders[0].created_at < now - timedelta(days=365)
+    assert orders[-1].created_at < now
+    months = {timezone.localtime(order.created_at).strftime("%Y-%m") for order in orders}
+    assert len(months) >= 12, "something to chart in every month of the year"
+    assert Order.objects.filter(kind=OrderKind.RENEWAL).count() >= 4
+    # Orders a partner placed for its client, and the cashback it earned.
+    helvetia = Organization.objects.get(name="Helvetia Web AG")
+    pixel = Organization.objects.get(name="Pixel Partners Sàrl")
+    assert Order.objects.filter(organization=helvetia, placed_by_partner=pixel).count() >= 3
+    assert AuditEvent.objects.filter(organization=helvetia, action="order.new", on_behalf_of=pixel).exists()
+    cashback = LedgerEntry.objects.filter(wallet__organization=pixel, kind=EntryKind.CASHBACK)
+    assert cashback.count() >= 5
+    # Every order has its invoice, some paid from the wallet, some still due.
+    assert Invoice.objects.count() == len(orders)
+    assert {invoice.status for invoice in Invoice.objects.all()} == {InvoiceStatus.PAID, InvoiceStatus.DUE}
+    for invoice in Invoice.objects.all():
+        assert invoice.net_amount + invoice.tax_amount == invoice.gross_amount
+    # The partnership was accepted when the history began; Rheinmedia's invitation is today's.
+    accepted = Partnership.objects.get(client=helvetia)
+    assert (accepted.status, accepted.access) == ("active", "full")
+    assert Partnership.objects.get(client__name="Rheinmedia GmbH").status == "pending"
+
+
+def test_the_history_is_the_same_on_every_fresh_database(seeded):
+    """Dates are counted from today, everything else is fixed: the invoices' amounts in order."""
+    amounts = [
+        str(gross)
+        for gross in Invoice.objects.order_by("issued_at", "pk").values_list("gross_amount", flat=True)
+    ]
+    assert amounts[:4] == ["74.59", "12.97", "12.97", "0.00"]
+    assert len(amounts) == 20
+
+
+def test_the_clock_is_the_real_one_again_after_the_history(seeded, organization):
+    before = timezone.now()
+    event = audit_record(actor=None, organization=organization, action="organization.updated")
+    assert before - timedelta(seconds=5) < event.created_at <= timezone.now()
+    assert abs(timezone.now() - before) < timedelta(seconds=5)

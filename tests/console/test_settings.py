@@ -72,3 +72,19 @@ def test_production_refuses_weak_configuration(overrides, message):
     result = manage("check", **overrides)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_the_port_of_make_run_reaches_the_links_in_emails():
+    """`PORT=8001 make run` serves on 8001, and the links in emails point there unless SITE_URL says
+    otherwise."""
+    shown = "from django.conf import settings; print(settings.SITE_URL)"
+    assert "http://127.0.0.1:8001" in manage("shell", "-v0", "-c", shown, PORT="8001", SITE_URL=None).stdout
+    assert "http://127.0.0.1:8000" in manage("shell", "-v0", "-c", shown, SITE_URL=None).stdout
+    named = manage("shell", "-v0", "-c", shown, PORT="8001", SITE_URL="https://manager.example.com")
+    assert "https://manager.example.com" in named.stdout
+
+    planned = subprocess.run(
+        ["make", "-n", "run", "PORT=8001"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "export PORT=8001;" in planned
+    assert "runserver 127.0.0.1:8001" in planned
