@@ -1,9 +1,19 @@
 """Reads scoped to what the caller may see: every function takes the caller's `Access`."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
+from django.db.models.functions import Left
 
 from organizations.access import Access, Permission
-from organizations.models import BillingAddress, Membership, Product, ProductCategory, VatNumberChange
+from organizations.models import (
+    BillingAddress,
+    Membership,
+    Organization,
+    Product,
+    ProductCategory,
+    VatNumberChange,
+)
 
 
 def products_visible_to(access: Access) -> QuerySet[Product]:
@@ -61,3 +71,47 @@ def vat_number_history(access: Access) -> QuerySet[VatNumberChange]:
     return VatNumberChange.objects.filter(organization=access.organization).select_related(
         "changed_by", "organization"
     )
+
+
+@dataclass(frozen=True)
+class InvoiceVatNumber:
+    """The VAT number the next invoices print, and the default billing address when it is that address's."""
+
+    number: str
+    address: BillingAddress | None = None
+
+
+def invoice_vat_number(access: Access) -> InvoiceVatNumber | None:
+    """Which VAT number future invoices carry: the default billing address's own, else the organization's
+    (the rule of `billing.services.buyer_data`). None to whoever may not see the billing."""
+    if not access.can(Permission.VIEW_BILLING):
+        return None
+    address = billing_addresses_visible_to(access).filter(is_default=True).exclude(vat_number="").first()
+    if address is not None:
+        return InvoiceVatNumber(number=address.vat_number_display, address=address)
+    return InvoiceVatNumber(number=access.organization.vat_number_display)
+
+
+def _vat_key():
+    # One Swiss registration has four spellings (CHE…MWST, …TVA, …IVA, …TPV): the UID alone identifies it.
+    return Case(When(vat_number__startswith="CHE", then=Left("vat_number", 12)), default=F("vat_number"))
+
+
+def with_vat_number_shared(organizations: QuerySet[Organization]) -> QuerySet[Organization]:
+    """Annotate `vat_number_shared`: another organization has the same VAT number."""
+    others = (
+        Organization.objects.exclude(vat_number="")
+        .annotate(vat_key=_vat_key())
+        .filter(vat_key=OuterRef("vat_key"))
+        .exclude(pk=OuterRef("pk"))
+    )
+    return organizations.annotate(vat_key=_vat_key()).annotate(
+        vat_number_shared=Exists(others) & ~Q(vat_number="")
+    )
+
+
+def vat_number_shared(organization: Organization) -> bool:
+    """Whether another organization has the same VAT number: told to the user, who is not told which one."""
+    if not organization.vat_number:
+        return False
+    return with_vat_number_shared(Organization.objects.filter(pk=organization.pk)).get().vat_number_shared
