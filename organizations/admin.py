@@ -215,7 +215,7 @@ class VatNumberSharedFilter(admin.SimpleListFilter):
     title = gettext_lazy("VAT number shared")
     parameter_name = "vat_number_shared"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request, _model_admin):
         return [("yes", _("Yes")), ("no", _("No"))]
 
     def queryset(self, request, queryset):
