@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Left
 
 from organizations.access import Access, Permission
@@ -14,6 +14,7 @@ from organizations.models import (
     ProductCategory,
     VatNumberChange,
 )
+from organizations.vat import SWISS_VAT_SUFFIXES
 
 
 def products_visible_to(access: Access) -> QuerySet[Product]:
@@ -99,19 +100,29 @@ def _vat_key():
 
 def with_vat_number_shared(organizations: QuerySet[Organization]) -> QuerySet[Organization]:
     """Annotate `vat_number_shared`: another organization has the same VAT number."""
-    others = (
+    # The numbers held more than once, found in one pass over the table (not one per row shown).
+    shared_keys = (
         Organization.objects.exclude(vat_number="")
         .annotate(vat_key=_vat_key())
-        .filter(vat_key=OuterRef("vat_key"))
-        .exclude(pk=OuterRef("pk"))
+        .order_by()
+        .values("vat_key")
+        .annotate(holders=Count("pk"))
+        .filter(holders__gt=1)
+        .values("vat_key")
     )
     return organizations.annotate(vat_key=_vat_key()).annotate(
-        vat_number_shared=Exists(others) & ~Q(vat_number="")
+        vat_number_shared=ExpressionWrapper(
+            Q(vat_key__in=shared_keys) & ~Q(vat_number=""), output_field=BooleanField()
+        )
     )
 
 
 def vat_number_shared(organization: Organization) -> bool:
     """Whether another organization has the same VAT number: told to the user, who is not told which one."""
-    if not organization.vat_number:
+    number = organization.vat_number
+    if not number:
         return False
-    return with_vat_number_shared(Organization.objects.filter(pk=organization.pk)).get().vat_number_shared
+    spellings = [number]
+    if number.startswith("CHE"):
+        spellings = [number[:12] + suffix for suffix in SWISS_VAT_SUFFIXES]
+    return Organization.objects.filter(vat_number__in=spellings).exclude(pk=organization.pk).exists()
