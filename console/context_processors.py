@@ -44,6 +44,7 @@ NAVIGATION = {
     "invitation_answer": ("reseller", "managed_clients"),
     "api_tokens": ("settings", "api_tokens"),
     "api_token_create": ("settings", "api_tokens"),
+    "api_token_created": ("settings", "api_tokens"),
     "managed_clients_export": ("reseller", "managed_clients"),
     "billing_export_status": ("reseller", "managed_clients"),
 }

@@ -28,6 +28,7 @@ from organizations.models import (
     User,
     VatNumberChange,
 )
+from organizations.selectors import with_vat_number_shared
 
 
 def _audit_value(value):
@@ -208,6 +209,21 @@ class VatNumberChangeInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("changed_by")
 
 
+class VatNumberSharedFilter(admin.SimpleListFilter):
+    """Organizations whose VAT number another organization also has: a typo, or a registration to check."""
+
+    title = gettext_lazy("VAT number shared")
+    parameter_name = "vat_number_shared"
+
+    def lookups(self, request, _model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(vat_number_shared=self.value() == "yes")
+        return queryset
+
+
 @admin.register(Organization)
 class OrganizationAdmin(AuditedAdmin):
     list_display = (
@@ -216,10 +232,17 @@ class OrganizationAdmin(AuditedAdmin):
         "country",
         "currency",
         "vat_number_formatted",
+        "vat_number_shared",
         "is_referenced_partner",
         "created_at",
     )
-    list_filter = ("entity_type", ("country", CountryFilter), "is_referenced_partner", "currency")
+    list_filter = (
+        "entity_type",
+        ("country", CountryFilter),
+        VatNumberSharedFilter,
+        "is_referenced_partner",
+        "currency",
+    )
     search_fields = ("name", "vat_number")
     date_hierarchy = "created_at"
     # Legal data (entity type, country, VAT number with its dated history) changes through the console,
@@ -252,6 +275,13 @@ class OrganizationAdmin(AuditedAdmin):
     @admin.display(description=gettext_lazy("VAT number"), ordering="vat_number")
     def vat_number_formatted(self, obj):
         return obj.vat_number_display or "—"
+
+    @admin.display(description=gettext_lazy("VAT number shared"), boolean=True, ordering="vat_number_shared")
+    def vat_number_shared(self, obj):
+        return obj.vat_number_shared
+
+    def get_queryset(self, request):
+        return with_vat_number_shared(super().get_queryset(request))
 
     def audit_organization(self, obj):
         return obj if obj.pk else None
@@ -370,6 +400,13 @@ class BillingAddressAdmin(AuditedAdmin):
     @admin.display(description=gettext_lazy("VAT number"), ordering="vat_number")
     def vat_number_formatted(self, obj):
         return obj.vat_number_display or "—"
+
+    @admin.display(description=gettext_lazy("VAT number shared"), boolean=True, ordering="vat_number_shared")
+    def vat_number_shared(self, obj):
+        return obj.vat_number_shared
+
+    def get_queryset(self, request):
+        return with_vat_number_shared(super().get_queryset(request))
 
     def has_add_permission(self, request):
         return False

@@ -86,6 +86,25 @@ class OrganizationForm(forms.Form):
     )
 
 
+class OrganizationEditForm(OrganizationForm):
+    """The Edit page; it offers to put the VAT number on the default billing address when that address
+    prints its own number on invoices and the user may change billing addresses."""
+
+    update_default_billing_address = forms.BooleanField(
+        required=False,
+        help_text=gettext_lazy("Future invoices print the VAT number of the default billing address."),
+    )
+
+    def __init__(self, *args, default_address=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if default_address is None:
+            del self.fields["update_default_billing_address"]
+        else:
+            self.fields["update_default_billing_address"].label = _(
+                "Also put this VAT number on the default billing address (%(address)s)"
+            ) % {"address": default_address.name}
+
+
 class NewOrganizationForm(OrganizationForm):
     accept_terms = forms.BooleanField(label=TERMS_LABEL, required=False, help_text=TERMS_LINK)
 

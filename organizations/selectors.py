@@ -1,9 +1,20 @@
 """Reads scoped to what the caller may see: every function takes the caller's `Access`."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet, When
+from django.db.models.functions import Left
 
 from organizations.access import Access, Permission
-from organizations.models import BillingAddress, Membership, Product, ProductCategory, VatNumberChange
+from organizations.models import (
+    BillingAddress,
+    Membership,
+    Organization,
+    Product,
+    ProductCategory,
+    VatNumberChange,
+)
+from organizations.vat import SWISS_VAT_SUFFIXES
 
 
 def products_visible_to(access: Access) -> QuerySet[Product]:
@@ -61,3 +72,57 @@ def vat_number_history(access: Access) -> QuerySet[VatNumberChange]:
     return VatNumberChange.objects.filter(organization=access.organization).select_related(
         "changed_by", "organization"
     )
+
+
+@dataclass(frozen=True)
+class InvoiceVatNumber:
+    """The VAT number the next invoices print, and the default billing address when it is that address's."""
+
+    number: str
+    address: BillingAddress | None = None
+
+
+def invoice_vat_number(access: Access) -> InvoiceVatNumber | None:
+    """Which VAT number future invoices carry: the default billing address's own, else the organization's
+    (the rule of `billing.services.buyer_data`). None to whoever may not see the billing."""
+    if not access.can(Permission.VIEW_BILLING):
+        return None
+    address = billing_addresses_visible_to(access).filter(is_default=True).exclude(vat_number="").first()
+    if address is not None:
+        return InvoiceVatNumber(number=address.vat_number_display, address=address)
+    return InvoiceVatNumber(number=access.organization.vat_number_display)
+
+
+def _vat_key():
+    # One Swiss registration has four spellings (CHE…MWST, …TVA, …IVA, …TPV): the UID alone identifies it.
+    return Case(When(vat_number__startswith="CHE", then=Left("vat_number", 12)), default=F("vat_number"))
+
+
+def with_vat_number_shared(organizations: QuerySet[Organization]) -> QuerySet[Organization]:
+    """Annotate `vat_number_shared`: another organization has the same VAT number."""
+    # The numbers held more than once, found in one pass over the table (not one per row shown).
+    shared_keys = (
+        Organization.objects.exclude(vat_number="")
+        .annotate(vat_key=_vat_key())
+        .order_by()
+        .values("vat_key")
+        .annotate(holders=Count("pk"))
+        .filter(holders__gt=1)
+        .values("vat_key")
+    )
+    return organizations.annotate(vat_key=_vat_key()).annotate(
+        vat_number_shared=ExpressionWrapper(
+            Q(vat_key__in=shared_keys) & ~Q(vat_number=""), output_field=BooleanField()
+        )
+    )
+
+
+def vat_number_shared(organization: Organization) -> bool:
+    """Whether another organization has the same VAT number: told to the user, who is not told which one."""
+    number = organization.vat_number
+    if not number:
+        return False
+    spellings = [number]
+    if number.startswith("CHE"):
+        spellings = [number[:12] + suffix for suffix in SWISS_VAT_SUFFIXES]
+    return Organization.objects.filter(vat_number__in=spellings).exclude(pk=organization.pk).exists()

@@ -177,6 +177,33 @@ def user_sign_up(
     return user, organization
 
 
+UPDATE_DEFAULT_BILLING_ADDRESS = "update_default_billing_address"
+
+
+def _default_address_taking_vat_number(
+    access: Access, *, organization: Organization, compact: str
+) -> BillingAddress | None:
+    """The default billing address that is to take the VAT number `compact`; None when it already has it."""
+    _require(
+        access,
+        Permission.MANAGE_BILLING_ADDRESSES,
+        _("Only legal representatives and administrators can do this."),
+    )
+    address = BillingAddress.objects.filter(organization=organization, is_default=True).first()
+    if address is None:
+        raise ValidationError({UPDATE_DEFAULT_BILLING_ADDRESS: _("There is no default billing address.")})
+    if compact and not check_vat_number(address.country.code, compact).valid:
+        raise ValidationError(
+            {
+                UPDATE_DEFAULT_BILLING_ADDRESS: _(
+                    "The default billing address is in %(country)s: this VAT number cannot be put on it."
+                )
+                % {"country": address.country.name}
+            }
+        )
+    return address if address.vat_number != compact else None
+
+
 @transaction.atomic
 def organization_update(
     *,
@@ -186,8 +213,12 @@ def organization_update(
     country: str | None = None,
     vat_number: str | None = None,
     accept_terms: bool = False,
+    update_default_billing_address: bool = False,
 ) -> Organization:
-    """Change the organization's legal data; a new VAT number needs the terms accepted and is dated."""
+    """Change the organization's legal data; a new VAT number needs the terms accepted and is dated.
+
+    With `update_default_billing_address`, the default billing address takes the organization's VAT number
+    too: invoices print that address's own number, so without it they would keep the old one."""
     _require(
         access,
         Permission.EDIT_ORGANIZATION,
@@ -214,6 +245,11 @@ def organization_update(
     vat_changed = compact != organization.vat_number
     if vat_changed and compact and not accept_terms:
         raise ValidationError({"accept_terms": TERMS_REQUIRED})
+    address = (
+        _default_address_taking_vat_number(access, organization=organization, compact=compact)
+        if update_default_billing_address
+        else None
+    )
 
     changes = {}
     for field, new_value in [
@@ -226,6 +262,16 @@ def organization_update(
         if old_value != new_value:
             changes[field] = [old_value, new_value]
             setattr(organization, field, new_value)
+    if address is not None:
+        # Its own event, as if changed on its page: the activity log reads it like any address change.
+        _audit(
+            access,
+            action="billing_address.updated",
+            target=address,
+            changes={"vat_number": [address.vat_number, compact]},
+        )
+        address.vat_number = compact
+        address.save(update_fields=["vat_number"])
     if not changes:
         return organization
     now = timezone.now()

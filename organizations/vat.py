@@ -21,6 +21,9 @@ EU_MEMBER_STATES = frozenset(code.upper() for code in eu_vat.MEMBER_STATES if co
 # Greece writes EL in front of its VAT numbers, not its ISO code.
 EU_VAT_PREFIX = {code: ("EL" if code == "GR" else code) for code in EU_MEMBER_STATES}
 EU_COUNTRY_BY_PREFIX = {prefix: code for code, prefix in EU_VAT_PREFIX.items()}
+# The official suffixes of a Swiss VAT number, one per national language (TPV: Romansh); the suffix is kept as
+# typed, in capitals, like the rest of the compact form.
+SWISS_VAT_SUFFIXES = ("MWST", "TVA", "IVA", "TPV")
 _ALLOWED_CHARACTERS = re.compile(r"^[A-Za-z0-9 .\-/]+$")
 
 
@@ -92,9 +95,10 @@ def check_vat_number(country: str, number: str) -> VatCheck:
             reason=_("This is a VAT number of %(foreign)s, but the organization is in %(country)s.")
             % {"foreign": _country_name(foreign), "country": _country_name(country)},
         )
-    if module is ch_vat and compact.startswith("CHE") and not compact.endswith(("MWST", "TVA", "IVA")):
+    if module is ch_vat and compact.startswith("CHE") and not compact.endswith(SWISS_VAT_SUFFIXES):
         return VatCheck(
-            valid=False, reason=_("A Swiss VAT number ends with MWST, TVA or IVA (CHE-123.456.789 MWST).")
+            valid=False,
+            reason=_("A Swiss VAT number ends with MWST, TVA, IVA or TPV (CHE-123.456.789 MWST)."),
         )
     if module is eu_vat and compact.startswith(country) and country != EU_VAT_PREFIX[country]:
         compact = EU_VAT_PREFIX[country] + compact[len(country) :]  # GR… is written EL…

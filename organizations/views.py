@@ -10,7 +10,7 @@ from organizations.forms import (
     BillingAddressForm,
     MemberEditForm,
     MemberForm,
-    OrganizationForm,
+    OrganizationEditForm,
     apply_service_errors,
 )
 from organizations.models import Role
@@ -50,24 +50,39 @@ def organization_settings(request):
 @organization_view(Permission.EDIT_ORGANIZATION)
 @require_http_methods(["GET", "POST"])
 def organization_edit(request):
-    organization = request.access.organization
+    access = request.access
+    organization = access.organization
     initial = {
         "name": organization.name,
         "entity_type": organization.entity_type,
         "country": organization.country.code,
         "vat_number": organization.vat_number_display,
     }
-    form = OrganizationForm(request.POST or None, initial=initial)
+    invoiced = selectors.invoice_vat_number(access)
+    offered = invoiced.address if invoiced and access.can(Permission.MANAGE_BILLING_ADDRESSES) else None
+    form = OrganizationEditForm(request.POST or None, initial=initial, default_address=offered)
     if request.method == "POST" and form.is_valid():
         try:
-            services.organization_update(access=request.access, **form.cleaned_data)
+            saved = services.organization_update(access=access, **form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
             messages.success(request, _("Your organization has been saved."))
+            if selectors.vat_number_shared(saved):
+                # Not refused: a group's companies may share one registration; a typo is the usual cause.
+                messages.warning(
+                    request,
+                    _(
+                        "Another organization also has the VAT number %(number)s. "
+                        "Check that it is the right one."
+                    )
+                    % {"number": saved.vat_number_display},
+                )
             return redirect("organization_settings", org_id=organization.pk)
     return render(
-        request, "organizations/organization_edit.html", {"form": form, "organization": organization}
+        request,
+        "organizations/organization_edit.html",
+        {"form": form, "organization": organization, "invoiced": invoiced},
     )
 
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.sudo import sudo_check
 from organizations.access import Permission
@@ -13,6 +13,9 @@ from organizations.forms import apply_service_errors
 from organizations.web import organization_view
 from tokens import selectors, services
 from tokens.forms import TokenCreateForm
+
+# The plaintext of a token just created, kept in the session until the page that shows it is rendered.
+SHOWN_ONCE_KEY = "api_token_shown_once"
 
 
 @organization_view(Permission.VIEW_DASHBOARD)
@@ -60,9 +63,26 @@ def api_token_create(request):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            response = render(
-                request, "tokens/api_token_created.html", {"token": token, "plaintext": plaintext}
-            )
-            response["Cache-Control"] = "no-store"
-            return response
+            # Post/redirect/get: a reload of the page that shows the token must not create another one.
+            request.session[SHOWN_ONCE_KEY] = {"token_id": token.pk, "plaintext": plaintext}
+            return redirect("api_token_created", org_id=request.access.organization.pk)
     return render(request, "tokens/api_token_create.html", {"form": form})
+
+
+@organization_view(Permission.VIEW_DASHBOARD)
+@require_GET
+def api_token_created(request):
+    """The new token, shown once: taken out of the session as it is shown, so a reload shows it no more."""
+    shown = request.session.pop(SHOWN_ONCE_KEY, None)
+    token = selectors.tokens_of(request.user).filter(pk=(shown or {}).get("token_id")).first()
+    if token is None:
+        messages.info(
+            request,
+            _("A new token is shown only once. If you did not copy it, revoke it and create another one."),
+        )
+        return redirect("api_tokens", org_id=request.access.organization.pk)
+    response = render(
+        request, "tokens/api_token_created.html", {"token": token, "plaintext": shown["plaintext"]}
+    )
+    response["Cache-Control"] = "no-store"
+    return response

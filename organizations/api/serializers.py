@@ -96,6 +96,12 @@ class OrganizationUpdateInputSerializer(serializers.Serializer):
         default=False,
         help_text="Accept the terms and conditions; required when the VAT number changes.",
     )
+    update_default_billing_address = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Put the organization's VAT number on the default billing address too: invoices print that "
+        "address's own VAT number.",
+    )
 
 
 class OrganizationCreateInputSerializer(serializers.Serializer):

@@ -74,6 +74,7 @@ def test_the_schema_describes_every_endpoint(client):
         "country",
         "vat_number",
         "accept_terms",
+        "update_default_billing_address",
     }
     assert set(patch["responses"]) == {"200", "400", "401", "403", "404", "415", "429"}
 

@@ -15,6 +15,7 @@ def client(client_of, plain_user):
     [
         ("CH", "CHE-116.281.710 MWST", (True, "CHE116281710MWST", "CHE-116.281.710 MWST", "")),
         ("ch", "che116281710tva", (True, "CHE116281710TVA", "CHE-116.281.710 TVA", "")),
+        ("CH", "CHE-116.281.710 TPV", (True, "CHE116281710TPV", "CHE-116.281.710 TPV", "")),
         ("DE", "136695976", (True, "DE136695976", "DE 136695976", "")),
         ("GR", "EL 094259216", (True, "EL094259216", "EL 094259216", "")),
         ("FR", "FR 23 334 175 221", (True, "FR23334175221", "FR 23334175221", "")),
@@ -26,7 +27,7 @@ def client(client_of, plain_user):
         (
             "CH",
             "CHE-116.281.710",
-            (False, "", "", "A Swiss VAT number ends with MWST, TVA or IVA (CHE-123.456.789 MWST)."),
+            (False, "", "", "A Swiss VAT number ends with MWST, TVA, IVA or TPV (CHE-123.456.789 MWST)."),
         ),
         (
             "AT",

@@ -464,6 +464,8 @@ PAGES: dict[str, list[Visit]] = {
         Visit("client_legal", org("api_token_create"), sudo=True),
         Visit("client_legal", org("api_token_create"), data={"name": ""}, sudo=True),
     ],
+    # Reloaded once the token was shown: back to the list, which says why.
+    "api_token_created": [Visit("client_legal", org("api_token_created"))],
     # Partner, on the client's side
     "partners": [Visit("client_legal", org("partners")), Visit("berg_legal", org("partners", "berg"))],
     "partner_add": [

@@ -6,7 +6,7 @@ from organizations.vat import check_vat_number, format_vat_number, supports_vat_
 
 WRONG_CHECK_DIGIT = "This VAT number is not valid: its check digit is wrong."
 ONLY_ALLOWED_CHARACTERS = "Use only letters, digits, spaces, dots and dashes."
-SWISS_SUFFIX_MISSING = "A Swiss VAT number ends with MWST, TVA or IVA (CHE-123.456.789 MWST)."
+SWISS_SUFFIX_MISSING = "A Swiss VAT number ends with MWST, TVA, IVA or TPV (CHE-123.456.789 MWST)."
 
 
 # (country, as typed, stored compact form, formatted form)
@@ -39,10 +39,12 @@ VALID_NUMBERS = [
     ("SE", "SE 123456789701", "SE123456789701", "SE 123456789701"),
     ("SI", "SI 5022 3054", "SI50223054", "SI 50223054"),
     ("SK", "SK 202 274 96 19", "SK2022749619", "SK 2022749619"),
-    # Switzerland: the UID with one of the three language suffixes.
+    # Switzerland: the UID with one of the four language suffixes (TPV: Romansh), kept in capitals.
     ("CH", "CHE-116.281.710 MWST", "CHE116281710MWST", "CHE-116.281.710 MWST"),
     ("CH", "CHE-116.281.710 TVA", "CHE116281710TVA", "CHE-116.281.710 TVA"),
     ("CH", "CHE-107.787.577 IVA", "CHE107787577IVA", "CHE-107.787.577 IVA"),
+    ("CH", "CHE-107.787.577 TPV", "CHE107787577TPV", "CHE-107.787.577 TPV"),
+    ("CH", "che 107.787.577 tpv", "CHE107787577TPV", "CHE-107.787.577 TPV"),
     # Liechtenstein, Norway, United Kingdom.
     ("LI", "1234567", "1234567", "1234567"),
     ("NO", "NO 995 525 828 MVA", "995525828MVA", "NO 995 525 828 MVA"),
@@ -114,6 +116,7 @@ INVALID_NUMBERS = [
     ("FR", "FR84323140391", WRONG_CHECK_DIGIT),
     ("GR", "EL123456781", WRONG_CHECK_DIGIT),
     ("CH", "CHE-107.787.578 IVA", WRONG_CHECK_DIGIT),
+    ("CH", "CHE-107.787.578 TPV", WRONG_CHECK_DIGIT),
     ("NO", "NO 995 525 829 MVA", WRONG_CHECK_DIGIT),
     ("GB", "GB 802311781", WRONG_CHECK_DIGIT),
     # Another country's number.
@@ -195,6 +198,7 @@ def test_supports_vat_number_says_whether_a_country_s_numbers_can_be_checked(cou
     [
         ("CH", "CHE116281710MWST", "CHE-116.281.710 MWST"),
         ("CH", "CHE107787577IVA", "CHE-107.787.577 IVA"),
+        ("CH", "CHE107787577TPV", "CHE-107.787.577 TPV"),
         ("DE", "DE136695976", "DE 136695976"),
         ("de", "DE136695976", "DE 136695976"),
         ("GR", "EL094259216", "EL 094259216"),

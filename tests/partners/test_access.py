@@ -139,8 +139,9 @@ def test_the_matrix_covers_every_console_page_of_an_organization():
     }
     variants = {"product_detail_granted", "product_detail_not_granted", "product_renew_granted"}
     covered = (set(PAGES) - variants - {"product_renew_not_granted"}) | {"product_detail", "product_renew"}
-    # The confirmation of an order is only ever shown to the user who placed it (tests/billing_pages).
-    assert organization_pages - covered == {"billing_address_delete", "order_done"}
+    # The confirmation of an order is only ever shown to the user who placed it (tests/billing_pages), a new
+    # token only to the user who created it (tests/tokens/test_pages.py).
+    assert organization_pages - covered == {"billing_address_delete", "order_done", "api_token_created"}
 
 
 @pytest.mark.parametrize(("partnership", "role", "page"), MATRIX)

@@ -88,6 +88,7 @@ def test_the_plaintext_is_in_no_table_no_log_no_audit_event_and_no_email(
                 "name": "Books",
                 "sudo_password": password,
             },
+            follow=True,
         )
         plaintext = created.context["plaintext"]
         assert plaintext in created.text

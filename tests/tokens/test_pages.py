@@ -17,7 +17,12 @@ NOW = timezone.make_aware(timezone.datetime(2026, 5, 4, 10, 0))
 def pages(client, plain_user, organization):
     client.force_login(plain_user)
     base = f"/o/{organization.pk}/settings/api-tokens/"
-    return {"list": base, "create": f"{base}create/", "revoke": f"{base}revoke/"}
+    return {
+        "list": base,
+        "create": f"{base}create/",
+        "created": f"{base}created/",
+        "revoke": f"{base}revoke/",
+    }
 
 
 FORM = {"application": "manager", "scopes": ["billing:read", "products:read"], "validity": "unlimited"}
@@ -38,7 +43,10 @@ def test_create_a_token_asks_the_password_then_shows_the_token_once(client, page
     assert not ApiToken.objects.exists()
 
     session_key = client.session.session_key
-    shown = client.post(pages["create"], {**FORM, "name": "Accounting", "sudo_password": password})
+    shown = client.post(
+        pages["create"], {**FORM, "name": "Accounting", "sudo_password": password}, follow=True
+    )
+    assert shown.redirect_chain == [(pages["created"], 302)]
     assert shown.status_code == 200
     assert shown["Cache-Control"] == "no-store"
     plaintext = shown.context["plaintext"]
@@ -58,11 +66,39 @@ def test_create_a_token_asks_the_password_then_shows_the_token_once(client, page
     assert plaintext not in listed.text
 
 
+def test_reloading_the_new_token_page_shows_no_token_and_creates_nothing(client, pages, password):
+    shown = client.post(pages["create"], {**FORM, "name": "Once", "sudo_password": password}, follow=True)
+    plaintext = shown.context["plaintext"]
+    assert f'value="{plaintext}"' in shown.text
+
+    reloaded = client.get(pages["created"], follow=True)
+
+    assert reloaded.redirect_chain == [(pages["list"], 302)]
+    assert plaintext not in reloaded.text
+    assert "A new token is shown only once." in reloaded.text
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["Once"]
+    assert AuditEvent.objects.filter(action="api_token.created").count() == 1
+    assert "api_token_shown_once" not in client.session
+
+
+def test_the_new_token_page_shows_only_a_token_of_ones_own(client, pages, make_token, administrator):
+    """A token id slipped into the session of another user shows nothing of that token."""
+    others, plaintext = make_token(administrator, name="Not mine")
+    session = client.session
+    session["api_token_shown_once"] = {"token_id": others.pk, "plaintext": plaintext}
+    session.save()
+
+    page = client.get(pages["created"], follow=True)
+
+    assert plaintext not in page.text
+    assert page.redirect_chain == [(pages["list"], 302)]
+
+
 def test_within_the_window_no_password_is_asked_and_after_it_again(client, pages, password):
     with time_machine.travel(NOW, tick=False):
         client.post(pages["create"], {**FORM, "name": "First", "sudo_password": password})
     with time_machine.travel(NOW + timedelta(minutes=4), tick=False):
-        second = client.post(pages["create"], {**FORM, "name": "Second"})
+        second = client.post(pages["create"], {**FORM, "name": "Second"}, follow=True)
     with time_machine.travel(NOW + timedelta(minutes=5, seconds=1), tick=False):
         third = client.post(pages["create"], {**FORM, "name": "Third"})
 
@@ -171,6 +207,6 @@ def test_the_confirm_password_page_rotates_the_session_key_and_opens_the_window(
     client.post(f"/accounts/confirm-password/?next={pages['list']}", {"sudo_password": password})
 
     assert client.session.session_key != before, "a confirmed password rotates the session key"
-    created = client.post(pages["create"], {**FORM, "name": "Within the window"})
+    created = client.post(pages["create"], {**FORM, "name": "Within the window"}, follow=True)
     assert "Your new token" in created.text
     assert list(ApiToken.objects.values_list("name", flat=True)) == ["Within the window"]
