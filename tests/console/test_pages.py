@@ -360,3 +360,45 @@ def test_mailbox_links_only_full_web_addresses_and_escapes_the_rest(client, lega
     assert 'href="http://www.client.ch' not in page
     assert "&lt;b&gt;now&lt;/b&gt;" in page
     assert "<br>Thanks &quot;you&quot;" in page
+
+
+# The 403 page
+
+
+def test_an_administrator_refused_is_shown_the_console_and_told_to_ask_a_legal_representative(
+    client, administrator, organization
+):
+    client.force_login(administrator)
+    response = client.get(reverse("partner_add", kwargs={"org_id": organization.pk}))
+    assert response.status_code == 403
+    assert 'id="sidebar"' in response.text
+    assert "Only a legal representative of" in response.text
+    assert "make you a legal representative" in response.text
+    assert "Ask a legal representative or an administrator" not in response.text
+
+
+def test_a_user_refused_is_told_who_can_change_their_role(client, plain_user, organization):
+    client.force_login(plain_user)
+    response = client.get(reverse("organization_edit", kwargs={"org_id": organization.pk}))
+    assert response.status_code == 403
+    assert 'id="sidebar"' in response.text
+    assert "A legal representative or an administrator of" in response.text
+    assert "can change your role" in response.text
+
+
+def test_a_user_refused_a_legal_representatives_right_is_told_only_they_can(client, plain_user, organization):
+    client.force_login(plain_user)
+    response = client.get(reverse("partner_add", kwargs={"org_id": organization.pk}))
+    assert response.status_code == 403
+    assert "Only a legal representative of" in response.text
+
+
+def test_a_legal_representative_outside_a_partner_organization_is_told_what_the_reseller_area_is(
+    client, legal_representative, organization
+):
+    client.force_login(legal_representative)
+    response = client.get(reverse("managed_clients", kwargs={"org_id": organization.pk}))
+    assert response.status_code == 403
+    assert 'id="sidebar"' in response.text
+    assert "is for referenced partners" in response.text
+    assert "Ask a legal representative" not in response.text
