@@ -30,6 +30,8 @@ _.SHORT_DATETIME_FORMAT  # console/formats/en/formats.py, FORMAT_MODULE_PATH
 _.BearerAuthentication  # tokens/authentication.py
 _.TokenScopePermission  # tokens/permissions.py
 _.TokenOrUserRateThrottle  # tokens/throttling.py
+_.handler403  # console/urls.py, read by Django's URL resolver
+_.permission_denied  # console/views.py, handler403
 _.document_common_responses  # tokens/schema.py, SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]
 
 # drf-spectacular extensions register themselves by subclassing.
@@ -48,6 +50,9 @@ _.display_status  # ApiToken, tokens/api_tokens.html
 _.status_name  # ApiToken, the API's `status` (source=)
 _.paid  # OrderOutcome, billing/order_done.html; InvoiceSerializer
 _.invoice_org_id  # OrderOutcome, billing/order_done.html
+_.public_gross  # Quote, billing/_quote.html
+_.included_tax_wording  # Quote, billing/_quote.html
+_.link_expired  # Partnership, partners/_expiry.html
 
 # Model fields and choices, read by the ORM (`field__lookup`), forms, the admin, serializers or templates.
 _.valid_until  # TaxRate

@@ -11,17 +11,21 @@ A client without an active partnership pays the public price and earns no one ca
 
 `quote` applies it to an organization: it finds the partnership in force and prices a product type in the
 payer's currency. The order and renewal pages show a quote, and the service that places the order charges
-that same quote.
+that same quote. For an EU consumer, the quote also carries the VAT its invoice will add (the invoice's own
+decision, `buyers.tax_decision_for`), so the pages show the price it pays.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from billing.money import round_money
-from organizations.models import Organization, Product, ProductType
+from billing.buyers import tax_decision_for
+from billing.money import TaxedAmount, round_money
+from billing.tax import TaxDecision, price_shown_with_tax, tax_wording
+from organizations.models import EntityType, Organization, Product, ProductType
 from partners.models import Partnership
 
 CLIENT = "client"
@@ -85,6 +89,24 @@ class Quote:
     cashback_rate: Decimal
     cashback: Decimal  # in the order's currency, as the order records it
     cashback_credited: Decimal  # to the partner's wallet, in the partner's currency
+    # The VAT the payer's invoice will add, when prices are shown to it with VAT (an EU consumer); None: the
+    # prices are shown before tax.
+    included_tax: TaxDecision | None = None
+
+    @property
+    def gross(self) -> Decimal:
+        """What the payer pays, VAT included, rounded as its invoice will be."""
+        return TaxedAmount.from_net(self.net, self.included_tax.rate).gross
+
+    @property
+    def public_gross(self) -> Decimal:
+        return TaxedAmount.from_net(self.public_price, self.included_tax.rate).gross
+
+    @property
+    def included_tax_wording(self) -> str:
+        """ "VAT DE 19.0 %", in the active language."""
+        tax = self.included_tax
+        return tax_wording(tax.rule, tax.rate, tax.rate_country)
 
     @property
     def partner(self) -> Organization | None:
@@ -118,11 +140,36 @@ def _partnership_in_force(
     return None, partnerships.by_precedence().first()
 
 
+def _included_tax(payer: Organization) -> TaxDecision | None:
+    """The VAT shown in the payer's prices: only a consumer's (no query for a business)."""
+    if payer.entity_type != EntityType.INDIVIDUAL:
+        return None
+    try:
+        decision = tax_decision_for(payer)
+    except ValidationError:
+        # No rate known for the country today: the order says so; the page shows the price before tax.
+        return None
+    return decision if price_shown_with_tax(buyer_entity_type=payer.entity_type, decision=decision) else None
+
+
+def _included_tax_by_payer() -> Callable[[Organization], TaxDecision | None]:
+    """`_included_tax`, read once per payer for a whole catalog."""
+    decided: dict[int, TaxDecision | None] = {}
+
+    def included_tax(payer: Organization) -> TaxDecision | None:
+        if payer.pk not in decided:
+            decided[payer.pk] = _included_tax(payer)
+        return decided[payer.pk]
+
+    return included_tax
+
+
 def _quote(
     client: Organization,
     product_type: ProductType,
     placed_by_partner: Organization | None,
     partnership: Partnership | None,
+    included_tax: Callable[[Organization], TaxDecision | None] = _included_tax,
 ) -> Quote:
     profile = getattr(partnership.partner, "partner_profile", None) if partnership else None
 
@@ -158,6 +205,7 @@ def _quote(
         cashback_rate=price.cashback_rate,
         cashback=price.cashback,
         cashback_credited=cashback_credited,
+        included_tax=included_tax(payer),
     )
 
 
@@ -166,8 +214,9 @@ def quotes(
 ) -> dict[int, Quote]:
     """The quote of each product type (by id), with one read of the partnership in force for all."""
     placed_by_partner, partnership = _partnership_in_force(client, placed_by_partner)
+    included_tax = _included_tax_by_payer()
     return {
-        product_type.pk: _quote(client, product_type, placed_by_partner, partnership)
+        product_type.pk: _quote(client, product_type, placed_by_partner, partnership, included_tax)
         for product_type in product_types
     }
 

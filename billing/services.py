@@ -7,7 +7,7 @@ covers it, and credits the partner's cashback — all in one transaction, with o
 
 import logging
 import tempfile
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import pricing
+from billing.buyers import buyer_data, tax_decision_for
 from billing.exports import BillingExport, export_lines, export_of_job, export_row_count
 from billing.models import (
     BillingExportJob,
@@ -32,11 +33,9 @@ from billing.models import (
     LedgerEntry,
     Order,
     OrderKind,
-    TaxRate,
     Wallet,
 )
 from billing.money import TaxedAmount, round_money
-from billing.tax import tax_for
 from billing.wordings import in_english, stored_order_line_description
 from core.audit import audit_record
 from core.background import enqueue_after, enqueue_with_transaction
@@ -166,41 +165,8 @@ def _pay_due_invoices(organization: Organization, *, by: User | None) -> None:
 # Invoices
 
 
-def _standard_rate(country: str, on: date) -> Decimal:
-    rate = (
-        TaxRate.objects.filter(country=country, valid_from__lte=on)
-        .exclude(valid_until__lt=on)
-        .order_by("-valid_from")
-        .values_list("rate", flat=True)
-        .first()
-    )
-    if rate is None:
-        raise ValidationError(
-            _("No VAT rate is known for %(country)s on %(day)s; a staff member must add it.")
-            % {"country": country, "day": on}
-        )
-    return rate
-
-
 def seller_data() -> dict:
     return dict(settings.SELLER)
-
-
-def buyer_data(organization: Organization) -> dict:
-    """The payer as printed on the invoice: its default billing address, else its legal data."""
-    address = organization.billing_addresses.filter(is_default=True).first()
-    vat_number = (address.vat_number if address and address.vat_number else organization.vat_number) or ""
-    country = address.country.code if address else organization.country.code
-    return {
-        "organization_id": organization.pk,
-        "name": address.name if address else organization.name,
-        "street": address.street if address else "",
-        "postal_code": address.postal_code if address else "",
-        "city": address.city if address else "",
-        "country": country,
-        "vat_number": vat_number,
-        "email": address.email if address else "",
-    }
 
 
 def _next_number(series: str) -> int:
@@ -214,12 +180,7 @@ def _next_number(series: str) -> int:
 
 def _taxed_lines(organization: Organization, buyer: dict, lines: list[dict]) -> list[dict]:
     """Decide the tax once for the buyer and today, and freeze it on every line."""
-    decision = tax_for(
-        buyer_country=buyer["country"],
-        buyer_vat_number=buyer["vat_number"] if organization.entity_type != "individual" else "",
-        on=timezone.localdate(),
-        standard_rate=_standard_rate,
-    )
+    decision = tax_decision_for(organization, buyer)
     return [
         {
             **line,

@@ -51,6 +51,12 @@ def tax_wording(rule: str, rate: Decimal, country: str) -> str:
     return _("Outside the scope of VAT")
 
 
+def price_shown_with_tax(*, buyer_entity_type: str, decision: TaxDecision) -> bool:
+    """Whether prices are shown to this buyer with the VAT they pay: an EU consumer (an individual taxed at
+    its country's rate) is shown what it pays; businesses compare prices before tax."""
+    return buyer_entity_type == "individual" and decision.rule == TaxRule.EU_DESTINATION
+
+
 def _decision(rule: str, rate: Decimal, rate_country: str) -> TaxDecision:
     # The invoice keeps the English wording, whatever language the order was placed in.
     with translation.override(None):

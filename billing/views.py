@@ -224,6 +224,7 @@ def product_order(request):
             "form": form,
             "categories": categories,
             "selected": str(selected) if selected else "",
+            "prices_include_tax": any(product_type.quote.included_tax for product_type in product_types),
         },
     )
 

@@ -36,3 +36,5 @@ urlpatterns = [
     path("api/", include("console.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "console.views.permission_denied"

@@ -16,7 +16,7 @@ from organizations import selectors, services
 from organizations.access import Permission, organizations_of
 from organizations.forms import ThemeForm
 from organizations.languages import set_language_cookie, supported_language
-from organizations.web import organization_view
+from organizations.web import organization_view, refusal_advice
 from partners import selectors as partner_selectors
 
 
@@ -155,3 +155,13 @@ def terms(request):
 def healthz(request):
     """Liveness for load balancers: the process answers, without touching the database or the session."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+def permission_denied(request, exception):
+    """The 403 page: inside the console, with its sidebar, when the organization is known; its advice
+    depends on the user's role (an administrator is not told to ask an administrator)."""
+    access = getattr(request, "access", None)
+    context = {"exception": str(exception) if exception else ""}
+    if access is not None and request.user.is_authenticated:
+        context["advice"] = refusal_advice(access, getattr(request, "denied_permission", None))
+    return render(request, "403.html", context, status=403)

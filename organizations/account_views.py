@@ -90,6 +90,13 @@ def sign_up(request):
                 _("Welcome! %(organization)s has been created.") % {"organization": organization.name},
             )
             return redirect("dashboard", org_id=organization.pk)
+    elif request.method == "POST":
+        # The form stopped at what it could not parse; the service's checks (the unticked terms box, a
+        # taken email) are shown with them, so every mistake is reported at once.
+        data = {name: form.cleaned_data.get(name, form.data.get(name, "")) for name in form.fields}
+        for field, field_errors in services.user_sign_up_errors(**data).items():
+            if field not in form.errors:
+                form.add_error(field, field_errors)
     return render(request, "accounts/signup.html", {"form": form})
 
 

@@ -54,6 +54,9 @@ def _require(access: Access, permission: Permission, message: str) -> None:
         raise PermissionDenied(message)
 
 
+TERMS_REQUIRED = gettext_lazy("Read and accept the terms and conditions to continue.")
+
+
 def clean_vat_number(*, entity_type: str, country: str, vat_number: str, field: str = "vat_number") -> str:
     """The compact VAT number to store, or a ValidationError on `field` that says what is wrong."""
     vat_number = (vat_number or "").strip()
@@ -98,7 +101,7 @@ def organization_create(
     )
     compact = clean_vat_number(entity_type=entity_type, country=country, vat_number=vat_number)
     if not accept_terms:
-        raise ValidationError({"accept_terms": _("Read and accept the terms and conditions to continue.")})
+        raise ValidationError({"accept_terms": TERMS_REQUIRED})
     now = timezone.now()
     organization = Organization.objects.create(
         name=name,
@@ -121,6 +124,51 @@ def organization_create(
     return organization
 
 
+def user_sign_up_errors(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    organization_name: str,
+    entity_type: str,
+    country: str,
+    vat_number: str = "",
+    accept_terms: bool,
+) -> dict[str, list[str]]:
+    """Every mistake in a sign-up, by field, all at once (the account's with the organization's)."""
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [_("Enter a valid email address.")]
+    else:
+        if User.objects.filter(email__iexact=email).exists():
+            errors["email"] = [_("An account with this email address already exists. Sign in instead.")]
+    candidate = User(email=email, full_name=(full_name or "").strip())
+    try:
+        validate_password(password or "", user=candidate)
+    except ValidationError as error:
+        errors["password"] = error.messages
+    try:
+        _name, clean_type, clean_country = _clean_organization_fields(
+            name=organization_name, entity_type=entity_type, country=country
+        )
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    else:
+        try:
+            clean_vat_number(entity_type=clean_type, country=clean_country, vat_number=vat_number)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if not accept_terms:
+        errors["accept_terms"] = [str(TERMS_REQUIRED)]
+    if "name" in errors:
+        # The sign-up form calls the organization's name field `organization_name`.
+        errors["organization_name"] = errors.pop("name")
+    return errors
+
+
 @transaction.atomic
 def user_sign_up(
     *,
@@ -136,26 +184,22 @@ def user_sign_up(
 ) -> tuple[User, Organization]:
     """Create an account and its first organization, as on the provider's sign-up page; the account keeps
     the language the page was shown in."""
-    email = User.objects.normalize_email((email or "").strip()).lower()
-    errors = {}
-    try:
-        validate_email(email)
-    except ValidationError:
-        errors["email"] = _("Enter a valid email address.")
-    else:
-        if User.objects.filter(email__iexact=email).exists():
-            errors["email"] = _("An account with this email address already exists. Sign in instead.")
-    candidate = User(email=email, full_name=(full_name or "").strip())
-    try:
-        validate_password(password or "", user=candidate)
-    except ValidationError as error:
-        errors["password"] = error.messages
+    errors = user_sign_up_errors(
+        email=email,
+        password=password,
+        full_name=full_name,
+        organization_name=organization_name,
+        entity_type=entity_type,
+        country=country,
+        vat_number=vat_number,
+        accept_terms=accept_terms,
+    )
     if errors:
         raise ValidationError(errors)
     user = User.objects.create_user(
-        email=email,
+        email=User.objects.normalize_email((email or "").strip()).lower(),
         password=password,
-        full_name=candidate.full_name,
+        full_name=(full_name or "").strip(),
         language=language if language in dict(settings.LANGUAGES) else "",
     )
     try:

@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from organizations.access import Permission, resolve_access
+from organizations.access import RESELLER_PERMISSIONS, ROLE_PERMISSIONS, Access, Permission, resolve_access
+from organizations.models import Role
 
 
 def organization_view(permission: Permission):
@@ -27,6 +28,8 @@ def organization_view(permission: Permission):
             if not access.can(permission):
                 if access.hides_refusals:
                     raise Http404("No such page.")
+                # The 403 page words its advice by what was missing (see `refusal_advice`).
+                request.denied_permission = permission
                 raise PermissionDenied(
                     _("Your role (%(role)s) does not allow this page.") % {"role": access.role_label}
                 )
@@ -35,3 +38,51 @@ def organization_view(permission: Permission):
         return wrapper
 
     return decorator
+
+
+def refusal_advice(access: Access, permission: Permission | None = None) -> str:
+    """What a refused user can do next, by their role: who may grant the missing right, or what to do
+    instead when nobody above them can."""
+    context = {"organization": access.organization.name}
+    if permission in RESELLER_PERMISSIONS and not access.organization.is_referenced_partner:
+        return (
+            _(
+                "The Reseller Area is for referenced partners, and %(organization)s is not one. "
+                "Open it from your partner organization with the organization switcher."
+            )
+            % context
+        )
+    if access.acts_for_partner:
+        return (
+            _(
+                "Your partner access does not include this. A legal representative of %(organization)s "
+                "can widen it from their Partner page."
+            )
+            % context
+        )
+    only_legal = permission is not None and permission not in ROLE_PERMISSIONS[Role.ADMINISTRATOR]
+    if access.role == Role.LEGAL_REPRESENTATIVE:
+        return (
+            _(
+                "As a legal representative you hold every right in %(organization)s: the reason above is "
+                "not about your role."
+            )
+            % context
+        )
+    if access.role == Role.ADMINISTRATOR:
+        return (
+            _(
+                "Only a legal representative of %(organization)s can do this. Ask one of them to do it, "
+                "or to make you a legal representative on the Users page."
+            )
+            % context
+        )
+    if only_legal:
+        return _("Only a legal representative of %(organization)s can do this: ask one of them.") % context
+    return (
+        _(
+            "A legal representative or an administrator of %(organization)s can change your role: "
+            "ask one of them."
+        )
+        % context
+    )

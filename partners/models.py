@@ -181,6 +181,18 @@ class Partnership(models.Model):
         self.copy_client_name()
         super().save(*args, **kwargs)
 
+    @property
+    def expires_at(self) -> datetime:
+        """When the link of a pending invitation or request stops working (a resend starts it again)."""
+        from partners.invitations import invitation_max_age
+
+        return self.invitation_sent_at + invitation_max_age()
+
+    @property
+    def link_expired(self) -> bool:
+        """Pending, but its link has expired: the periodic task has yet to mark it expired."""
+        return self.status == Status.PENDING and self.expires_at < timezone.now()
+
     def copy_client_name(self):
         """On creation; a rename of the client updates its partnerships (`partners.signals`)."""
         if self._state.adding and not self.client_name:

@@ -1,17 +1,19 @@
 """Reads of the partner program, scoped by the caller's access."""
 
+from datetime import timedelta
 from itertools import islice
 
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.query import ModelIterable
+from django.utils import timezone
 
 from organizations.access import Access, Permission
 from organizations.models import Membership, Organization, Product
 from organizations.selectors import products_visible_to
 from partners.models import LIVE_STATUSES as LIVE
 from partners.models import Access as AccessLevel
-from partners.models import PartnerProfile, Partnership, Status
+from partners.models import InitiatedBy, PartnerProfile, Partnership, Status
 
 
 def partner_directory(search: str = "") -> QuerySet[PartnerProfile]:
@@ -181,6 +183,27 @@ def pending_partnerships_of_partner(access: Access, *, newest: int | None = None
         )
         pending = pending.annotate(rank=rank).filter(rank__lte=newest)
     return pending
+
+
+# How long the side that sent an invitation or a request still sees it listed as expired.
+EXPIRED_SHOWN_DAYS = 30
+
+
+def expired_requests_of_partner(access: Access) -> QuerySet[Partnership]:
+    """The requests the partner sent that expired unanswered in the last `EXPIRED_SHOWN_DAYS` days, newest
+    first: they leave the pending list, and the partner must not lose sight of them without a word."""
+    if not access.can(Permission.VIEW_MANAGED_CLIENTS):
+        return Partnership.objects.none()
+    return (
+        Partnership.objects.filter(
+            partner=access.organization,
+            initiated_by=InitiatedBy.PARTNER,
+            status=Status.EXPIRED,
+            ended_at__gte=timezone.now() - timedelta(days=EXPIRED_SHOWN_DAYS),
+        )
+        .select_related("client")
+        .order_by("-ended_at", "-pk")
+    )
 
 
 def partnership_for(access: Access, partnership_id: int) -> Partnership | None:

@@ -384,7 +384,7 @@ def partnership_request_deliver(
     return partnership
 
 
-def _require_sender(access: Access, partnership: Partnership) -> None:
+def require_sender(access: Access, partnership: Partnership) -> None:
     """Resend and delete belong to the side that sent the invitation."""
     if partnership.initiated_by == InitiatedBy.CLIENT:
         if access.organization.pk != partnership.client_id:
@@ -403,7 +403,7 @@ def _end(partnership: Partnership, status: str, *, by: User | None) -> None:
     partnership.save(update_fields=["status", "ended_at", "ended_by"])
 
 
-def _no_longer_pending(status: str) -> str:
+def no_longer_pending(status: str) -> str:
     wordings = {
         Status.ACTIVE: _("This invitation is active, no longer pending."),
         Status.REFUSED: _("This invitation is refused, no longer pending."),
@@ -416,14 +416,14 @@ def _no_longer_pending(status: str) -> str:
 
 def _require_pending(partnership: Partnership) -> None:
     if partnership.status != Status.PENDING:
-        raise InvalidTransition(_no_longer_pending(partnership.status))
+        raise InvalidTransition(no_longer_pending(partnership.status))
 
 
 @transaction.atomic
 def partnership_resend(*, access: Access, partnership: Partnership) -> Partnership:
     """Send the invitation again with a fresh link; every link sent before stops working."""
     partnership = _lock(partnership)
-    _require_sender(access, partnership)
+    require_sender(access, partnership)
     _require_pending(partnership)
     partnership.invitation_nonce = new_nonce()
     partnership.invitation_sent_at = timezone.now()
@@ -437,7 +437,7 @@ def partnership_resend(*, access: Access, partnership: Partnership) -> Partnersh
 def partnership_cancel(*, access: Access, partnership: Partnership) -> Partnership:
     """Delete a pending invitation; it stays in the history as cancelled."""
     partnership = _lock(partnership)
-    _require_sender(access, partnership)
+    require_sender(access, partnership)
     _require_pending(partnership)
     _end(partnership, Status.CANCELLED, by=access.user)
     _audit(access, partnership, "partnership.cancelled")

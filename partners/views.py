@@ -217,16 +217,30 @@ def partnership_resend(request, partnership_id):
 
 
 @organization_view(Permission.VIEW_DASHBOARD)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def partnership_delete(request, partnership_id):
+    """Delete the invitation (or the partner's request): a confirmation page first, then a POST that says
+    `confirmed=yes`; a bare POST only shows the confirmation."""
     partnership = _partnership_or_404(request, partnership_id)
+    client_side = _is_client_side(request, partnership)
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        try:
+            services.partnership_cancel(access=request.access, partnership=partnership)
+        except (ValidationError, PermissionDenied) as refusal:
+            messages.error(request, _refusal_message(refusal))
+        else:
+            messages.success(request, _("The invitation has been deleted."))
+        return _back(request, partnership)
     try:
-        services.partnership_cancel(access=request.access, partnership=partnership)
+        services.require_sender(request.access, partnership)
+        if partnership.status != Status.PENDING:
+            raise ValidationError(services.no_longer_pending(partnership.status))
     except (ValidationError, PermissionDenied) as refusal:
         messages.error(request, _refusal_message(refusal))
-    else:
-        messages.success(request, _("The invitation has been deleted."))
-    return _back(request, partnership)
+        return _back(request, partnership)
+    return render(
+        request, "partners/partnership_delete.html", {"partnership": partnership, "client_side": client_side}
+    )
 
 
 @organization_view(Permission.VIEW_DASHBOARD)
@@ -378,6 +392,7 @@ def managed_clients(request):
         partnership.stop_url = stop_url.format(partnership.pk)
     query = request.GET.copy()
     query.pop("page", None)
+    expired = list(selectors.expired_requests_of_partner(access)[:PENDING_SHOWN])
     received = [p for p in pending if p.initiated_by == InitiatedBy.CLIENT]
     sent = [p for p in pending if p.initiated_by == InitiatedBy.PARTNER]
     return render(
@@ -394,6 +409,8 @@ def managed_clients(request):
             "more_received": len(received) > PENDING_SHOWN,
             "sent": sent[:PENDING_SHOWN],
             "more_sent": len(sent) > PENDING_SHOWN,
+            "expired": expired,
+            "expired_shown_days": selectors.EXPIRED_SHOWN_DAYS,
             "can_answer": access.can(Permission.ANSWER_INVITATIONS),
             "can_manage": access.can(Permission.MANAGE_CLIENTS),
             "script_texts": _managed_clients_script_texts(page.paginator.count),

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from organizations.api.serializers import COUNTRY_HELP, OrganizationProductField
 from organizations.models import Organization
 from partners import selectors
-from partners.models import Access, PartnerProfile, Partnership, PaymentMethod
+from partners.models import Access, PartnerProfile, Partnership, PaymentMethod, Status
 from partners.selectors import MANAGED_CLIENT_ORDERINGS
 
 NOT_IN_DIRECTORY = gettext_lazy("Choose a partner from the directory of referenced partners.")
@@ -51,6 +51,9 @@ class PartnershipSerializer(serializers.ModelSerializer):
     client = OrganizationRefSerializer(read_only=True)
     partner = OrganizationRefSerializer(read_only=True)
     products = serializers.SerializerMethodField(help_text="Ids of the granted products (Limited access).")
+    expires_at = serializers.SerializerMethodField(
+        help_text="When the link of a pending invitation or request stops working; null once it is answered."
+    )
 
     class Meta:
         model = Partnership
@@ -65,10 +68,17 @@ class PartnershipSerializer(serializers.ModelSerializer):
             "products",
             "created_at",
             "invitation_sent_at",
+            "expires_at",
             "answered_at",
             "ended_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_expires_at(self, partnership: Partnership):
+        if partnership.status != Status.PENDING:
+            return None
+        return serializers.DateTimeField().to_representation(partnership.expires_at)
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_products(self, partnership: Partnership) -> list[int]:

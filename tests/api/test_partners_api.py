@@ -9,7 +9,7 @@ Helvetia as a partner.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -49,6 +49,7 @@ PARTNERSHIP_FIELDS = {
     "products",
     "created_at",
     "invitation_sent_at",
+    "expires_at",
     "answered_at",
     "ended_at",
 }
@@ -1360,3 +1361,21 @@ def test_a_list_costs_the_same_queries_for_5_and_50_rows(
 
     assert with_5 == with_50
     assert client.get(url).json()["count"] >= 50
+
+
+def test_a_pending_invitation_says_in_the_api_when_its_link_expires(
+    client_of, legal_representative, organization, settings
+):
+    settings.PARTNER_INVITATION_MAX_AGE_DAYS = 14
+    partner = make_partner("Expiring Sites AG", "info@expiring.example")
+    pending = invite(legal_representative, organization, partner, access_level="full")
+    answered = PartnershipFactory(
+        client=organization, partner=make_partner("Old Sites AG", "info@old.example"), status="refused"
+    )
+
+    response = client_of(legal_representative).get(org_url(organization, "/partnerships"))
+    rows = {row["id"]: row for row in response.json()["results"]}
+
+    expected = pending.invitation_sent_at + timedelta(days=14)
+    assert datetime.fromisoformat(rows[pending.pk]["expires_at"]) == expected
+    assert rows[answered.pk]["expires_at"] is None

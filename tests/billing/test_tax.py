@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from billing.buyers import standard_rate as _standard_rate
 from billing.models import TaxRate
-from billing.services import _standard_rate
-from billing.tax import TaxRule, tax_for
+from billing.tax import TaxRule, price_shown_with_tax, tax_for
 from organizations.vat import EU_MEMBER_STATES
 
 ON = date(2026, 6, 1)
@@ -228,3 +228,21 @@ def test_tax_for_reads_only_the_rate_it_needs_from_the_table_it_is_given(
 def test_a_rate_table_without_the_buyers_country_refuses_with_a_validation_error():
     with pytest.raises(ValidationError):
         decide("PT", standard_rate=FakeRates({"CH": "0.081"}))
+
+
+@pytest.mark.parametrize(
+    ("entity_type", "country", "vat_number", "with_tax"),
+    [
+        ("individual", "DE", "", True),  # an EU consumer is shown what it pays
+        ("individual", "FR", "", True),
+        ("company", "DE", "DE136695976", False),  # reverse charge: prices before tax
+        ("association", "DE", "", False),  # taxed, but a business compares prices before tax
+        ("individual", "CH", "", False),
+        ("individual", "US", "", False),
+    ],
+)
+def test_prices_are_shown_with_vat_to_eu_consumers_only(entity_type, country, vat_number, with_tax):
+    decision = tax_for(
+        buyer_country=country, buyer_vat_number=vat_number, on=ON, standard_rate=lambda c, d: Decimal("0.2")
+    )
+    assert price_shown_with_tax(buyer_entity_type=entity_type, decision=decision) is with_tax

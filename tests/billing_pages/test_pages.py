@@ -689,3 +689,75 @@ def test_the_renewal_price_follows_the_clients_current_partner_when_the_first_on
     price = confirm.text[confirm.text.index('data-testid="renewal-price"') :][:300]
     assert f"{renewal.currency} {renewal.net_amount}" in price
     assert renewal.payer.name in confirm.text
+
+
+# What an EU consumer pays: prices with the VAT of its country, saying so
+
+
+@pytest.fixture
+def eu_consumer(db):
+    from tests.factories import OrganizationFactory
+
+    consumer = OrganizationFactory(name="Erika Muster", entity_type="individual", country="DE")
+    return consumer, member(consumer, Role.LEGAL_REPRESENTATIVE, email="erika@muster.example")
+
+
+def test_an_eu_consumer_sees_the_price_with_its_vat_in_the_catalog_and_pays_it(
+    client, eu_consumer, web_hosting
+):
+    consumer, person = eu_consumer
+    client.force_login(person)
+    net = web_hosting.price_eur
+    gross = (net * Decimal("1.19")).quantize(Decimal("0.01"))
+
+    catalog = client.get(url("product_order", consumer))
+
+    assert f"EUR {gross}" in catalog.text
+    assert "incl. VAT DE 19.0 %" in catalog.text
+    assert "VAT included" in catalog.text
+    assert f"EUR {net}<" not in catalog.text
+    client.post(url("product_order", consumer), {"product_type": web_hosting.pk, "name": "erika.example"})
+    assert Invoice.objects.get(organization=consumer).gross_amount == gross
+
+
+def test_an_eu_consumer_renewing_is_shown_the_price_with_vat(client, eu_consumer, web_hosting):
+    from tests.factories import ProductFactory
+
+    consumer, person = eu_consumer
+    product = ProductFactory(organization=consumer, product_type=web_hosting, name="erika.example")
+    client.force_login(person)
+    gross = (web_hosting.price_eur * Decimal("1.19")).quantize(Decimal("0.01"))
+
+    page = client.get(url("product_renew", consumer, product_id=product.pk)).text
+
+    assert "Price including VAT" in page
+    price = page[page.index('data-testid="renewal-price"') :]
+    assert f"EUR {gross}" in price[: price.index("</dd>")]
+
+
+@pytest.mark.parametrize(
+    ("entity_type", "country", "vat_number"),
+    [("company", "DE", "DE136695976"), ("individual", "US", ""), ("individual", "CH", "")],
+)
+def test_businesses_and_buyers_outside_the_eu_see_prices_before_tax(
+    client, web_hosting, entity_type, country, vat_number
+):
+    from tests.factories import OrganizationFactory
+
+    buyer = OrganizationFactory(entity_type=entity_type, country=country, vat_number=vat_number)
+    client.force_login(member(buyer, Role.LEGAL_REPRESENTATIVE, email="buyer@example.com"))
+
+    catalog = client.get(url("product_order", buyer)).text
+
+    assert "Prices are per period, before tax." in catalog
+    assert "incl. VAT" not in catalog
+
+
+def test_the_catalog_of_an_eu_consumer_stays_within_its_query_budget(
+    client, eu_consumer, django_assert_max_num_queries
+):
+    consumer, person = eu_consumer
+    client.force_login(person)
+    # The VAT is decided once for the payer (its billing address and the rate), not per product type.
+    with django_assert_max_num_queries(ORDER_PAGE_QUERIES + 2):
+        client.get(url("product_order", consumer))

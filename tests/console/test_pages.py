@@ -121,6 +121,46 @@ def test_sign_up_with_bad_input_shows_the_error_on_the_field_and_saves_nothing(
     assert not Organization.objects.exists()
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"password": "short"}, "password"),
+        ({"email": ""}, "email"),
+        ({"organization_name": ""}, "organization_name"),
+        ({"vat_number": "DE136695977"}, "vat_number"),
+    ],
+)
+def test_sign_up_reports_the_unticked_terms_box_with_every_other_error_at_once(client, change, field):
+    response = client.post(reverse("signup"), {**SIGN_UP, **change, "accept_terms": ""})
+    errors = response.context["form"].errors
+    assert field in errors
+    assert "accept the terms" in str(errors["accept_terms"])
+    assert not User.objects.exists()
+
+
+def test_sign_up_reports_a_taken_email_with_a_form_error_elsewhere(client, legal_representative):
+    response = client.post(
+        reverse("signup"), {**SIGN_UP, "email": legal_representative.email, "full_name": ""}
+    )
+    errors = response.context["form"].errors
+    assert "full_name" in errors
+    assert "already exists" in str(errors["email"])
+    assert not Organization.objects.filter(name=SIGN_UP["organization_name"]).exists()
+
+
+def test_the_sign_up_service_reports_every_error_at_once(db):
+    from django.core.exceptions import ValidationError
+
+    from organizations.services import user_sign_up
+
+    data = {**SIGN_UP, "password": "short", "organization_name": "", "accept_terms": False}
+    with pytest.raises(ValidationError) as raised:
+        user_sign_up(**data)
+    assert {"password", "organization_name", "accept_terms"} <= set(raised.value.message_dict)
+    assert not User.objects.exists()
+
+
 def test_editing_the_vat_number_needs_the_terms_and_is_recorded(client, legal_representative, organization):
     client.force_login(legal_representative)
     url = reverse("organization_edit", kwargs={"org_id": organization.pk})
@@ -320,3 +360,45 @@ def test_mailbox_links_only_full_web_addresses_and_escapes_the_rest(client, lega
     assert 'href="http://www.client.ch' not in page
     assert "&lt;b&gt;now&lt;/b&gt;" in page
     assert "<br>Thanks &quot;you&quot;" in page
+
+
+# The 403 page
+
+
+def test_an_administrator_refused_is_shown_the_console_and_told_to_ask_a_legal_representative(
+    client, administrator, organization
+):
+    client.force_login(administrator)
+    response = client.get(reverse("partner_add", kwargs={"org_id": organization.pk}))
+    assert response.status_code == 403
+    assert 'id="sidebar"' in response.text
+    assert "Only a legal representative of" in response.text
+    assert "make you a legal representative" in response.text
+    assert "Ask a legal representative or an administrator" not in response.text
+
+
+def test_a_user_refused_is_told_who_can_change_their_role(client, plain_user, organization):
+    client.force_login(plain_user)
+    response = client.get(reverse("organization_edit", kwargs={"org_id": organization.pk}))
+    assert response.status_code == 403
+    assert 'id="sidebar"' in response.text
+    assert "A legal representative or an administrator of" in response.text
+    assert "can change your role" in response.text
+
+
+def test_a_user_refused_a_legal_representatives_right_is_told_only_they_can(client, plain_user, organization):
+    client.force_login(plain_user)
+    response = client.get(reverse("partner_add", kwargs={"org_id": organization.pk}))
+    assert response.status_code == 403
+    assert "Only a legal representative of" in response.text
+
+
+def test_a_legal_representative_outside_a_partner_organization_is_told_what_the_reseller_area_is(
+    client, legal_representative, organization
+):
+    client.force_login(legal_representative)
+    response = client.get(reverse("managed_clients", kwargs={"org_id": organization.pk}))
+    assert response.status_code == 403
+    assert 'id="sidebar"' in response.text
+    assert "is for referenced partners" in response.text
+    assert "Ask a legal representative" not in response.text

@@ -492,6 +492,10 @@ PAGES: dict[str, list[Visit]] = {
         ),
     ],
     "partnership_answer": [Visit("berg_legal", org("partnership_answer", "berg", partnership_id="request"))],
+    "partnership_delete": [
+        Visit("alpine_legal", org("partnership_delete", "alpine", partnership_id="invitation"))
+    ],
+    "request_delete": [Visit("partner_legal", org("request_delete", "partner", partnership_id="request"))],
     # Reseller Area, on the partner's side
     "managed_clients": [Visit("partner_legal", org("managed_clients", "partner"))],
     "client_request": [
@@ -520,9 +524,7 @@ NOT_PAGES = {
     "sign_out_everywhere": "POST, then the sign-in page",
     "partner_invitation": "the emailed link: redirects to the invitation's page (walked: invitation_answer)",
     "partnership_resend": "POST, then back",
-    "partnership_delete": "POST, then back",
     "request_resend": "POST, then back",
-    "request_delete": "POST, then back",
     "api_tokens_revoke": "POST, then back",
     "dpa_certificate_generate": "a PDF (tests/i18n/test_documents.py)",
     "invoice_pdf": "a PDF (tests/i18n/test_documents.py)",

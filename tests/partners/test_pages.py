@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.sudo import SESSION_KEY, TOO_MANY_WRONG
 from partners import services
@@ -707,7 +708,9 @@ def test_resend_and_delete_from_the_partner_page(
     assert Partnership.objects.get(pk=invitation.pk).invitation_nonce != nonce
     assert len(mails_to("hello@leman.example")) == 1
 
-    deleted = client.post(url("partnership_delete", client_org, partnership_id=invitation.pk))
+    deleted = client.post(
+        url("partnership_delete", client_org, partnership_id=invitation.pk), {"confirmed": "yes"}
+    )
     assert deleted.url == url("partners", client_org)
     assert Partnership.objects.get(pk=invitation.pk).status == "cancelled"
     assert client.get(url("partnership_resend", client_org, partnership_id=invitation.pk)).status_code == 405
@@ -739,3 +742,144 @@ def test_after_a_stop_the_partner_user_is_sent_home_to_its_own_organization(
 
     assert client.get(url("dashboard", client_org)).status_code == 404
     assert client.get(reverse("home")).url == url("dashboard", partner_org)
+
+
+# Deleting asks first; pending invitations say when they expire; expired requests stay in sight
+
+
+def short_date(moment) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
+
+
+def test_deleting_an_invitation_asks_first_and_a_bare_post_changes_nothing(
+    client, client_org, client_legal, partner_org
+):
+    invitation = PartnershipFactory(client=client_org, partner=partner_org, status="pending")
+    client.force_login(client_legal)
+    delete_url = url("partnership_delete", client_org, partnership_id=invitation.pk)
+    partner_page = client.get(url("partners", client_org))
+    assert f'href="{delete_url}"' in partner_page.text
+    before = state()
+
+    asked = client.get(delete_url)
+    bare_post = client.post(delete_url)
+
+    for response in (asked, bare_post):
+        assert response.status_code == 200
+        assert "Delete the invitation to" in response.text
+        assert 'name="confirmed" value="yes"' in response.text
+    assert state() == before
+    done = client.post(delete_url, {"confirmed": "yes"})
+    assert done.url == url("partners", client_org)
+    assert Partnership.objects.get(pk=invitation.pk).status == "cancelled"
+
+
+def test_deleting_a_request_asks_the_partner_first(client, client_org, partner_org, partner_legal):
+    request = PartnershipFactory(
+        client=client_org, partner=partner_org, status="pending", initiated_by="partner"
+    )
+    client.force_login(partner_legal)
+    delete_url = url("request_delete", partner_org, partnership_id=request.pk)
+    assert f'href="{delete_url}"' in client.get(url("managed_clients", partner_org)).text
+    before = state()
+
+    asked = client.get(delete_url)
+
+    assert "Delete your request to" in asked.text
+    assert state() == before
+    client.post(delete_url, {"confirmed": "yes"})
+    assert Partnership.objects.get(pk=request.pk).status == "cancelled"
+
+
+def test_the_delete_confirmation_is_refused_to_the_side_that_did_not_send_it(
+    client, client_org, partner_org, partner_legal, client_user, client_legal
+):
+    invitation = PartnershipFactory(client=client_org, partner=partner_org, status="pending")
+    client.force_login(partner_legal)
+    refused = client.get(url("request_delete", partner_org, partnership_id=invitation.pk))
+    assert refused.url == url("managed_clients", partner_org)
+    assert messages_of(refused) == [("error", "Only the client that sent this invitation can change it.")]
+
+    client.force_login(client_user)
+    assert client.get(url("partnership_delete", client_org, partnership_id=invitation.pk)).status_code in (
+        403,
+        404,
+    )
+
+    Partnership.objects.filter(pk=invitation.pk).update(status="refused")
+    client.force_login(client_legal)
+    answered = client.get(url("partnership_delete", client_org, partnership_id=invitation.pk))
+    assert messages_of(answered) == [("error", "This invitation is refused, no longer pending.")]
+
+
+def test_pending_invitations_and_requests_say_when_they_expire_on_both_sides(
+    client, client_org, client_legal, partner_org, partner_legal, settings
+):
+    settings.PARTNER_INVITATION_MAX_AGE_DAYS = 14
+    sent_at = timezone.now() - timedelta(days=3)
+    invitation = PartnershipFactory(client=client_org, partner=partner_org, status="pending")
+    other_client = OrganizationFactory(name="Other Client AG")
+    request = PartnershipFactory(
+        client=other_client, partner=partner_org, status="pending", initiated_by="partner"
+    )
+    Partnership.objects.filter(pk__in=[invitation.pk, request.pk]).update(invitation_sent_at=sent_at)
+    expiry = short_date(sent_at + timedelta(days=14))
+
+    client.force_login(client_legal)
+    assert f"expires {expiry}" in client.get(url("partners", client_org)).text
+    client.force_login(partner_legal)
+    managed = client.get(url("managed_clients", partner_org)).text
+    assert managed.count(f"expires {expiry}") == 2  # the invitation received and the request sent
+    answer = client.get(url("invitation_answer", partner_org, partnership_id=invitation.pk)).text
+    assert "Expires" in answer
+
+
+def test_a_pending_invitation_past_its_limit_says_it_has_expired(
+    client, client_org, client_legal, partner_org
+):
+    invitation = PartnershipFactory(client=client_org, partner=partner_org, status="pending")
+    Partnership.objects.filter(pk=invitation.pk).update(
+        invitation_sent_at=timezone.now() - timedelta(days=20)
+    )
+    client.force_login(client_legal)
+    assert "expired " in client.get(url("partners", client_org)).text
+
+
+def test_the_partner_sees_its_expired_requests_for_thirty_days(client, partner_org, partner_legal):
+    recent = PartnershipFactory(
+        client=OrganizationFactory(name="Recently Expired AG"),
+        partner=partner_org,
+        status="expired",
+        initiated_by="partner",
+        ended_at=timezone.now() - timedelta(days=2),
+    )
+    PartnershipFactory(
+        client=OrganizationFactory(name="Long Expired AG"),
+        partner=partner_org,
+        status="expired",
+        initiated_by="partner",
+        ended_at=timezone.now() - timedelta(days=31),
+    )
+    client.force_login(partner_legal)
+
+    page = client.get(url("managed_clients", partner_org)).text
+
+    assert "Expired requests" in page
+    assert recent.client.name in page
+    assert f"expired {short_date(recent.ended_at)}" in page
+    assert "Long Expired AG" not in page
+
+
+def test_the_periodic_expiry_moves_a_request_to_the_expired_list(client, partner_org, partner_legal):
+    request = PartnershipFactory(
+        client=OrganizationFactory(name="Silent Client AG"),
+        partner=partner_org,
+        status="pending",
+        initiated_by="partner",
+    )
+    Partnership.objects.filter(pk=request.pk).update(invitation_sent_at=timezone.now() - timedelta(days=20))
+    services.partnerships_expire_stale()
+    client.force_login(partner_legal)
+    page = client.get(url("managed_clients", partner_org)).text
+    expired_section = page[page.index("Expired requests") :]
+    assert "Silent Client AG" in expired_section

@@ -95,7 +95,8 @@ def page_request(action, partnership, org_id):
     if action == "resend":
         return reverse("request_resend" if on_partner_side else "partnership_resend", kwargs=kwargs), {}
     if action == "cancel":
-        return reverse("request_delete" if on_partner_side else "partnership_delete", kwargs=kwargs), {}
+        name = "request_delete" if on_partner_side else "partnership_delete"
+        return reverse(name, kwargs=kwargs), {"confirmed": "yes"}
     if action == "change_payment_method":
         return reverse("partner_payment_edit", kwargs=kwargs), {"payment_method": "partner"}
     name = "managed_client_stop" if on_partner_side else "partnership_stop"
