@@ -109,4 +109,5 @@ _.MEMBER_ONLY_PERMISSIONS  # organizations/access.py, named by the access tests 
 _.at  # PartnershipQuerySet.active(at=...), the moment access is decided for
 _._iterable_class  # Django's QuerySet, set by partners/selectors.py
 _.generator  # tokens/schema.py, drf-spectacular's postprocessing hook signature
-
+_.handler404  # console/urls.py, Django's error views for the root URLconf
+_.handler500  # console/urls.py

@@ -36,3 +36,8 @@ urlpatterns = [
     path("api/", include("console.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ an unknown path and a failure are answered in JSON, as scripts expect; elsewhere the console's
+# pages.
+handler404 = "core.api.exceptions.page_not_found"
+handler500 = "core.api.exceptions.server_error"

@@ -1,4 +1,9 @@
-"""Request bodies read through Input serializers, as every API view does."""
+"""Request bodies and queries read through Input serializers, as every API view does."""
+
+from datetime import date
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
 
 
 def parse(request, serializer_class, *, context: dict | None = None, partial: bool = False) -> dict:
@@ -6,3 +11,26 @@ def parse(request, serializer_class, *, context: dict | None = None, partial: bo
     serializer = serializer_class(data=request.data, context=context or {}, partial=partial)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+# The days a date filter accepts. At the calendar's edges (0001-01-01, 9999-12-31) a day's first instant in
+# UTC, or the day after it, does not exist: a filter there would fail in the database instead of answering.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+
+
+class DayField(serializers.DateField):
+    """A day (YYYY-MM-DD) a period can start or end on: 400 naming the field outside the console's range."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["iso-8601"])
+        super().__init__(**kwargs)
+        self.validators.append(validate_day)
+
+
+def validate_day(day: date) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise serializers.ValidationError(
+            _("Enter a day between %(first)s and %(last)s.")
+            % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+        )
