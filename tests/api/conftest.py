@@ -5,6 +5,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from rest_framework.test import APIClient
 
+from core.audit import audit_record
 from core.sudo import SESSION_KEY as SUDO_SESSION_KEY
 from organizations.models import Membership, ProductType, Role
 from tests.factories import (
@@ -107,6 +108,15 @@ def world(organization, legal_representative):
     member(managed_client, Role.LEGAL_REPRESENTATIVE, email="legal@jura.example")
     ProductFactory(organization=managed_client, name="jura.example.ch")
     PartnershipFactory(client=managed_client, partner=organization, access="full")
+    # The activity log holds an event done as a member and one done for the partner.
+    audit_record(actor=legal_representative, organization=organization, action="organization.update")
+    audit_record(
+        actor=legal_representative,
+        organization=managed_client,
+        action="organization.update",
+        on_behalf_of=organization,
+        counterparty=organization,
+    )
     made = {}
 
     def token(application: str, token_scopes: tuple[str, ...] | None = None) -> str:

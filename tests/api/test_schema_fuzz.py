@@ -105,3 +105,35 @@ def test_the_fuzzed_tokens_cover_every_scope_of_both_applications():
     covered = {scope for _, token_scopes in TOKENS if token_scopes for scope in token_scopes}
 
     assert covered == {*scopes.all_scopes(scopes.MANAGER_API), *scopes.all_scopes(NEWSLETTER)}
+
+
+def _date_parameters():
+    """(path, query parameter) for every query parameter of the schema that is a day."""
+    for path, operations in schema.raw_schema["paths"].items():
+        for parameter in operations.get("get", {}).get("parameters", []):
+            if parameter["in"] == "query" and parameter["schema"].get("format") == "date":
+                yield path, parameter["name"]
+
+
+def _required_query(path: str) -> dict:
+    """The operation's required query parameters, each with the first value its schema allows."""
+    return {
+        parameter["name"]: parameter["schema"]["enum"][0]
+        for parameter in schema.raw_schema["paths"][path]["get"].get("parameters", [])
+        if parameter["in"] == "query" and parameter.get("required")
+    }
+
+
+@pytest.mark.parametrize(("path", "name"), list(_date_parameters()))
+@pytest.mark.parametrize("day", ["0001-01-01", "0001-01-02", "9999-12-30", "9999-12-31"])
+def test_every_day_filter_answers_the_calendars_edges_as_documented(world, path, name, day):
+    """Random days rarely fall on the calendar's edges: every day filter of the schema is tried there."""
+    case = schema[path]["GET"].Case(
+        path_parameters={"org_id": world["organization"].pk} if "{org_id}" in path else None,
+        query={**_required_query(path), name: day},
+    )
+
+    response = case.call_and_validate(headers={"Authorization": f"Bearer {world['manager']}"}, checks=CHECKS)
+
+    assert response.status_code == 400
+    assert name in response.json()
