@@ -5,18 +5,14 @@ from datetime import date
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from core.days import FIRST_DAY, LAST_DAY
+
 
 def parse(request, serializer_class, *, context: dict | None = None, partial: bool = False) -> dict:
     """The request body validated by an Input serializer (400 with field errors when it is not valid)."""
     serializer = serializer_class(data=request.data, context=context or {}, partial=partial)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-# The days a date filter accepts. At the calendar's edges (0001-01-01, 9999-12-31) a day's first instant in
-# UTC, or the day after it, does not exist: a filter there would fail in the database instead of answering.
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(9998, 12, 31)
 
 
 class DayField(serializers.DateField):

@@ -1,6 +1,7 @@
 """The API at the edges of its input: days at the calendar's edges, paths that name no endpoint, an export
 that fails, what the schema says may be null, and a blank optional `Idempotency-Key`."""
 
+from datetime import date
 from unittest import mock
 
 import pytest
@@ -9,6 +10,8 @@ from django.test import Client
 from schemathesis.checks import response_schema_conformance
 
 from billing.models import IdempotencyRecord, Order
+from billing.selectors import invoices_filtered
+from compliance.selectors import audit_events_filtered
 from core.audit import audit_record
 from tests.api.test_billing_api import new_key, org_url, place_order
 from tests.api.test_schema_fuzz import schema
@@ -181,3 +184,30 @@ def test_a_blank_required_idempotency_key_is_still_a_400_naming_the_header(
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()
     assert new_key()  # the helper the other tests use for a real key
+
+
+# The selectors behind the filters (the console's pages reach them too)
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "finds_the_event"),
+    [
+        (date(1, 1, 1), None, True),
+        (None, date(9999, 12, 31), True),
+        (date(1, 1, 1), date(9999, 12, 31), True),
+        (date(9999, 12, 31), None, False),
+        (None, date(1, 1, 1), False),
+    ],
+)
+def test_the_selectors_answer_periods_at_the_calendars_edges(
+    organization, legal_representative, access_of, date_from, date_to, finds_the_event
+):
+    """A bound beyond the days anything happens on is no bound; a period beyond them holds nothing."""
+    audit_record(actor=legal_representative, organization=organization, action="organization.update")
+    access = access_of(legal_representative)
+
+    events = audit_events_filtered(access, date_from=date_from, date_to=date_to)
+    invoices = invoices_filtered(access, date_from=date_from, date_to=date_to)
+
+    assert events.exists() is finds_the_event
+    assert list(invoices) == []
