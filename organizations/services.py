@@ -39,7 +39,8 @@ from organizations.models import (
 from organizations.signals import password_compromised
 from organizations.vat import check_vat_number, supports_vat_number
 
-TERMS_REQUIRED = gettext_lazy("Read and accept the terms and conditions to save a VAT number.")
+# A new VAT number is saved only with the terms accepted; an organization is created only with them.
+VAT_TERMS_REQUIRED = gettext_lazy("Read and accept the terms and conditions to save a VAT number.")
 
 
 def _audit(access: Access, **event) -> None:
@@ -288,7 +289,7 @@ def organization_update(
         )
     vat_changed = compact != organization.vat_number
     if vat_changed and compact and not accept_terms:
-        raise ValidationError({"accept_terms": TERMS_REQUIRED})
+        raise ValidationError({"accept_terms": VAT_TERMS_REQUIRED})
     address = (
         _default_address_taking_vat_number(access, organization=organization, compact=compact)
         if update_default_billing_address

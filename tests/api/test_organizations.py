@@ -4,7 +4,7 @@ import pytest
 
 from core.models import AuditEvent
 from organizations.models import Organization, Role, VatNumberChange
-from organizations.services import TERMS_REQUIRED
+from organizations.services import VAT_TERMS_REQUIRED
 from tests.factories import OrganizationFactory, member
 
 WRONG_CHECK_DIGIT = "This VAT number is not valid: its check digit is wrong."
@@ -127,7 +127,8 @@ def test_a_new_vat_number_without_the_terms_is_refused_and_nothing_saved(
     )
 
     assert response.status_code == 400
-    assert response.json() == {"accept_terms": [TERMS_REQUIRED]}
+    assert response.json() == {"accept_terms": [VAT_TERMS_REQUIRED]}
+    assert str(VAT_TERMS_REQUIRED) == "Read and accept the terms and conditions to save a VAT number."
     fresh = Organization.objects.get(pk=organization.pk)
     assert (fresh.name, fresh.vat_number) == ("Helvetia Web AG", "CHE116281710MWST")
     assert not VatNumberChange.objects.filter(organization=organization).exists()
