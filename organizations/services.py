@@ -665,22 +665,27 @@ def product_install(*, access: Access, product_type: ProductType, name: str) -> 
 # The user's own preferences
 
 
+def _set_preference(user: User, field: str, value: str, *, action: str) -> User:
+    """Save one of the user's own preferences and record the change, when it is one."""
+    old = getattr(user, field)
+    if old != value:
+        setattr(user, field, value)
+        user.save(update_fields=[field])
+        audit_record(
+            actor=user,
+            organization=None,
+            action=action,
+            target=user,
+            changes={field: [old, value]},
+        )
+    return user
+
+
 @transaction.atomic
 def user_set_theme(*, user: User, theme: str) -> User:
     if theme not in Theme.values:
         raise ValidationError({"theme": _("Choose automatic, light or dark.")})
-    if user.theme != theme:
-        old = user.theme
-        user.theme = theme
-        user.save(update_fields=["theme"])
-        audit_record(
-            actor=user,
-            organization=None,
-            action="user.theme_changed",
-            target=user,
-            changes={"theme": [old, theme]},
-        )
-    return user
+    return _set_preference(user, "theme", theme, action="user.theme_changed")
 
 
 @transaction.atomic
@@ -689,18 +694,7 @@ def user_set_language(*, user: User, language: str) -> User:
     represent are written in."""
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Choose one of the languages offered.")})
-    if user.language != language:
-        old = user.language
-        user.language = language
-        user.save(update_fields=["language"])
-        audit_record(
-            actor=user,
-            organization=None,
-            action="user.language_changed",
-            target=user,
-            changes={"language": [old, language]},
-        )
-    return user
+    return _set_preference(user, "language", language, action="user.language_changed")
 
 
 def _replace_password(user: User, *, old_password: str, new_password: str) -> None:
