@@ -21,16 +21,18 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import connections
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.db.models.sql.constants import MULTI
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_ratelimit.core import is_ratelimited
 
 from billing.export_cells import LocalDays, decimal_cell
-from billing.models import EntryKind, InvoiceLine, LedgerEntry, Order
+from billing.models import BillingExportJob, EntryKind, ExportStatus, InvoiceLine, LedgerEntry, Order
 from billing.selectors import Period, period_dates
 from core.spreadsheets import neutralise_cell, safe_csv_lines
 from organizations.models import Organization, Product, ProductStatus
@@ -560,3 +562,18 @@ def export_lines(export: BillingExport) -> Iterator[str]:
     """The CSV file, line by line (RFC 4180, formula-safe cells)."""
     header, rows = export_rows(export)
     return safe_csv_lines(header, rows)
+
+
+def prepared_export_response(job: BillingExportJob) -> FileResponse | None:
+    """A prepared export's file as a download, from the shared storage; None while it is being prepared
+    and once it has expired."""
+    if job.status != ExportStatus.READY or job.expires_at <= timezone.now():
+        return None
+    response = FileResponse(
+        default_storage.open(job.file, "rb"),
+        as_attachment=True,
+        filename=job.filename,
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-store"
+    return response

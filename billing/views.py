@@ -9,9 +9,8 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from billing import idempotency, selectors, services
-from billing.exports import export_lines, export_of_job, export_rate_limited
+from billing.exports import export_lines, export_of_job, export_rate_limited, prepared_export_response
 from billing.forms import BillingExportForm, InvoiceFilterForm, OrderForm, TopUpForm
 from billing.models import BillingExportJob, ExportStatus
 from billing.pdf import invoice_context, invoice_filename, render_invoice_pdf
@@ -326,13 +325,7 @@ def billing_export_download(request, job_id):
         if not services.billing_export_claim(job=job):
             raise Http404("This file was already downloaded; export it again.")
         return csv_response(job.filename, export_lines(export_of_job(job)))
-    if job.status != ExportStatus.READY or job.expires_at <= timezone.now():
+    response = prepared_export_response(job)
+    if response is None:
         raise Http404("This export is not available (still being prepared, or expired).")
-    response = FileResponse(
-        default_storage.open(job.file, "rb"),
-        as_attachment=True,
-        filename=job.filename,
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Cache-Control"] = "no-store"
     return response

@@ -12,11 +12,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.files.storage import default_storage
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +26,7 @@ from rest_framework.response import Response
 
 from billing import idempotency, selectors, services
 from billing.api import serializers
-from billing.exports import History, export_lines, export_rate_limited
+from billing.exports import History, export_lines, export_rate_limited, prepared_export_response
 from billing.models import ExportStatus, Invoice, InvoiceLine, InvoiceStatus, Order, Wallet
 from core.api.exceptions import error_responses
 from core.api.negotiation import FileActionsMixin
@@ -537,13 +535,7 @@ class ManagedClientExportJobViewSet(FileActionsMixin, PartnerProgramMixin, views
     )
     def file(self, request, org_id, id):
         job = self.job_or_404(id)
-        if job.status != ExportStatus.READY or job.expires_at <= timezone.now():
+        response = prepared_export_response(job)
+        if response is None:
             raise NotFound(_("This export is not available (still being prepared, or expired)."))
-        response = FileResponse(
-            default_storage.open(job.file, "rb"),
-            as_attachment=True,
-            filename=job.filename,
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Cache-Control"] = "no-store"
         return response
