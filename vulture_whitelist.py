@@ -115,3 +115,4 @@ _.at  # PartnershipQuerySet.active(at=...), the moment access is decided for
 _._iterable_class  # Django's QuerySet, set by partners/selectors.py
 _.generator  # tokens/schema.py, drf-spectacular's postprocessing hook signature
 _.parameter_name  # VatNumberSharedFilter in organizations/admin.py, read by Django's admin
+_.RefuseNullCharactersMiddleware  # core/middleware.py, MIDDLEWARE

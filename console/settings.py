@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "core.middleware.AuditContextMiddleware",
+    "core.middleware.RefuseNullCharactersMiddleware",
     "core.session_limits.SessionLimitsMiddleware",
 ]
 

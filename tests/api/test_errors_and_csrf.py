@@ -63,3 +63,11 @@ def test_ids_no_database_can_hold_are_404(client_of, legal_representative, org_i
     client = client_of(legal_representative)
     assert client.get(f"/api/v1/organizations/{org_id}").status_code == 404
     assert client.get(f"/api/v1/organizations/{org_id}/members/1").status_code == 404
+
+
+def test_a_null_character_in_a_query_is_a_400_naming_the_parameter(client_of, legal_representative):
+    """PostgreSQL refuses NUL in any text: a search holding one is refused by name, not a server error."""
+    response = client_of(legal_representative).get("/api/v1/partners?search=pixel%00")
+
+    assert response.status_code == 400
+    assert response.json() == {"search": ["Null characters are not allowed."]}
