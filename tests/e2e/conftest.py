@@ -99,11 +99,15 @@ def color_scheme() -> str:
 
 @pytest.fixture
 def new_page(browser: Browser, browser_errors: BrowserErrors, live_server) -> Iterator[Callable[..., Page]]:
-    """Open a page in a new browser context (its own cookies) with the given color scheme."""
+    """Open a page in a new browser context (its own cookies) with the given color scheme and, when given,
+    language (Accept-Language, navigator.language)."""
     contexts = []
 
-    def _new_page(color_scheme: str = "light") -> Page:
-        context = browser.new_context(base_url=live_server.url, color_scheme=color_scheme, viewport=VIEWPORT)
+    def _new_page(color_scheme: str = "light", locale: str | None = None) -> Page:
+        options = {"locale": locale} if locale else {}
+        context = browser.new_context(
+            base_url=live_server.url, color_scheme=color_scheme, viewport=VIEWPORT, **options
+        )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()

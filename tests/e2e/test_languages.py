@@ -7,10 +7,10 @@ Where a label is not one of the glossary's, the element is found by its role or 
 """
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from console.models import MailboxMessage
 from organizations import services
@@ -18,15 +18,17 @@ from organizations.access import resolve_access
 from organizations.models import ProductType, User
 from partners import services as partner_services
 from partners.models import Partnership, Status
-from tests.e2e.conftest import TIMEOUT_MS, VIEWPORT, BrowserErrors, signed_up
+from tests.e2e.conftest import signed_up
+from tests.e2e.test_partner_guides import (
+    CLIENT,
+    CLIENT_EMAIL,
+    CLIENT_PASSWORD,
+    PARTNER,
+    PARTNER_CONTACT,
+    PARTNER_EMAIL,
+    PARTNER_PASSWORD,
+)
 
-CLIENT = "Client AG"
-CLIENT_EMAIL = "lea.keller@client-ag.example"
-CLIENT_PASSWORD = "client-ag-passphrase-2026"
-PARTNER = "Pixel Agency GmbH"
-PARTNER_CONTACT = "hello@pixel-agency.example"
-PARTNER_EMAIL = "nora.brunner@pixel-agency.example"
-PARTNER_PASSWORD = "pixel-agency-passphrase-2026"
 # (category button, product type, product name), as in the English guides' tests.
 PRODUCTS = [
     ("Web hosting", "web-hosting", "www.client-ag.ch"),
@@ -35,23 +37,9 @@ PRODUCTS = [
 
 
 @pytest.fixture
-def page_in(browser: Browser, browser_errors: BrowserErrors, live_server) -> Iterator[Callable[[str], Page]]:
+def page_in(new_page: Callable[..., Page]) -> Callable[[str], Page]:
     """A page in a new browser whose language (Accept-Language, navigator.language) is `locale`."""
-    contexts = []
-
-    def _page_in(locale: str) -> Page:
-        context = browser.new_context(base_url=live_server.url, locale=locale, viewport=VIEWPORT)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        browser_errors.watch(page)
-        return page
-
-    yield _page_in
-    for context in contexts:
-        context.close()
-    unexpected = browser_errors.unexpected()
-    assert not unexpected, "The browser reported errors:\n" + "\n".join(unexpected)
+    return lambda locale: new_page(locale=locale)
 
 
 @pytest.fixture
