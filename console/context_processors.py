@@ -63,6 +63,7 @@ def _organization_switcher(user) -> dict:
     partner organizations: past the first few clients, a link leads to the Managed Clients page."""
     own = list(
         Organization.objects.filter(memberships__user=user)
+        .only("name", "is_referenced_partner")
         .annotate(my_role=F("memberships__role"))
         .order_by("name", "pk")
     )

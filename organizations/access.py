@@ -360,6 +360,7 @@ def managed_clients_of(
         .filter(partner_id__in=partner_ids)
         .exclude(client_id__in=Membership.objects.filter(user=user).values("organization_id"))
         .select_related("client")
+        .only("client__name")
         .order_by("client_name", "client_id")[:limit]
     )
     # A client managed by two of the user's partner organizations is listed once.
