@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from billing.exports import (
     BillingExport,
@@ -257,24 +258,53 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _iso_datetime(value) -> str:
+    """DRF's ISO 8601 representation of an aware datetime (in the current time zone, UTC as "Z"), in a
+    third of its time: a list writes two per row."""
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _writer(field: serializers.Field):
+    """How a field writes a value: its own `to_representation`, or the same answer faster for the common
+    case of a datetime in ISO 8601 with the default time zone."""
+    if (
+        type(field) is serializers.DateTimeField
+        and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
+        and not hasattr(field, "timezone")
+    ):
+        return _iso_datetime
+    return field.to_representation
+
+
 class DirectReadMixin:
     """Each readable field's own representation of `getattr(instance, source)`: the same answer as DRF's
     `Serializer.to_representation`, without its generic lookup of every field's source on every row (half
-    of the invoice list's serializing). Fields with a dotted or `*` source take DRF's way."""
+    of the invoice list's serializing). Fields with a dotted or `*` source take DRF's way.
 
-    @cached_property
-    def _direct_fields(self) -> list:
-        fields = self._readable_fields
-        return [(field, field.source if len(field.source_attrs) == 1 else None) for field in fields]
+    For output serializers only: their fields keep no state of a request, so they are built once per class
+    rather than on every call (building a ModelSerializer's fields from the model cost a fifth of a list
+    page's serializing)."""
+
+    @classmethod
+    def _direct_fields(cls) -> list:
+        fields = cls.__dict__.get("_built_fields")
+        if fields is None:
+            fields = [
+                (field, field.source if len(field.source_attrs) == 1 else None, _writer(field))
+                for field in cls()._readable_fields
+            ]
+            cls._built_fields = fields
+        return fields
 
     def to_representation(self, instance):
         answer = {}
-        for field, source in self._direct_fields:
+        for field, source, write in self._direct_fields():
             try:
                 value = getattr(instance, source) if source else field.get_attribute(instance)
             except serializers.SkipField:
                 continue
-            answer[field.field_name] = None if value is None else field.to_representation(value)
+            answer[field.field_name] = None if value is None else write(value)
         return answer
 
 

@@ -3,6 +3,7 @@ the `Decimal` of the DecimalField (SQLite's floats and ints included), moments a
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -78,7 +79,8 @@ ZONES = [
 ]
 
 
-def clock_changes(zone: ZoneInfo, year: int) -> list[datetime]:
+@cache  # a year hour by hour: computed once per zone, not on every example drawn
+def clock_changes(zone: ZoneInfo, year: int) -> tuple[datetime, ...]:
     """The hours (UTC) at which the zone's offset changed during `year`."""
     hour, changes = datetime(year, 1, 1, tzinfo=UTC), []
     offset = hour.astimezone(zone).utcoffset()
@@ -87,7 +89,7 @@ def clock_changes(zone: ZoneInfo, year: int) -> list[datetime]:
         if hour.astimezone(zone).utcoffset() != offset:
             offset = hour.astimezone(zone).utcoffset()
             changes.append(hour)
-    return changes
+    return tuple(changes)
 
 
 @st.composite
