@@ -1,6 +1,7 @@
 """The API at the edges of its input: days at the calendar's edges, paths that name no endpoint, an export
 that fails, what the schema says may be null, and a blank optional `Idempotency-Key`."""
 
+import gc
 from datetime import date
 from unittest import mock
 
@@ -9,12 +10,16 @@ from django.db import DatabaseError
 from django.test import Client
 from schemathesis.checks import response_schema_conformance
 
+from billing import exports
 from billing.models import IdempotencyRecord, Order
 from billing.selectors import invoices_filtered
 from compliance.selectors import audit_events_filtered
 from core.audit import audit_record
+from organizations.models import Product
 from tests.api.test_billing_api import new_key, org_url, place_order
 from tests.api.test_schema_fuzz import schema
+from tests.core.test_streams import SERVER_SIDE_CURSOR, open_cursors
+from tests.factories import ProductFactory
 
 INVOICES = "invoices"
 ACTIVITY = "activity"
@@ -84,6 +89,63 @@ def test_an_activity_export_whose_query_fails_is_an_error_not_a_truncated_file(w
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
     assert "detail" in response.json()
+
+
+def _products_export(world, monkeypatch, products=5):
+    """The managed client's products export, read by the caller in chunks of 2 rows."""
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    ProductFactory.create_batch(products - 1, organization=world["managed_client"])
+    path = org_url(world["organization"], "managed-clients/export?history=products&period=this_month")
+    response = get(world, path)
+    assert response.status_code == 200
+    return response
+
+
+def test_an_export_never_read_holds_no_cursor(world, monkeypatch):
+    """A client that goes away before reading: the view read the first rows with a plain query, and no
+    cursor is left to be closed later (in another transaction, where it would no longer exist)."""
+    response = _products_export(world, monkeypatch)
+
+    assert open_cursors() == 0
+    del response
+    gc.collect()
+    assert Product.objects.filter(organization=world["managed_client"]).count() == 5, "the connection answers"
+
+
+def test_an_export_left_midway_closes_its_cursor_when_the_response_is_closed(world, monkeypatch):
+    response = _products_export(world, monkeypatch)
+    content = iter(response.streaming_content)
+
+    read = [next(content) for _line in range(4)]  # the header, the first chunk and a row after it
+    assert open_cursors() == SERVER_SIDE_CURSOR, "the rest come from a cursor"
+    response.close()  # as the server does when the client has gone
+
+    assert open_cursors() == 0
+    assert len(read) == 4
+    assert Product.objects.filter(organization=world["managed_client"]).count() == 5, "the connection answers"
+
+
+def test_an_export_read_in_chunks_has_every_row_once(world, monkeypatch):
+    response = _products_export(world, monkeypatch)
+
+    lines = b"".join(response.streaming_content).decode().splitlines()
+
+    assert len(lines) == 1 + 5
+    assert len(set(lines)) == len(lines)
+    assert open_cursors() == 0
+
+
+def test_the_activity_export_read_in_chunks_has_every_event_once(world, monkeypatch, legal_representative):
+    monkeypatch.setattr("compliance.views.ACTIVITY_CHUNK_SIZE", 2)
+    for number in range(5):
+        audit_record(actor=legal_representative, organization=world["organization"], action=f"test.{number}")
+
+    response = get(world, org_url(world["organization"], ACTIVITY_EXPORT))
+    assert open_cursors() == 0
+    lines = b"".join(response.streaming_content).decode().splitlines()
+
+    actions = [line.split(",")[4] for line in lines[1:] if ",test." in line]
+    assert actions == [f"test.{number}" for number in reversed(range(5))]
 
 
 # Paths that name no endpoint
