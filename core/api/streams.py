@@ -11,8 +11,8 @@ STARTED_LINES = 2
 
 def started(lines: Iterable[str]) -> Iterator[str]:
     """`lines`, with the first ones read now: a query that fails (bad input, the database) fails in the view,
-        which answers an error, rather than after the 200 went out with a file cut short. The lines are read as
-    `core.streams` says, so the first ones hold no database cursor: a response never read holds none either."""
+    which answers an error, rather than after the 200 went out with a file cut short. The lines are read as
+    `core.streams` says, so the first ones hold no database cursor: a response never read holds none."""
     lines = iter(lines)
     first = list(islice(lines, STARTED_LINES))
     return _then(first, lines)
