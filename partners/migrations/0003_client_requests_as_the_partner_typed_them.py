@@ -6,6 +6,32 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def requests_of_existing_partnerships(apps, schema_editor):
+    """The requests partners sent before: each as a request to its client's legal representative (the address
+    it typed then was theirs: a request was only made when it matched)."""
+    Partnership = apps.get_model("partners", "Partnership")
+    ClientRequest = apps.get_model("partners", "ClientRequest")
+    Membership = apps.get_model("organizations", "Membership")
+    for partnership in Partnership.objects.filter(initiated_by="partner").iterator():
+        email = (
+            Membership.objects.filter(organization_id=partnership.client_id, role="legal_representative")
+            .order_by("pk")
+            .values_list("user__email", flat=True)
+            .first()
+        )
+        ClientRequest.objects.create(
+            partner_id=partnership.partner_id,
+            client_email=(email or "").lower(),
+            access=partnership.access,
+            payment_method=partnership.payment_method,
+            created_by_id=partnership.created_by_id,
+            created_at=partnership.created_at,
+            sent_at=partnership.invitation_sent_at,
+            cancelled_at=partnership.ended_at if partnership.status == "cancelled" else None,
+            partnership_id=partnership.pk,
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -34,4 +60,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['partner', '-sent_at', '-id'], name='client_requests_of_partner')],
             },
         ),
+        migrations.RunPython(requests_of_existing_partnerships, migrations.RunPython.noop),
     ]
