@@ -443,7 +443,14 @@ def require_request_pending(client_request: ClientRequest) -> None:
 
 
 def _lock_request(client_request: ClientRequest) -> ClientRequest:
-    return ClientRequest.objects.select_for_update().select_related("partnership").get(pk=client_request.pk)
+    """The request, and the partnership it made if any, locked (each on its own: PostgreSQL locks no row
+    of the nullable side of an outer join)."""
+    client_request = ClientRequest.objects.select_for_update().get(pk=client_request.pk)
+    if client_request.partnership_id is not None:
+        client_request.partnership = Partnership.objects.select_for_update().get(
+            pk=client_request.partnership_id
+        )
+    return client_request
 
 
 @transaction.atomic

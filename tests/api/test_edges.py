@@ -112,7 +112,11 @@ def test_an_export_never_read_holds_no_cursor(world, monkeypatch):
     assert Product.objects.filter(organization=world["managed_client"]).count() == 5, "the connection answers"
 
 
-def test_an_export_left_midway_closes_its_cursor_when_the_response_is_closed(world, monkeypatch):
+def test_an_export_left_midway_closes_its_cursor_when_the_response_is_closed(
+    world, monkeypatch, in_process_wsgi
+):
+    """`in_process_wsgi`: closing the response signals the request's end, which would close the test's
+    connection (as a server's does, after its cursors are closed)."""
     response = _products_export(world, monkeypatch)
     content = iter(response.streaming_content)
 
