@@ -116,3 +116,5 @@ _._iterable_class  # Django's QuerySet, set by partners/selectors.py
 _.generator  # tokens/schema.py, drf-spectacular's postprocessing hook signature
 _.parameter_name  # VatNumberSharedFilter in organizations/admin.py, read by Django's admin
 _.RefuseNullCharactersMiddleware  # core/middleware.py, MIDDLEWARE
+_.handler404  # console/urls.py, Django's error views for the root URLconf
+_.handler500  # console/urls.py

@@ -8,10 +8,12 @@ Only what is the partner's own business is exported, whoever the clients are:
 - products: the chosen clients' products the partner manages (every product with Full access, the granted
   ones with Limited access) that were active during the period.
 
-Rows are read in chunks of `CHUNK_SIZE`, as `.values_list().iterator()` reads them, and written one at a time,
-so memory does not grow with the number of rows. The values go to the file as the database driver returns
-them, without Django's per-value converters: each column has its formatter (`billing.export_cells`), and only
-the free text (names, descriptions) is neutralised, as the numbers and days we write start no formula.
+Rows are read in chunks of `CHUNK_SIZE`, as `.values_list().iterator()` reads them (the first with a plain
+query, the rest from a cursor the file's generator opens and closes: `core.streams`), and written one at a
+time, so memory does not grow with the number of rows. The values go to the file as the database driver
+returns them, without Django's per-value converters: each column has its formatter (`billing.export_cells`),
+and only the free text (names, descriptions) is neutralised, as the numbers and days we write start no
+formula.
 """
 
 from collections.abc import Callable, Iterator
@@ -35,6 +37,7 @@ from billing.export_cells import LocalDays, decimal_cell
 from billing.models import BillingExportJob, EntryKind, ExportStatus, InvoiceLine, LedgerEntry, Order
 from billing.selectors import Period, period_dates
 from core.spreadsheets import neutralise_cell, safe_csv_lines
+from core.streams import ordering_of, rows_after
 from organizations.models import Organization, Product, ProductStatus
 from partners.models import Access as AccessLevel
 from partners.models import Partnership, PaymentMethod
@@ -525,11 +528,33 @@ def export_row_count(export: BillingExport) -> int:
 
 
 def _driver_chunks(queryset: QuerySet, fields: tuple[str, ...]) -> Iterator[list[tuple]]:
-    """The `fields` of the rows as the database driver returns them, `CHUNK_SIZE` rows at a time (from a
-    server-side cursor where the database has one): what `.iterator()` reads, before its converters."""
-    compiler = queryset.values_list(*fields).query.get_compiler(using=queryset.db)
-    chunked_fetch = not compiler.connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
-    return compiler.execute_sql(MULTI, chunked_fetch=chunked_fetch, chunk_size=CHUNK_SIZE)
+    """The `fields` of the rows as the database driver returns them (what `.iterator()` reads, before its
+    converters), `CHUNK_SIZE` rows at a time, read as `core.streams` says: the first chunk with a plain query
+    (read whole, its cursor closed at once), and only when it is full the rows after its last one, from a
+    server-side cursor where the database has one, opened here and closed when the rows end or this generator
+    is closed."""
+    ordering = ordering_of(queryset)
+    keys = [term.removeprefix("-") for term in ordering]
+    extra = [key for key in keys if key not in fields]
+    compiler = queryset.values_list(*fields, *extra)[:CHUNK_SIZE].query.get_compiler(using=queryset.db)
+    first = [row for chunk in compiler.execute_sql(MULTI, chunked_fetch=False) for row in chunk]
+    width = len(fields)
+    yield [row[:width] for row in first] if extra else first
+    if len(first) < CHUNK_SIZE:
+        return
+    # The last row's ordering values, as the model gives them (the driver's own may be text, on SQLite).
+    positions = [fields.index(key) if key in fields else width + extra.index(key) for key in keys]
+    converters = compiler.get_converters([compiler.select[position][0] for position in positions])
+    last = next(compiler.apply_converters([[first[-1][position] for position in positions]], converters))
+    del first
+    rest = rows_after(queryset, last).values_list(*fields).query.get_compiler(using=queryset.db)
+    chunked_fetch = not rest.connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    chunks = rest.execute_sql(MULTI, chunked_fetch=chunked_fetch, chunk_size=CHUNK_SIZE)
+    try:
+        yield from chunks
+    finally:
+        if hasattr(chunks, "close"):  # a generator holding the cursor; a list when reads are not chunked
+            chunks.close()
 
 
 def _formatted_rows(
@@ -539,9 +564,13 @@ def _formatted_rows(
     each of its `day_columns` datetime columns (made when reading starts, in the time zone current then)."""
     database_timezone = connections[queryset.db].timezone  # of the naive datetimes SQLite returns
     days = [LocalDays(database_timezone).cell for _column in range(day_columns)]
-    for chunk in _driver_chunks(queryset, fields):
-        for values in chunk:
-            yield row(values, *days)
+    chunks = _driver_chunks(queryset, fields)
+    try:
+        for chunk in chunks:
+            for values in chunk:
+                yield row(values, *days)
+    finally:
+        chunks.close()
 
 
 def export_rows(export: BillingExport) -> tuple[list[str], Iterator[list]]:

@@ -6,7 +6,7 @@ organization's.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from billing.models import BillingExportJob, EntryKind, Invoice, InvoiceLine, LedgerEntry, Order, Wallet
 from billing.pricing import Quote, quote, quotes, renewal_placed_by
+from core.days import within_days
 from organizations.access import Access, Permission, resolve_access
 from organizations.models import Organization, Product, ProductCategory, ProductType
 from organizations.selectors import products_visible_to
@@ -60,10 +61,6 @@ def period_dates(period: str, *, today: date) -> tuple[date | None, date | None]
     return None, None
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def invoices_visible_to(access: Access) -> QuerySet[Invoice]:
     """The organization's invoices and credit notes, newest first."""
     if not _sees_billing(access):
@@ -92,10 +89,7 @@ def invoices_filtered(
     if with_first_line:
         first_line = InvoiceLine.objects.filter(invoice=OuterRef("pk")).order_by("pk").values("description")
         invoices = invoices.annotate(first_line=Subquery(first_line[:1]))
-    if date_from is not None:
-        invoices = invoices.filter(issued_at__gte=_day_start(date_from))
-    if date_to is not None:
-        invoices = invoices.filter(issued_at__lt=_day_start(date_to + timedelta(days=1)))
+    invoices = invoices.filter(within_days("issued_at", date_from, date_to))
     if status:
         invoices = invoices.filter(status=status)
     return invoices

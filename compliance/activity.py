@@ -576,6 +576,67 @@ def _partnership_cancelled(said: Said) -> Description:
     return Description(sentence, [])
 
 
+# A partner's "Add a client": the partner's log tells its requests by the address it typed, the client's log
+# what reached the client; neither tells the partner whether the address matched.
+REQUEST_SENT = {
+    "full": gettext_lazy("%(actor)s asked %(email)s for Full access."),
+    "limited": gettext_lazy("%(actor)s asked %(email)s for Limited access."),
+}
+REQUEST_RECEIVED = {
+    "full": gettext_lazy("%(actor)s of %(partner)s asked for Full access."),
+    "limited": gettext_lazy("%(actor)s of %(partner)s asked for Limited access."),
+}
+
+
+@describes("client_request.sent")
+def _client_request_sent(said: Said) -> Description:
+    template = REQUEST_SENT.get(_access_of(said), gettext_lazy("%(actor)s asked %(email)s for access."))
+    sentence = str(template) % {"actor": said.actor, "email": said.get("client_email")}
+    return Description(sentence, said.details("payment_method"))
+
+
+@describes("client_request.resent")
+def _client_request_resent(said: Said) -> Description:
+    sentence = _("%(actor)s sent the request to %(email)s again.") % {
+        "actor": said.actor,
+        "email": said.get("client_email"),
+    }
+    return Description(sentence, [])
+
+
+@describes("client_request.cancelled")
+def _client_request_cancelled(said: Said) -> Description:
+    sentence = _("%(actor)s deleted the request to %(email)s.") % {
+        "actor": said.actor,
+        "email": said.get("client_email"),
+    }
+    return Description(sentence, [])
+
+
+@describes("client_request.received")
+def _client_request_received(said: Said) -> Description:
+    template = REQUEST_RECEIVED.get(
+        _access_of(said), gettext_lazy("%(actor)s of %(partner)s asked for access.")
+    )
+    sentence = str(template) % {"actor": said.actor, "partner": said.other}
+    return Description(sentence, said.details("payment_method"))
+
+
+@describes("client_request.withdrawn")
+def _client_request_withdrawn(said: Said) -> Description:
+    sentence = _("%(actor)s of %(partner)s withdrew the request for access.") % {
+        "actor": said.actor,
+        "partner": said.other,
+    }
+    return Description(sentence, [])
+
+
+@describes("client_request.expired")
+def _client_request_expired(said: Said) -> Description:
+    sentence = _("The request for access from %(partner)s expired.") % {"partner": said.other}
+    return Description(sentence, [])
+
+
 @describes("partnership.expired")
 def _partnership_expired(said: Said) -> Description:
     # Written in the client's log, with the partner as the other side.

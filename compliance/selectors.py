@@ -1,10 +1,10 @@
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from compliance.consent import CONSENT_VERSION, Consent
 from compliance.models import CookieConsent, DpaCertificate
+from core.days import within_days
 from core.models import AuditEvent
 from organizations.access import Access, Permission
 
@@ -30,10 +30,6 @@ def audit_events_visible_to(access: Access) -> QuerySet[AuditEvent]:
     ).select_related("organization", "on_behalf_of", "counterparty", "actor")
 
 
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def audit_events_filtered(
     access: Access,
     *,
@@ -53,10 +49,7 @@ def audit_events_filtered(
         events = (
             events.filter(action__startswith=action) if action.endswith(".") else events.filter(action=action)
         )
-    if date_from:
-        events = events.filter(created_at__gte=_start_of(date_from))
-    if date_to:
-        events = events.filter(created_at__lt=_start_of(date_to + timedelta(days=1)))
+    events = events.filter(within_days("created_at", date_from, date_to))
     if partners_only:
         events = events.filter(Q(on_behalf_of__isnull=False) | Q(counterparty__isnull=False))
     return events

@@ -17,6 +17,7 @@ from compliance.consent import consent_of_request, now_consent, set_consent_cook
 from compliance.dpa import certificate_response, certificate_verified
 from compliance.forms import ActivityFilterForm, CookiePreferencesForm, DpaVerifyForm
 from core.spreadsheets import csv_lines, csv_response
+from core.streams import objects_in_chunks
 from organizations.access import Permission
 from organizations.web import organization_view
 
@@ -60,8 +61,13 @@ def activity_log(request):
     )
 
 
+ACTIVITY_CHUNK_SIZE = 500
+
+
 def activity_csv_rows(events):
-    for event in events.iterator(chunk_size=500):
+    """The CSV rows of `events`, newest first, read in chunks that hold no cursor beyond the reading
+    (`core.streams`)."""
+    for event in objects_in_chunks(events.order_by("-created_at", "-pk"), chunk_size=ACTIVITY_CHUNK_SIZE):
         yield [
             f"{timezone.localtime(event.created_at):%Y-%m-%d %H:%M:%S}",  # as the page shows it
             event.actor_email or "system",

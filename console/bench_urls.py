@@ -65,8 +65,9 @@ def _render(template, request, **context) -> HttpResponse:
 @organization_view(Permission.VIEW_MANAGED_CLIENTS)
 def managed_clients(request):
     access = request.access
-    list(partner_selectors.pending_partnerships_of_partner(access, newest=21))
-    list(partner_selectors.expired_requests_of_partner(access)[:20])
+    list(partner_selectors.pending_partnerships_of_partner(access)[:21])
+    list(partner_selectors.pending_client_requests(access)[:21])
+    list(partner_selectors.expired_client_requests(access)[:20])
     page = Paginator(partner_selectors.managed_clients(access), 50).get_page(request.GET.get("page"))
     open_url = row_url_format("dashboard", "org_id")
     for partnership in page:

@@ -38,3 +38,7 @@ urlpatterns = [
 ]
 
 handler403 = "console.views.permission_denied"
+# Under /api/ an unknown path and a failure are answered in JSON, as scripts expect; elsewhere the console's
+# pages.
+handler404 = "core.api.exceptions.page_not_found"
+handler500 = "core.api.exceptions.server_error"

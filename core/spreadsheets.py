@@ -43,9 +43,24 @@ class _Line:
         return text
 
 
+def close(iterable: Iterable) -> None:
+    """Close `iterable` if it can be (a generator: its `finally` runs now, e.g. closing a database cursor)."""
+    closer = getattr(iterable, "close", None)
+    if closer is not None:
+        closer()
+
+
 def csv_lines(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
     """The header then each row as one CRLF-terminated CSV line, every cell neutralised."""
-    return safe_csv_lines(header, ([neutralise_cell(cell) for cell in row] for row in rows))
+
+    def safe_rows():
+        try:
+            for row in rows:
+                yield [neutralise_cell(cell) for cell in row]
+        finally:
+            close(rows)
+
+    return safe_csv_lines(header, safe_rows())
 
 
 def safe_csv_lines(header: Iterable[str], safe_rows: Iterable[Iterable]) -> Iterator[str]:
@@ -53,16 +68,26 @@ def safe_csv_lines(header: Iterable[str], safe_rows: Iterable[Iterable]) -> Iter
     integers, and numbers or days it formatted itself (which start no formula). A large export saves the
     per-cell check this way."""
     writer = csv.writer(_Line())
-    yield writer.writerow([neutralise_cell(title) for title in header])
-    for row in safe_rows:
-        yield writer.writerow(row)
+    try:
+        yield writer.writerow([neutralise_cell(title) for title in header])
+        for row in safe_rows:
+            yield writer.writerow(row)
+    finally:
+        close(safe_rows)
 
 
 def csv_response(filename: str, lines: Iterable[str]) -> StreamingHttpResponse:
-    """A streamed `text/csv` download; the browser saves it under `filename`."""
-    response = StreamingHttpResponse(
-        (line.encode() for line in lines), content_type="text/csv; charset=utf-8"
-    )
+    """A streamed `text/csv` download; the browser saves it under `filename`. Closing the response (the server
+    does when it is done with it, read to the end or not) closes `lines`, and whatever they read from."""
+
+    def encoded():
+        try:
+            for line in lines:
+                yield line.encode()
+        finally:
+            close(lines)
+
+    response = StreamingHttpResponse(encoded(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

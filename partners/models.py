@@ -197,3 +197,74 @@ class Partnership(models.Model):
         """On creation; a rename of the client updates its partnerships (`partners.signals`)."""
         if self._state.adding and not self.client_name:
             self.client_name = self.client.name
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("client request status", "Pending")
+    ACCEPTED = "accepted", pgettext_lazy("client request status", "Accepted")
+    REFUSED = "refused", pgettext_lazy("client request status", "Refused")
+    CANCELLED = "cancelled", pgettext_lazy("client request status", "Cancelled")
+    EXPIRED = "expired", pgettext_lazy("client request status", "Expired")
+
+
+# What the partner sees of the partnership its request made, once the client has answered.
+ANSWERED_AS = {
+    Status.ACTIVE: RequestStatus.ACCEPTED,
+    Status.STOPPED: RequestStatus.ACCEPTED,
+    Status.REFUSED: RequestStatus.REFUSED,
+}
+
+
+class ClientRequest(models.Model):
+    """A partner's "Add a client", as the partner typed it: every request is kept, whether or not its address
+    is a legal representative's, and the partner sees it by that address, pending until the client accepts
+    or refuses it, the partner deletes it, or its link expires (an address that matched no one simply
+    expires). The partnership it made when the address matched (`partnership`) is never shown to the partner
+    before the client answers."""
+
+    partner = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="client_requests"
+    )
+    client_email = models.EmailField(max_length=254)
+    access = models.CharField(max_length=8, choices=Access.choices)
+    payment_method = models.CharField(
+        max_length=8, choices=PaymentMethod.choices, default=PaymentMethod.CLIENT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the request was sent (or sent again): its link expires `PARTNER_INVITATION_MAX_AGE_DAYS` later.
+    sent_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    partnership = models.OneToOneField(
+        Partnership, null=True, blank=True, on_delete=models.SET_NULL, related_name="client_request"
+    )
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["partner", "-sent_at", "-id"], name="client_requests_of_partner")]
+
+    def __str__(self):
+        return f"{self.partner} → {self.client_email} ({self.get_access_display()})"
+
+    @property
+    def expires_at(self) -> datetime:
+        from partners.invitations import invitation_max_age
+
+        return self.sent_at + invitation_max_age()
+
+    @property
+    def status(self) -> str:
+        if self.cancelled_at is not None:
+            return RequestStatus.CANCELLED
+        if self.partnership is not None and self.partnership.status in ANSWERED_AS:
+            return ANSWERED_AS[self.partnership.status]
+        if self.expires_at < timezone.now():
+            return RequestStatus.EXPIRED
+        return RequestStatus.PENDING
+
+    @property
+    def link_expired(self) -> bool:
+        """Shown as expired in the pending list (the same test for every request: its link's age)."""
+        return self.expires_at < timezone.now()

@@ -3,17 +3,18 @@
 from datetime import timedelta
 from itertools import islice
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from organizations.access import Access, Permission
 from organizations.models import Membership, Organization, Product
 from organizations.selectors import products_visible_to
+from partners.invitations import invitation_max_age
 from partners.models import LIVE_STATUSES as LIVE
 from partners.models import Access as AccessLevel
-from partners.models import InitiatedBy, PartnerProfile, Partnership, Status
+from partners.models import ClientRequest, InitiatedBy, PartnerProfile, Partnership, Status
 
 
 def partner_directory(search: str = "") -> QuerySet[PartnerProfile]:
@@ -164,46 +165,61 @@ def managed_clients(
     return partnerships
 
 
-def pending_partnerships_of_partner(access: Access, *, newest: int | None = None) -> QuerySet[Partnership]:
-    """Invitations the partner received and requests it sent, still waiting for an answer; with `newest`,
-    only that many of each kind (received, sent), newest first, in one query."""
+def pending_partnerships_of_partner(access: Access) -> QuerySet[Partnership]:
+    """Invitations the partner received from clients, still waiting for its answer, newest first. (The
+    requests it sent are its `ClientRequest`s: `pending_client_requests`.)"""
     if not access.can(Permission.VIEW_MANAGED_CLIENTS):
         return Partnership.objects.none()
-    pending = (
-        Partnership.objects.filter(partner=access.organization, status=Status.PENDING)
+    return (
+        Partnership.objects.filter(
+            partner=access.organization, status=Status.PENDING, initiated_by=InitiatedBy.CLIENT
+        )
         .select_related("client")
         .prefetch_related("products")
         .order_by("-invitation_sent_at", "-pk")
     )
-    if newest is not None:
-        rank = Window(
-            RowNumber(),
-            partition_by=[F("initiated_by")],
-            order_by=[F("invitation_sent_at").desc(), F("pk").desc()],
-        )
-        pending = pending.annotate(rank=rank).filter(rank__lte=newest)
-    return pending
 
 
 # How long the side that sent an invitation or a request still sees it listed as expired.
 EXPIRED_SHOWN_DAYS = 30
 
 
-def expired_requests_of_partner(access: Access) -> QuerySet[Partnership]:
+def _unanswered(requests: QuerySet[ClientRequest]) -> QuerySet[ClientRequest]:
+    """Not deleted, and no answer from the client (no partnership made, or one still pending or expired)."""
+    return requests.filter(cancelled_at__isnull=True).filter(
+        Q(partnership__isnull=True) | Q(partnership__status__in=[Status.PENDING, Status.EXPIRED])
+    )
+
+
+def pending_client_requests(access: Access) -> QuerySet[ClientRequest]:
+    """The requests the partner sent ("Add a client") still waiting for an answer, newest first, each as the
+    partner typed it: the same whether or not its address matched a legal representative."""
+    if not access.can(Permission.VIEW_MANAGED_CLIENTS):
+        return ClientRequest.objects.none()
+    fresh_since = timezone.now() - invitation_max_age()
+    return _unanswered(ClientRequest.objects.filter(partner=access.organization, sent_at__gte=fresh_since))
+
+
+def expired_client_requests(access: Access) -> QuerySet[ClientRequest]:
     """The requests the partner sent that expired unanswered in the last `EXPIRED_SHOWN_DAYS` days, newest
     first: they leave the pending list, and the partner must not lose sight of them without a word."""
     if not access.can(Permission.VIEW_MANAGED_CLIENTS):
-        return Partnership.objects.none()
-    return (
-        Partnership.objects.filter(
+        return ClientRequest.objects.none()
+    expired_before = timezone.now() - invitation_max_age()
+    return _unanswered(
+        ClientRequest.objects.filter(
             partner=access.organization,
-            initiated_by=InitiatedBy.PARTNER,
-            status=Status.EXPIRED,
-            ended_at__gte=timezone.now() - timedelta(days=EXPIRED_SHOWN_DAYS),
+            sent_at__lt=expired_before,
+            sent_at__gte=expired_before - timedelta(days=EXPIRED_SHOWN_DAYS),
         )
-        .select_related("client")
-        .order_by("-ended_at", "-pk")
     )
+
+
+def client_request_for(access: Access, request_id: int) -> ClientRequest | None:
+    """A request the caller's organization sent as a partner."""
+    if not access.can(Permission.VIEW_MANAGED_CLIENTS):
+        return None
+    return ClientRequest.objects.filter(partner=access.organization, pk=request_id).first()
 
 
 def partnership_for(access: Access, partnership_id: int) -> Partnership | None:
@@ -213,7 +229,12 @@ def partnership_for(access: Access, partnership_id: int) -> Partnership | None:
     if access.can(Permission.VIEW_PARTNERS):
         sides |= Q(client=access.organization)
     if access.can(Permission.VIEW_MANAGED_CLIENTS):
-        sides |= Q(partner=access.organization)
+        # A partner sees the partnership its request made only once the client has answered: before, it
+        # knows its request by the address it typed (`client_request_for`), matched or not.
+        sides |= Q(partner=access.organization) & ~Q(
+            initiated_by=InitiatedBy.PARTNER,
+            status__in=[Status.PENDING, Status.EXPIRED, Status.CANCELLED],
+        )
     if not sides:
         return None
     return (

@@ -35,10 +35,12 @@ from partners.models import (
     Access as AccessLevel,
 )
 from partners.models import (
+    ClientRequest,
     InitiatedBy,
     PartnerProfile,
     Partnership,
     PaymentMethod,
+    RequestStatus,
     Status,
 )
 
@@ -309,12 +311,14 @@ CLIENT_REQUEST_SENT = gettext_lazy(
 @transaction.atomic
 def partnership_request(
     *, access: Access, client_email: str, access_level: str, payment_method: str = PaymentMethod.CLIENT
-) -> None:
+) -> ClientRequest:
     """A partner's legal representative asks a client for access ("Add a client"), by the client's email.
 
-    The answer (`CLIENT_REQUEST_SENT`) must not tell whether the address belongs to a legal representative:
-    only the terms are checked here, and the address is looked up in the background
-    (`partnership_request_deliver`), so every address costs the same one queued task, whatever it matches."""
+    Nothing the partner sees may tell whether the address belongs to a legal representative: the answer
+    (`CLIENT_REQUEST_SENT`), the request recorded here (listed to the partner by the address it typed, pending
+    until answered, deleted or expired) and the partner's activity log are the same for every address. Only
+    the terms are checked here; the address is looked up in the background (`partnership_request_deliver`),
+    so every address costs the same one queued task, whatever it matches."""
     from partners.tasks import deliver_client_request  # the tasks module imports this one
 
     _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
@@ -325,29 +329,53 @@ def partnership_request(
         payment_method=payment_method,
         products_required=False,
     )
-    enqueue_with_transaction(
-        deliver_client_request,
-        partner_id=access.organization.pk,
-        user_id=access.user.pk,
+    client_request = ClientRequest.objects.create(
+        partner=access.organization,
         client_email=(client_email or "").strip().lower(),
-        access_level=access_level,
+        access=access_level,
         payment_method=payment_method,
+        created_by=access.user,
+    )
+    _audit_request(access, client_request, "client_request.sent")
+    enqueue_with_transaction(
+        deliver_client_request, client_request_id=client_request.pk, user_id=access.user.pk
+    )
+    return client_request
+
+
+def _audit_request(access: Access, client_request: ClientRequest, action: str) -> None:
+    """An event of the partner's own log about its request, told by the address it typed."""
+    audit_record(
+        actor=access.user,
+        organization=access.organization,
+        action=action,
+        target=client_request,
+        changes={
+            "client_email": client_request.client_email,
+            "access": client_request.access,
+            "payment_method": client_request.payment_method,
+        },
     )
 
 
 @transaction.atomic
-def partnership_request_deliver(
-    *, partner: Organization, by: User, client_email: str, access_level: str, payment_method: str
-) -> Partnership | None:
-    """Send a partner's request to the one organization whose legal representative has this address. Nothing
-    is created, and no one told, when none or several match or a partnership is already pending or active
-    (the partner's legal representative can see that one)."""
+def partnership_request_deliver(*, client_request: ClientRequest, by: User) -> Partnership | None:
+    """Send a partner's request to the one organization whose legal representative has its address, as a
+    pending partnership that expires with the request. Nothing is created, and no one told, when none or
+    several match, a partnership is already pending or active, or the request is no longer pending: the
+    request then simply expires. What this does is recorded in the client's log only (`client_request.*`
+    events, which the partner's log does not show): the partner's view stays the same either way."""
+    client_request = ClientRequest.objects.select_for_update().get(pk=client_request.pk)
+    partner = client_request.partner
+    if client_request.status != RequestStatus.PENDING or client_request.partnership_id is not None:
+        return None
     access = resolve_access(by, partner)
     if access is None or not access.can(Permission.MANAGE_CLIENTS):
         return None  # the requester lost the right meanwhile
     clients = list(
         Organization.objects.filter(
-            memberships__user__email__iexact=client_email, memberships__role=Role.LEGAL_REPRESENTATIVE
+            memberships__user__email__iexact=client_request.client_email,
+            memberships__role=Role.LEGAL_REPRESENTATIVE,
         )
         .exclude(pk=partner.pk)
         .distinct()[:2]
@@ -357,9 +385,9 @@ def partnership_request_deliver(
     [client] = clients
     access_level, _no_products, payment_method = _clean_terms(
         client=client,
-        access_level=access_level,
+        access_level=client_request.access,
         products=[],
-        payment_method=payment_method,
+        payment_method=client_request.payment_method,
         products_required=False,
     )
     try:
@@ -374,14 +402,91 @@ def partnership_request_deliver(
         )
     except ValidationError:
         return None  # already pending or active
-    _audit(
-        access,
-        partnership,
-        "partnership.requested",
-        {"access": access_level, "payment_method": payment_method},
-    )
+    partnership.invitation_sent_at = client_request.sent_at  # it expires with the request
+    partnership.save(update_fields=["invitation_sent_at"])
+    client_request.partnership = partnership
+    client_request.save(update_fields=["partnership"])
+    _audit_for_client(partnership, "client_request.received", actor=by)
     _send_invitation(partnership, sent_by=by)
     return partnership
+
+
+def _audit_for_client(partnership: Partnership, action: str, *, actor: User | None) -> None:
+    """An event about a partner's request, for the client's log only: the partner's log does not show the
+    other side's `client_request.*` events (it has its own, about the address it typed)."""
+    audit_record(
+        actor=actor,
+        organization=partnership.client,
+        counterparty=partnership.partner,
+        action=action,
+        target=partnership,
+        changes={"access": partnership.access, "payment_method": partnership.payment_method},
+    )
+
+
+def require_request_sender(access: Access, client_request: ClientRequest) -> None:
+    if access.organization.pk != client_request.partner_id:
+        raise PermissionDenied(_("Only the partner that sent this request can change it."))
+    _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+
+
+def require_request_pending(client_request: ClientRequest) -> None:
+    status = client_request.status
+    if status != RequestStatus.PENDING:
+        wordings = {
+            RequestStatus.ACCEPTED: _("This request is accepted, no longer pending."),
+            RequestStatus.REFUSED: _("This request is refused, no longer pending."),
+            RequestStatus.CANCELLED: _("This request is deleted, no longer pending."),
+            RequestStatus.EXPIRED: _("This request is expired, no longer pending."),
+        }
+        raise InvalidTransition(wordings[status])
+
+
+def _lock_request(client_request: ClientRequest) -> ClientRequest:
+    """The request, and the partnership it made if any, locked (each on its own: PostgreSQL locks no row
+    of the nullable side of an outer join)."""
+    client_request = ClientRequest.objects.select_for_update().get(pk=client_request.pk)
+    if client_request.partnership_id is not None:
+        client_request.partnership = Partnership.objects.select_for_update().get(
+            pk=client_request.partnership_id
+        )
+    return client_request
+
+
+@transaction.atomic
+def client_request_resend(*, access: Access, client_request: ClientRequest) -> ClientRequest:
+    """Send the request again with a fresh link (to the client, when its address matched); every link sent
+    before stops working, and the request is pending for the full time again."""
+    client_request = _lock_request(client_request)
+    require_request_sender(access, client_request)
+    require_request_pending(client_request)
+    client_request.sent_at = timezone.now()
+    client_request.save(update_fields=["sent_at"])
+    partnership = client_request.partnership
+    if partnership is not None and partnership.status == Status.PENDING:
+        partnership.invitation_nonce = new_nonce()
+        partnership.invitation_sent_at = client_request.sent_at
+        partnership.save(update_fields=["invitation_nonce", "invitation_sent_at"])
+        _send_invitation(partnership, sent_by=access.user)
+    _audit_request(access, client_request, "client_request.resent")
+    return client_request
+
+
+@transaction.atomic
+def client_request_cancel(*, access: Access, client_request: ClientRequest) -> ClientRequest:
+    """Delete a pending request; it stays in the history as deleted (and the link sent, if any, stops
+    working: the partnership it made is cancelled)."""
+    client_request = _lock_request(client_request)
+    require_request_sender(access, client_request)
+    require_request_pending(client_request)
+    client_request.cancelled_at = timezone.now()
+    client_request.save(update_fields=["cancelled_at"])
+    partnership = client_request.partnership
+    if partnership is not None and partnership.status == Status.PENDING:
+        _end(partnership, Status.CANCELLED, by=access.user)
+        _audit_for_client(partnership, "client_request.withdrawn", actor=access.user)
+    _audit_request(access, client_request, "client_request.cancelled")
+    return client_request
 
 
 def require_sender(access: Access, partnership: Partnership) -> None:
@@ -391,9 +496,8 @@ def require_sender(access: Access, partnership: Partnership) -> None:
             raise PermissionDenied(_("Only the client that sent this invitation can change it."))
         _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
     else:
-        if access.organization.pk != partnership.partner_id:
-            raise PermissionDenied(_("Only the partner that sent this request can change it."))
-        _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+        # A partner changes its request as it sees it, by the address it typed (`client_request_*`).
+        raise PermissionDenied(_("Only the partner that sent this request can change it."))
 
 
 def _end(partnership: Partnership, status: str, *, by: User | None) -> None:
@@ -463,6 +567,11 @@ def _require_fresh(partnership: Partnership) -> None:
 def _expire_if_stale(partnership: Partnership) -> None:
     if partnership.status == Status.PENDING and is_stale(partnership):
         _end(partnership, Status.EXPIRED, by=None)
+        if partnership.initiated_by == InitiatedBy.PARTNER:
+            # The partner sees its request expire by its own date, as every request it sent whatever the
+            # address: the client's log only.
+            _audit_for_client(partnership, "client_request.expired", actor=None)
+            return
         audit_record(
             actor=None,
             organization=partnership.client,

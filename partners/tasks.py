@@ -2,7 +2,8 @@
 
 from django.tasks import task
 
-from organizations.models import Organization, User
+from organizations.models import User
+from partners.models import ClientRequest
 from partners.services import partnership_request_deliver, partnerships_expire_stale
 
 
@@ -13,18 +14,10 @@ def expire_invitations() -> int:
 
 
 @task()
-def deliver_client_request(
-    *, partner_id: int, user_id: int, client_email: str, access_level: str, payment_method: str
-) -> None:
+def deliver_client_request(*, client_request_id: int, user_id: int) -> None:
     """Look up the address a partner typed in "Add a client" and send the request if it matches."""
-    partner = Organization.objects.filter(pk=partner_id).first()
+    client_request = ClientRequest.objects.filter(pk=client_request_id).first()
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if partner is None or user is None:
+    if client_request is None or user is None:
         return
-    partnership_request_deliver(
-        partner=partner,
-        by=user,
-        client_email=client_email,
-        access_level=access_level,
-        payment_method=payment_method,
-    )
+    partnership_request_deliver(client_request=client_request, by=user)

@@ -17,6 +17,6 @@ urlpatterns = [
     path("reseller/clients/add/", views.client_request, name="client_request"),
     path("reseller/clients/<id:partnership_id>/stop/", views.partnership_stop, name="managed_client_stop"),
     path("reseller/invitations/<id:partnership_id>/", views.partnership_answer, name="invitation_answer"),
-    path("reseller/invitations/<id:partnership_id>/resend/", views.partnership_resend, name="request_resend"),
-    path("reseller/invitations/<id:partnership_id>/delete/", views.partnership_delete, name="request_delete"),
+    path("reseller/requests/<id:request_id>/resend/", views.client_request_resend, name="request_resend"),
+    path("reseller/requests/<id:request_id>/delete/", views.client_request_delete, name="request_delete"),
 ]

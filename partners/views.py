@@ -24,7 +24,14 @@ from partners.forms import (
     StopForm,
 )
 from partners.invitations import read_invitation_token
-from partners.models import Access, InitiatedBy, Partnership, PaymentMethod, Status
+from partners.models import (
+    Access,
+    ClientRequest,
+    InitiatedBy,
+    Partnership,
+    PaymentMethod,
+    Status,
+)
 
 
 def _partnership_or_404(request, partnership_id) -> Partnership:
@@ -378,7 +385,8 @@ BROWSER_COUNT = {"counter": "{count}"}
 def managed_clients(request):
     """The table of managed clients (search, filters, sort, pages, ticks) and the invitations waiting."""
     access = request.access
-    pending = list(selectors.pending_partnerships_of_partner(access, newest=PENDING_SHOWN + 1))
+    received = list(selectors.pending_partnerships_of_partner(access)[: PENDING_SHOWN + 1])
+    sent = list(selectors.pending_client_requests(access)[: PENDING_SHOWN + 1])
     form = ManagedClientFilterForm(request.GET)
     filters = form.filters()
     # Only the columns the table shows: the sort by name carries every matching row through it.
@@ -392,9 +400,7 @@ def managed_clients(request):
         partnership.stop_url = stop_url.format(partnership.pk)
     query = request.GET.copy()
     query.pop("page", None)
-    expired = list(selectors.expired_requests_of_partner(access)[:PENDING_SHOWN])
-    received = [p for p in pending if p.initiated_by == InitiatedBy.CLIENT]
-    sent = [p for p in pending if p.initiated_by == InitiatedBy.PARTNER]
+    expired = list(selectors.expired_client_requests(access)[:PENDING_SHOWN])
     return render(
         request,
         "partners/managed_clients.html",
@@ -465,6 +471,51 @@ def client_request(request):
             messages.success(request, services.CLIENT_REQUEST_SENT)
             return redirect("managed_clients", org_id=request.access.organization.pk)
     return render(request, "partners/client_request.html", {"form": form})
+
+
+def _client_request_or_404(request, request_id) -> ClientRequest:
+    client_request = selectors.client_request_for(request.access, request_id)
+    if client_request is None:
+        raise Http404("No such request.")
+    return client_request
+
+
+@organization_view(Permission.VIEW_MANAGED_CLIENTS)
+@require_POST
+def client_request_resend(request, request_id):
+    """Send the partner's request again with a new link."""
+    client_request = _client_request_or_404(request, request_id)
+    try:
+        services.client_request_resend(access=request.access, client_request=client_request)
+    except (ValidationError, PermissionDenied) as refusal:
+        messages.error(request, _refusal_message(refusal))
+    else:
+        messages.success(
+            request, _("The request has been sent again with a new link; the previous link no longer works.")
+        )
+    return redirect("managed_clients", org_id=request.access.organization.pk)
+
+
+@organization_view(Permission.VIEW_MANAGED_CLIENTS)
+@require_http_methods(["GET", "POST"])
+def client_request_delete(request, request_id):
+    """Delete the partner's request: a confirmation page first, then a POST that says `confirmed=yes`."""
+    client_request = _client_request_or_404(request, request_id)
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        try:
+            services.client_request_cancel(access=request.access, client_request=client_request)
+        except (ValidationError, PermissionDenied) as refusal:
+            messages.error(request, _refusal_message(refusal))
+        else:
+            messages.success(request, _("The request has been deleted."))
+        return redirect("managed_clients", org_id=request.access.organization.pk)
+    try:
+        services.require_request_sender(request.access, client_request)
+        services.require_request_pending(client_request)
+    except (ValidationError, PermissionDenied) as refusal:
+        messages.error(request, _refusal_message(refusal))
+        return redirect("managed_clients", org_id=request.access.organization.pk)
+    return render(request, "partners/client_request_delete.html", {"client_request": client_request})
 
 
 # The link in the invitation email

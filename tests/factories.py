@@ -131,3 +131,15 @@ class PartnershipFactory(factory.django.DjangoModelFactory):
     def products(self, create, extracted, **kwargs):
         if create and extracted:
             self.products.set(extracted)
+
+
+class ClientRequestFactory(factory.django.DjangoModelFactory):
+    """A partner's "Add a client" request, as the partner typed it (matched to no one)."""
+
+    class Meta:
+        model = "partners.ClientRequest"
+
+    partner = factory.LazyFunction(lambda: PartnerProfileFactory().organization)
+    client_email = factory.Sequence(lambda n: f"someone{n}@example.com")
+    access = "limited"
+    payment_method = "client"

@@ -41,6 +41,7 @@ from billing.models import (
     Order,
     OrderKind,
 )
+from core.api.inputs import FIRST_DAY, LAST_DAY, DayField
 from organizations.access import Access, Permission, resolve_access
 from organizations.models import ProductType
 from partners.api.serializers import OrganizationRefSerializer
@@ -353,11 +354,11 @@ class InvoiceFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=InvoiceStatus.choices, required=False
     )  # a query, not in the schema
-    to = serializers.DateField(required=False, help_text="Issued on or before this day (YYYY-MM-DD).")
+    to = DayField(required=False, help_text="Issued on or before this day (YYYY-MM-DD).")
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(required=False)
+        fields["from"] = DayField(required=False)
         return fields
 
     def validate(self, attrs):
@@ -443,8 +444,8 @@ class BillingExportInputSerializer(serializers.Serializer):
     def get_fields(self):
         # `from` and `to` are Python keywords: declared here under their query names.
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(required=False, input_formats=["iso-8601"])
-        fields["to"] = serializers.DateField(required=False, input_formats=["iso-8601"])
+        fields["from"] = DayField(required=False)
+        fields["to"] = DayField(required=False)
         return fields
 
     def _client_ids(self, raw: str) -> list[int] | None:
@@ -462,7 +463,7 @@ class BillingExportInputSerializer(serializers.Serializer):
         period = (attrs.get("period") or "").strip()
         if not period:
             kind, year = ExportPeriod.DATES, None
-        elif period.isdigit() and len(period) == 4:
+        elif period.isdigit() and len(period) == 4 and FIRST_DAY.year <= int(period) <= LAST_DAY.year:
             kind, year = ExportPeriod.YEAR, int(period)
         elif period in (ExportPeriod.THIS_MONTH, ExportPeriod.LAST_MONTH, ExportPeriod.LAST_12_MONTHS):
             kind, year = period, None

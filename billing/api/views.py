@@ -31,6 +31,7 @@ from billing.models import ExportStatus, Invoice, InvoiceLine, InvoiceStatus, Or
 from core.api.exceptions import error_responses
 from core.api.negotiation import FileActionsMixin
 from core.api.pagination import CursorPagination
+from core.api.streams import started
 from core.spreadsheets import csv_response
 from organizations.access import Access, Permission
 from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin
@@ -90,11 +91,10 @@ class BillingScopedMixin(OrganizationScopedMixin):
     permission_wording = BILLING_PERMISSION_WORDING
 
     def idempotency_key(self, *, required: bool) -> str | None:
-        """The request's `Idempotency-Key` header, checked; None when it is optional and absent."""
-        key = self.request.headers.get(idempotency.HEADER)
-        if key is None and not required:
-            return None
-        key = (key or "").strip()
+        """The request's `Idempotency-Key` header, checked; None when it is optional and absent or blank."""
+        key = (self.request.headers.get(idempotency.HEADER) or "").strip()
+        if not key and not required:
+            return None  # an empty optional header is no key (clients often send one blank)
         if not key:
             raise ValidationError(
                 {
@@ -466,7 +466,7 @@ class ManagedClientExportViewSet(FileActionsMixin, PartnerProgramMixin, viewsets
             raise ExportRateLimited()
         export = query.validated_data["export"]
         services.billing_export_request(access=self.access, export=export, stream=True)
-        return csv_response(export.filename, export_lines(export))
+        return csv_response(export.filename, started(export_lines(export)))
 
 
 EXPORT_JOB_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The export's id.")

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from core.api.inputs import DayField
 from core.models import AuditEvent
 
 
@@ -13,14 +14,14 @@ class ActivityFilterSerializer(serializers.Serializer):
     action = serializers.CharField(
         required=False, max_length=64, help_text="An action, or a group ending with a dot (`partnership.`)."
     )
-    to = serializers.DateField(required=False, help_text="On or before this day (YYYY-MM-DD).")
+    to = DayField(required=False, help_text="On or before this day (YYYY-MM-DD).")
     partners_only = serializers.BooleanField(
         required=False, default=False, help_text="Only events a partner did, or that concern a partnership."
     )
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(required=False, help_text="On or after this day (YYYY-MM-DD).")
+        fields["from"] = DayField(required=False, help_text="On or after this day (YYYY-MM-DD).")
         return fields
 
     def validate(self, attrs):
@@ -40,8 +41,16 @@ class ActivityFilterSerializer(serializers.Serializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    organization = serializers.CharField(source="organization.name", default=None, read_only=True)
-    on_behalf_of = serializers.CharField(source="on_behalf_of.name", default=None, read_only=True)
+    organization = serializers.CharField(
+        source="organization.name", default=None, allow_null=True, read_only=True
+    )
+    on_behalf_of = serializers.CharField(
+        source="on_behalf_of.name",
+        default=None,
+        allow_null=True,
+        read_only=True,
+        help_text="The partner organization the actor acted for; null when the actor acted as a member.",
+    )
     description = serializers.CharField(
         source="sentence",
         read_only=True,

@@ -19,6 +19,7 @@ from compliance.views import ACTIVITY_CSV_HEADER, activity_csv_rows
 from core.api.exceptions import error_responses
 from core.api.negotiation import FileActionsMixin
 from core.api.pagination import CursorPagination
+from core.api.streams import started
 from core.models import AuditEvent
 from core.spreadsheets import csv_lines, csv_response
 from organizations.access import Permission
@@ -103,7 +104,7 @@ class ActivityViewSet(
             raise Throttled(detail=_("You have exported the activity log often. Try again in a minute."))
         events = selectors.audit_events_filtered(self.access, **query.filters())
         filename = f"activity-{self.access.organization.pk}.csv"
-        return csv_response(filename, csv_lines(ACTIVITY_CSV_HEADER, activity_csv_rows(events)))
+        return csv_response(filename, started(csv_lines(ACTIVITY_CSV_HEADER, activity_csv_rows(events))))
 
 
 @extend_schema(tags=["data protection"], parameters=[ORG_ID])

@@ -9,7 +9,9 @@ object's state refuses (`InvalidTransition`) is 409 `{"detail": message}`. It is
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from django.utils.translation import gettext_lazy
+from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
@@ -62,3 +64,19 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
         409: "The object's current state does not allow this (e.g. no longer pending): `{detail}`.",
     }
     return {code: OpenApiResponse(description=descriptions[code]) for code in codes}
+
+
+def page_not_found(request, exception):
+    """The project's `handler404`: under /api/ a path that names no endpoint (or an id that cannot be one)
+    is answered in JSON as DRF answers a missing object; elsewhere, the console's page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": str(exceptions.NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """The project's `handler500`: under /api/ a JSON `{detail}`, the shape a script reads; elsewhere the
+    console's page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": str(exceptions.APIException.default_detail)}, status=500)
+    return defaults.server_error(request)

@@ -20,13 +20,14 @@ from organizations.models import (
 )
 
 COUNTRY_HELP = "ISO 3166-1 alpha-2 country code, e.g. CH."
+ROLE_HELP = "Your role in it; null when you reach it only through a partnership, as its partner."
 
 
 # Me and organizations
 
 
 class MyOrganizationSerializer(serializers.ModelSerializer):
-    role = serializers.ChoiceField(choices=Role.choices, read_only=True, help_text="Your role in it.")
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True, allow_null=True, help_text=ROLE_HELP)
 
     class Meta:
         model = Organization
@@ -38,7 +39,7 @@ class OrganizationSummarySerializer(serializers.ModelSerializer):
     """What every member may see of an organization, whatever the role."""
 
     country = serializers.CharField(source="country.code", read_only=True, help_text=COUNTRY_HELP)
-    role = serializers.ChoiceField(choices=Role.choices, read_only=True, help_text="Your role in it.")
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True, allow_null=True, help_text=ROLE_HELP)
 
     class Meta:
         model = Organization
@@ -62,7 +63,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="As people write it, e.g. CHE-116.281.710 MWST.",
     )
-    role = serializers.ChoiceField(choices=Role.choices, read_only=True, help_text="Your role in it.")
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True, allow_null=True, help_text=ROLE_HELP)
 
     class Meta:
         model = Organization

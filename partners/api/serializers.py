@@ -12,7 +12,15 @@ from rest_framework import serializers
 from organizations.api.serializers import COUNTRY_HELP, OrganizationProductField
 from organizations.models import Organization
 from partners import selectors
-from partners.models import Access, PartnerProfile, Partnership, PaymentMethod, Status
+from partners.models import (
+    Access,
+    ClientRequest,
+    PartnerProfile,
+    Partnership,
+    PaymentMethod,
+    RequestStatus,
+    Status,
+)
 from partners.selectors import MANAGED_CLIENT_ORDERINGS
 
 NOT_IN_DIRECTORY = gettext_lazy("Choose a partner from the directory of referenced partners.")
@@ -162,6 +170,19 @@ class RequestAnswerInputSerializer(serializers.Serializer):
         required=False,
         help_text="`client` keeps your own wallet when the partner offered to pay.",
     )
+
+
+class ClientRequestSerializer(serializers.ModelSerializer):
+    """A request the partner sent ("Add a client"), as it typed it: the same whether or not the address
+    belongs to a legal representative. Once the client accepts, it is among your managed clients."""
+
+    status = serializers.ChoiceField(choices=RequestStatus.choices, read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True, help_text="When the link sent stops working.")
+
+    class Meta:
+        model = ClientRequest
+        fields = ["id", "client_email", "access", "payment_method", "status", "sent_at", "expires_at"]
+        read_only_fields = fields
 
 
 class ClientRequestInputSerializer(serializers.Serializer):

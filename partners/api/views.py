@@ -23,7 +23,7 @@ from organizations.api.views import ORG_ID, OrganizationScopedMixin
 from partners import selectors, services
 from partners.api import serializers
 from partners.models import Access as AccessLevel
-from partners.models import InitiatedBy, PartnerProfile, Partnership
+from partners.models import ClientRequest, InitiatedBy, PartnerProfile, Partnership
 
 # How a 403 says what the caller's role does not allow: a whole sentence per permission, with the role.
 PERMISSION_WORDING = {
@@ -284,8 +284,7 @@ class PartnerSideMixin(PartnerProgramMixin):
         return partnership
 
     def scoped_queryset(self, access):
-        pending = selectors.pending_partnerships_of_partner(access).filter(initiated_by=self.initiated_by)
-        return _with_output_relations(pending)
+        return _with_output_relations(selectors.pending_partnerships_of_partner(access))
 
 
 @extend_schema_view(
@@ -329,17 +328,23 @@ class InvitationViewSet(PartnerSideMixin, mixins.ListModelMixin, viewsets.Generi
         return self.output(services.partnership_refuse(access=self.access, partnership=self.get_object()))
 
 
+CLIENT_REQUEST_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The request's id.")
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Your requests to clients, waiting for their answer",
-        description="Partner organizations only.",
-        responses={200: serializers.PartnershipSerializer(many=True), **error_responses(403, 404)},
+        description="Partner organizations only. Each request as you sent it, by the address you typed, "
+        "whether or not it belongs to a legal representative; it leaves the list when the client answers, "
+        "when you delete it, or when its link expires.",
+        responses={200: serializers.ClientRequestSerializer(many=True), **error_responses(403, 404)},
     ),
     create=extend_schema(
         summary="Add a client (ask a client for access)",
         description="Legal representatives of a partner organization. The client is found by its legal "
         "representative's email and emailed a link; it may narrow what you ask when it accepts. The answer "
-        "is the same 202 whether or not the address belongs to a legal representative.",
+        "is the same 202 whether or not the address belongs to a legal representative, and the request is "
+        "listed the same way.",
         request=serializers.ClientRequestInputSerializer,
         responses={
             202: inline_serializer("ClientRequestSent", fields={"detail": drf_fields.CharField()}),
@@ -349,22 +354,31 @@ class InvitationViewSet(PartnerSideMixin, mixins.ListModelMixin, viewsets.Generi
     destroy=extend_schema(
         summary="Delete a pending request",
         description="Legal representatives of the partner; it stays in the history as cancelled.",
-        parameters=[PARTNERSHIP_ID],
+        parameters=[CLIENT_REQUEST_ID],
         responses={204: None, **error_responses(403, 404, 409)},
     ),
 )
 @extend_schema(tags=["reseller area"], parameters=[ORG_ID])
-class ClientRequestViewSet(PartnerSideMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ClientRequestViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Requests for access the organization, as a partner, sent to clients."""
 
-    serializer_class = serializers.PartnershipSerializer
-    initiated_by = InitiatedBy.PARTNER
+    model = ClientRequest
+    serializer_class = serializers.ClientRequestSerializer
     permissions = {
         "list": Permission.VIEW_MANAGED_CLIENTS,
         "create": Permission.MANAGE_CLIENTS,
         "destroy": Permission.MANAGE_CLIENTS,
         "resend": Permission.MANAGE_CLIENTS,
     }
+
+    def scoped_queryset(self, access):
+        return selectors.pending_client_requests(access)
+
+    def get_object(self) -> ClientRequest:
+        client_request = selectors.client_request_for(self.access, self.kwargs["id"])
+        if client_request is None:
+            raise NotFound(_("No such request."))
+        return client_request
 
     def create(self, request, org_id):
         data = self.parse(serializers.ClientRequestInputSerializer)
@@ -378,18 +392,20 @@ class ClientRequestViewSet(PartnerSideMixin, mixins.ListModelMixin, viewsets.Gen
         return Response({"detail": str(services.CLIENT_REQUEST_SENT)}, status=status.HTTP_202_ACCEPTED)
 
     def destroy(self, request, org_id, id):
-        services.partnership_cancel(access=self.access, partnership=self.get_object())
+        services.client_request_cancel(access=self.access, client_request=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         summary="Resend a pending request",
-        description="A fresh link is emailed to the client; every link sent before stops working.",
-        parameters=[PARTNERSHIP_ID],
+        description="A fresh link is emailed; every link sent before stops working, and the request is "
+        "pending for the full time again.",
+        parameters=[CLIENT_REQUEST_ID],
         request=None,
-        responses={200: serializers.PartnershipSerializer, **error_responses(403, 404, 409)},
+        responses={200: serializers.ClientRequestSerializer, **error_responses(403, 404, 409)},
     )
     def resend(self, request, org_id, id):
-        return self.output(services.partnership_resend(access=self.access, partnership=self.get_object()))
+        client_request = services.client_request_resend(access=self.access, client_request=self.get_object())
+        return Response(serializers.ClientRequestSerializer(client_request).data)
 
 
 MANAGED_CLIENT_FILTERS = [

@@ -26,6 +26,7 @@ from partners import services
 from partners.models import InitiatedBy, Partnership, Status
 from tests.factories import (
     PASSWORD,
+    ClientRequestFactory,
     OrganizationFactory,
     PartnerProfileFactory,
     PartnershipFactory,
@@ -91,13 +92,14 @@ def accept(partner_legal, partnership, **terms):
 
 
 def request_access(partner_legal, partner, *, client_email=CLIENT_EMAIL, access_level="full", payment_method):
-    return services.partnership_request_deliver(
-        partner=partner,
-        by=partner_legal,
+    """The request as the partner sends it ("Add a client"), then delivered as the background task does."""
+    client_request = services.partnership_request(
+        access=resolve_access(partner_legal, partner),
         client_email=client_email,
         access_level=access_level,
         payment_method=payment_method,
     )
+    return services.partnership_request_deliver(client_request=client_request, by=partner_legal)
 
 
 def mails_to(email):
@@ -977,17 +979,17 @@ def test_the_partner_lists_deletes_and_resends_its_pending_requests(
     client = client_of(partner_legal)
 
     listed = client.get(org_url(partner, "/client-requests")).json()["results"]
-    resent = client.post(org_url(partner, f"/client-requests/{partner_request.pk}/resend"))
-    deleted = client.delete(org_url(partner, f"/client-requests/{pending_elsewhere_request.pk}"))
+    sent, elsewhere = partner_request.client_request, pending_elsewhere_request.client_request
+    resent = client.post(org_url(partner, f"/client-requests/{sent.pk}/resend"))
+    deleted = client.delete(org_url(partner, f"/client-requests/{elsewhere.pk}"))
 
-    assert {row["id"] for row in listed} == {partner_request.pk, pending_elsewhere_request.pk}
+    assert {row["id"] for row in listed} == {sent.pk, elsewhere.pk}
+    assert {row["client_email"] for row in listed} == {CLIENT_EMAIL, "legal@chur.example"}
     assert resent.status_code == 200
     assert fresh(partner_request).invitation_nonce != partner_request.invitation_nonce
     assert deleted.status_code == 204
     assert fresh(pending_elsewhere_request).status == Status.CANCELLED
-    assert (
-        client.delete(org_url(partner, f"/client-requests/{pending_elsewhere_request.pk}")).status_code == 409
-    )
+    assert client.delete(org_url(partner, f"/client-requests/{elsewhere.pk}")).status_code == 409
 
 
 @pytest.fixture
@@ -1181,14 +1183,14 @@ CASES = [
         "delete request",
         "partner",
         "delete",
-        lambda w: f"/client-requests/{w.request().pk}",
+        lambda w: f"/client-requests/{w.request().client_request.pk}",
         _with_status(MANAGES_CLIENTS, 204),
     ),
     Case(
         "resend request",
         "partner",
         "post",
-        lambda w: f"/client-requests/{w.request().pk}/resend",
+        lambda w: f"/client-requests/{w.request().client_request.pk}/resend",
         MANAGES_CLIENTS,
     ),
     Case("managed clients", "partner", "get", lambda w: "/managed-clients", SEES_RESELLER_AREA),
@@ -1321,13 +1323,17 @@ def _grow_partner_side(initiated_by, status):
     return grow
 
 
+def _grow_client_requests(world, count):
+    ClientRequestFactory.create_batch(count, partner=world.partner)
+
+
 @pytest.mark.parametrize(
     ("side", "path", "grow", "budget"),
     [
         ("outsider", "/api/v1/partners", _grow_directory, 4),
         ("client", "/partnerships", _grow_client_partnerships, 6),
         ("partner", "/invitations", _grow_partner_side(InitiatedBy.CLIENT, Status.PENDING), 6),
-        ("partner", "/client-requests", _grow_partner_side(InitiatedBy.PARTNER, Status.PENDING), 6),
+        ("partner", "/client-requests", _grow_client_requests, 6),
         # The page's product counts are one grouped query of their own, not an aggregate over every client.
         ("partner", "/managed-clients", _grow_partner_side(InitiatedBy.CLIENT, Status.ACTIVE), 6),
     ],

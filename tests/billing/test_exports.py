@@ -375,3 +375,22 @@ def test_the_amounts_are_plain_decimals(partner_org, helvetia, export_world):
         assert Decimal(cell) == Decimal(cell).quantize(Decimal("0.0001")), cell
         assert "," not in cell
         assert " " not in cell
+
+
+@pytest.mark.parametrize("history", [history for history, _name in History.CHOICES])
+def test_read_in_small_chunks_each_history_is_the_same_file(
+    partner_org, alpine, helvetia, export_world, web_hosting, monkeypatch, history
+):
+    """Past the first chunk the rows come after the last one read (by the values the export is ordered by):
+    every row once, in order, even when rows share a moment or a name."""
+    same_name = ProductFactory.create_batch(4, organization=helvetia, product_type=web_hosting, name="same")
+    for product in same_name:
+        services._place(product=product, kind="new", placed_by_partner=partner_org, by=None, acting_for=None)
+    moment = timezone.now() - timedelta(hours=1)
+    Order.objects.update(created_at=moment)
+    whole = read_csv(export_lines(export_of(partner_org, history, [alpine, helvetia])))
+    assert len(whole) > 2, "the export has rows beyond the first chunk"
+
+    for chunk_size in (1, 2, 3):
+        monkeypatch.setattr(exports, "CHUNK_SIZE", chunk_size)
+        assert read_csv(export_lines(export_of(partner_org, history, [alpine, helvetia]))) == whole

@@ -100,13 +100,13 @@ def accepted_partnership(organization, legal_representative, partner_org, partne
     """Léman Digital asked Helvetia Web AG for Full access; Anna Muster, the client's legal representative,
     accepted."""
     named(legal_representative, "Anna Muster")
-    asked = partner_services.partnership_request_deliver(
-        partner=partner_org,
-        by=partner_legal,
+    client_request = partner_services.partnership_request(
+        access=acting(partner_legal, partner_org),
         client_email=legal_representative.email,
         access_level="full",
         payment_method="client",
     )
+    asked = partner_services.partnership_request_deliver(client_request=client_request, by=partner_legal)
     return partner_services.partnership_accept(
         access=acting(legal_representative, organization), partnership=asked, password=PASSWORD
     )

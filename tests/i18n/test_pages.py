@@ -39,6 +39,7 @@ from core.sudo import SESSION_KEY as SUDO_SESSION_KEY
 from organizations import services as organization_services
 from organizations.access import resolve_access
 from organizations.models import Membership, ProductType, Role, User
+from partners.models import ClientRequest
 from tests.factories import (
     BillingAddressFactory,
     OrganizationFactory,
@@ -243,6 +244,10 @@ def world(
     berg = OrganizationFactory(name="Berg Reisen GmbH", country="DE")
     berg_legal = member(berg, Role.LEGAL_REPRESENTATIVE, email="owner@berg.example")
     request = PartnershipFactory(client=berg, partner=partner_org, status="pending", initiated_by="partner")
+    # The partner knows its request by the address it typed.
+    client_request = ClientRequest.objects.create(
+        partner=partner_org, client_email=berg_legal.email, access="full", partnership=request
+    )
     jura = PartnerProfileFactory(
         organization=OrganizationFactory(name="Jura Web Sàrl"), public_name="Jura Web"
     )
@@ -311,6 +316,7 @@ def world(
             "partnership": partnership.pk,
             "invitation": invitation.pk,
             "request": request.pk,
+            "client_request": client_request.pk,
             "order": order.pk,
             "invoice": invoice.pk,
             "credit_note": credit_note.pk,
@@ -495,7 +501,7 @@ PAGES: dict[str, list[Visit]] = {
     "partnership_delete": [
         Visit("alpine_legal", org("partnership_delete", "alpine", partnership_id="invitation"))
     ],
-    "request_delete": [Visit("partner_legal", org("request_delete", "partner", partnership_id="request"))],
+    "request_delete": [Visit("partner_legal", org("request_delete", "partner", request_id="client_request"))],
     # Reseller Area, on the partner's side
     "managed_clients": [Visit("partner_legal", org("managed_clients", "partner"))],
     "client_request": [

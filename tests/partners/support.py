@@ -1,13 +1,15 @@
 """Helpers shared by the partner program's tests: what the database holds, the mailbox, both activity logs."""
 
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from compliance.selectors import audit_events_visible_to
 from console.models import MailboxMessage
 from core.models import AuditEvent
 from organizations.access import resolve_access
 from organizations.models import Membership, Organization, Product, Role
-from partners.models import PartnerProfile, Partnership
+from partners.models import ClientRequest, PartnerProfile, Partnership
+from tests.factories import PartnershipFactory
 
 
 def state() -> dict:
@@ -106,3 +108,31 @@ def bulk_managed_clients(partner: Organization, count: int, *, prefix: str = "Cl
         if partnership.access == "limited"
     )
     return clients
+
+
+def sent_request(
+    partner: Organization,
+    client: Organization | None = None,
+    *,
+    email: str = "someone@example.com",
+    sent_at=None,
+    access: str = "full",
+    partnership_status: str = "pending",
+) -> ClientRequest:
+    """A partner's "Add a client" request, as the services leave it: recorded with the address typed, and,
+    when `client` is given (the address matched its legal representative), the pending partnership it made,
+    which expires with it."""
+    sent_at = sent_at or timezone.now()
+    partnership = None
+    if client is not None:
+        partnership = PartnershipFactory(
+            client=client,
+            partner=partner,
+            status=partnership_status,
+            initiated_by="partner",
+            access=access,
+            invitation_sent_at=sent_at,
+        )
+    return ClientRequest.objects.create(
+        partner=partner, client_email=email, access=access, sent_at=sent_at, partnership=partnership
+    )

@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 
 from core.sudo import SESSION_KEY, TOO_MANY_WRONG
 from partners import services
-from partners.models import Partnership
+from partners.models import ClientRequest, Partnership
 from tests.factories import (
     PASSWORD,
     OrganizationFactory,
@@ -21,7 +21,7 @@ from tests.factories import (
     PartnershipFactory,
     ProductFactory,
 )
-from tests.partners.support import mails, mails_to, only_event, state
+from tests.partners.support import mails, mails_to, only_event, sent_request, state
 
 # These tests are about the pages, not the password step (see test_sudo.py): the window is open.
 pytestmark = pytest.mark.usefixtures("recently_confirmed")
@@ -569,7 +569,7 @@ def test_add_a_client_sends_a_request_to_its_legal_representative(
     assert [message.to for message in mails()] == [["legal@helvetia.example"]]
     sent = client.get(url("managed_clients", partner_org)).text
     assert "Your requests" in sent
-    assert url("request_resend", partner_org, partnership_id=partnership.pk) in sent
+    assert url("request_resend", partner_org, request_id=partnership.client_request.pk) in sent
 
 
 REQUEST_SENT = "If this address belongs to a legal representative, they will receive your request."
@@ -594,7 +594,8 @@ def test_add_a_client_answers_alike_when_the_address_is_no_legal_representatives
     django_capture_on_commit_callbacks,
 ):
     """The page must not tell a partner who is a legal representative: the same redirect and words as for
-    a legal representative's address, and no request, email or event behind them."""
+    a legal representative's address, and no partnership or email behind them (only the partner's own
+    record of its request, and its event)."""
     client.force_login(partner_legal)
     before = state()
 
@@ -606,7 +607,7 @@ def test_add_a_client_answers_alike_when_the_address_is_no_legal_representatives
 
     assert response.status_code == 302
     assert_request_answer(client, response)
-    assert state() == before
+    assert state() == {**before, "audit_events": before["audit_events"] + 1}
 
 
 def test_add_a_client_shows_bad_terms_on_their_field(client, partner_org, partner_legal, client_legal):
@@ -775,20 +776,19 @@ def test_deleting_an_invitation_asks_first_and_a_bare_post_changes_nothing(
 
 
 def test_deleting_a_request_asks_the_partner_first(client, client_org, partner_org, partner_legal):
-    request = PartnershipFactory(
-        client=client_org, partner=partner_org, status="pending", initiated_by="partner"
-    )
+    request = sent_request(partner_org, client_org, email="legal@helvetia.example")
     client.force_login(partner_legal)
-    delete_url = url("request_delete", partner_org, partnership_id=request.pk)
+    delete_url = url("request_delete", partner_org, request_id=request.pk)
     assert f'href="{delete_url}"' in client.get(url("managed_clients", partner_org)).text
     before = state()
 
     asked = client.get(delete_url)
 
-    assert "Delete your request to" in asked.text
+    assert "Delete your request to legal@helvetia.example?" in asked.text
     assert state() == before
     client.post(delete_url, {"confirmed": "yes"})
-    assert Partnership.objects.get(pk=request.pk).status == "cancelled"
+    assert Partnership.objects.get(pk=request.partnership_id).status == "cancelled"
+    assert ClientRequest.objects.get(pk=request.pk).status == "cancelled"
 
 
 def test_the_delete_confirmation_is_refused_to_the_side_that_did_not_send_it(
@@ -796,9 +796,8 @@ def test_the_delete_confirmation_is_refused_to_the_side_that_did_not_send_it(
 ):
     invitation = PartnershipFactory(client=client_org, partner=partner_org, status="pending")
     client.force_login(partner_legal)
-    refused = client.get(url("request_delete", partner_org, partnership_id=invitation.pk))
-    assert refused.url == url("managed_clients", partner_org)
-    assert messages_of(refused) == [("error", "Only the client that sent this invitation can change it.")]
+    # The partner's requests are its own records: an invitation it received is none of them.
+    assert client.get(url("request_delete", partner_org, request_id=invitation.pk)).status_code == 404
 
     client.force_login(client_user)
     assert client.get(url("partnership_delete", client_org, partnership_id=invitation.pk)).status_code in (
@@ -818,11 +817,8 @@ def test_pending_invitations_and_requests_say_when_they_expire_on_both_sides(
     settings.PARTNER_INVITATION_MAX_AGE_DAYS = 14
     sent_at = timezone.now() - timedelta(days=3)
     invitation = PartnershipFactory(client=client_org, partner=partner_org, status="pending")
-    other_client = OrganizationFactory(name="Other Client AG")
-    request = PartnershipFactory(
-        client=other_client, partner=partner_org, status="pending", initiated_by="partner"
-    )
-    Partnership.objects.filter(pk__in=[invitation.pk, request.pk]).update(invitation_sent_at=sent_at)
+    sent_request(partner_org, OrganizationFactory(name="Other Client AG"), sent_at=sent_at)
+    Partnership.objects.filter(pk=invitation.pk).update(invitation_sent_at=sent_at)
     expiry = short_date(sent_at + timedelta(days=14))
 
     client.force_login(client_legal)
@@ -845,41 +841,36 @@ def test_a_pending_invitation_past_its_limit_says_it_has_expired(
     assert "expired " in client.get(url("partners", client_org)).text
 
 
-def test_the_partner_sees_its_expired_requests_for_thirty_days(client, partner_org, partner_legal):
-    recent = PartnershipFactory(
-        client=OrganizationFactory(name="Recently Expired AG"),
-        partner=partner_org,
-        status="expired",
-        initiated_by="partner",
-        ended_at=timezone.now() - timedelta(days=2),
+def test_the_partner_sees_its_expired_requests_for_thirty_days(client, partner_org, partner_legal, settings):
+    settings.PARTNER_INVITATION_MAX_AGE_DAYS = 14
+    recent = sent_request(
+        partner_org,
+        OrganizationFactory(name="Recently Expired AG"),
+        email="recent@example.com",
+        sent_at=timezone.now() - timedelta(days=16),
+        partnership_status="expired",
     )
-    PartnershipFactory(
-        client=OrganizationFactory(name="Long Expired AG"),
-        partner=partner_org,
-        status="expired",
-        initiated_by="partner",
-        ended_at=timezone.now() - timedelta(days=31),
-    )
+    sent_request(partner_org, email="long@example.com", sent_at=timezone.now() - timedelta(days=14 + 31))
     client.force_login(partner_legal)
 
     page = client.get(url("managed_clients", partner_org)).text
 
     assert "Expired requests" in page
-    assert recent.client.name in page
-    assert f"expired {short_date(recent.ended_at)}" in page
-    assert "Long Expired AG" not in page
+    assert "recent@example.com" in page
+    assert "Recently Expired AG" not in page, "the partner knows its request by the address it typed"
+    assert f"expired {short_date(recent.expires_at)}" in page
+    assert "long@example.com" not in page
 
 
 def test_the_periodic_expiry_moves_a_request_to_the_expired_list(client, partner_org, partner_legal):
-    request = PartnershipFactory(
-        client=OrganizationFactory(name="Silent Client AG"),
-        partner=partner_org,
-        status="pending",
-        initiated_by="partner",
+    sent_request(
+        partner_org,
+        OrganizationFactory(name="Silent Client AG"),
+        email="silent@example.com",
+        sent_at=timezone.now() - timedelta(days=20),
     )
-    Partnership.objects.filter(pk=request.pk).update(invitation_sent_at=timezone.now() - timedelta(days=20))
     services.partnerships_expire_stale()
     client.force_login(partner_legal)
     page = client.get(url("managed_clients", partner_org)).text
     expired_section = page[page.index("Expired requests") :]
-    assert "Silent Client AG" in expired_section
+    assert "silent@example.com" in expired_section

@@ -14,7 +14,7 @@ from organizations.access import organizations_of, resolve_access
 from organizations.models import Membership, Product, Role
 from partners import services
 from partners.invitations import read_invitation_token
-from partners.models import PartnerProfile, Partnership
+from partners.models import ClientRequest, PartnerProfile, Partnership
 from tests.factories import (
     PASSWORD,
     MembershipFactory,
@@ -24,7 +24,7 @@ from tests.factories import (
     ProductFactory,
     member,
 )
-from tests.partners.support import assert_in_both_logs, mails, only_event, state
+from tests.partners.support import assert_in_both_logs, log_of, mails, only_event, state
 
 LINK = re.compile(r"/invitations/([^/\s]+)/")
 
@@ -66,7 +66,7 @@ def request_access(partner_org, partner_legal, acting, mail_on_commit):
             client_email=client_email,
             **terms,
         )
-        assert answer is None
+        assert answer == ClientRequest.objects.get(partner=partner_org, pk=answer.pk)  # for every address
         return Partnership.objects.filter(pk__gt=newest, partner=partner_org).first()
 
     return _request
@@ -266,13 +266,19 @@ class TestRequest:
         assert (partnership.client, partnership.partner) == (client_org, partner_org)
         assert partnership.initiated_by == "partner"
         assert (partnership.access, partnership.payment_method) == ("full", "partner")
-        event = only_event("partnership.requested")
-        assert (event.actor, event.organization, event.counterparty) == (
+        sent = only_event("client_request.sent")
+        assert (sent.actor, sent.organization, sent.counterparty) == (partner_legal, partner_org, None)
+        assert sent.changes["client_email"] == "legal@helvetia.example"
+        received = only_event("client_request.received")
+        assert (received.actor, received.organization, received.counterparty) == (
             partner_legal,
-            partner_org,
             client_org,
+            partner_org,
         )
-        assert_in_both_logs(event, client_org, partner_org)
+        assert received in log_of(client_org)
+        assert received not in log_of(partner_org), "the partner's log would tell the address matched"
+        assert partnership.client_request.client_email == "legal@helvetia.example"
+        assert partnership.invitation_sent_at == partnership.client_request.sent_at
         [message] = mails()
         assert message.to == ["legal@helvetia.example"]
         assert "Léman Digital SA asks for access to Helvetia Web AG" in message.subject
@@ -285,15 +291,17 @@ class TestRequest:
     def test_an_email_that_is_no_legal_representative_of_a_client_gets_the_same_answer_and_nothing_else(
         self, client_org, client_admin, client_user, partner_org, partner_legal, request_access, email
     ):
-        """ "Add a client" must not tell a partner who is a legal representative: no error, no request, no
-        email, no event; the service answers exactly as for a legal representative's address."""
+        """ "Add a client" must not tell a partner who is a legal representative: the request is recorded and
+        logged for the partner as for a legal representative's address, and nothing else: no partnership, no
+        email, nothing in any other log."""
         before = state()
 
         assert request_access(email) is None
 
-        assert state() == before
+        assert state() == {**before, "audit_events": before["audit_events"] + 1}
+        assert only_event("client_request.sent").organization == partner_org
+        assert ClientRequest.objects.get().client_email == email
         assert mails() == []
-        assert not AuditEvent.objects.filter(action="partnership.requested").exists()
 
     def test_a_person_representing_several_organizations_gets_the_same_answer_and_no_request(
         self, client_org, client_legal, partner_org, partner_legal, request_access
@@ -305,7 +313,7 @@ class TestRequest:
 
         assert request_access(client_legal.email) is None
 
-        assert state() == before
+        assert state() == {**before, "audit_events": before["audit_events"] + 1}
         assert mails() == []
 
     def test_a_limited_request_cannot_offer_to_pay(
@@ -336,7 +344,7 @@ class TestRequest:
 
         assert request_access(client_legal.email) is None
 
-        assert state() == before
+        assert state() == {**before, "audit_events": before["audit_events"] + 1}  # the partner's own record
         assert mails() == sent
 
     @pytest.mark.parametrize("requester", ["partner_admin", "partner_user"])
@@ -416,11 +424,15 @@ class TestResendAndCancel:
         partnership = request_access(client_legal.email)
 
         mail_on_commit(
-            services.partnership_resend, access=acting(partner_legal, partner_org), partnership=partnership
+            services.client_request_resend,
+            access=acting(partner_legal, partner_org),
+            client_request=partnership.client_request,
         )
 
         assert [message.to for message in mails()] == [["legal@helvetia.example"]] * 2
-        assert_in_both_logs(only_event("partnership.resent"), client_org, partner_org)
+        assert only_event("client_request.resent") in log_of(partner_org)
+        with pytest.raises(PermissionDenied):  # not as a partnership: the partner knows it by its address
+            services.partnership_resend(access=acting(partner_legal, partner_org), partnership=partnership)
 
     def test_deleting_an_invitation_keeps_it_in_the_history_as_cancelled(
         self, client_org, partner_org, client_legal, pending, acting

@@ -10,9 +10,9 @@ from core.errors import InvalidTransition
 from core.models import AuditEvent
 from organizations.models import Membership
 from partners import services
-from partners.models import Partnership
+from partners.models import ClientRequest, Partnership
 from tests.factories import PASSWORD, PartnershipFactory
-from tests.partners.support import state
+from tests.partners.support import sent_request, state
 
 # These tests are about the pages, not the password step (see test_sudo.py): the window is open.
 pytestmark = pytest.mark.usefixtures("recently_confirmed")
@@ -71,6 +71,12 @@ def run_service(action, partnership, access):
         return services.partnership_accept(access=access, partnership=partnership, password=PASSWORD)
     if action == "refuse":
         return services.partnership_refuse(access=access, partnership=partnership)
+    # The partner changes its request as it knows it, by the address it typed.
+    by_partner = access.organization.pk == partnership.partner_id and partnership.initiated_by == "partner"
+    if action == "resend" and by_partner:
+        return services.client_request_resend(access=access, client_request=partnership.client_request)
+    if action == "cancel" and by_partner:
+        return services.client_request_cancel(access=access, client_request=partnership.client_request)
     if action == "resend":
         return services.partnership_resend(access=access, partnership=partnership)
     if action == "cancel":
@@ -92,11 +98,16 @@ def page_request(action, partnership, org_id):
         if not on_partner_side:
             data.update(access=partnership.access, payment_method=partnership.payment_method)
         return reverse(name, kwargs=kwargs), data
+    if action in ("resend", "cancel") and on_partner_side:
+        # The partner's own requests, by their own ids: an invitation it received is none of them.
+        sent = ClientRequest.objects.filter(partnership=partnership).first()
+        request_kwargs = {"org_id": org_id, "request_id": sent.pk if sent else partnership.pk}
+        name = "request_resend" if action == "resend" else "request_delete"
+        return reverse(name, kwargs=request_kwargs), {} if action == "resend" else {"confirmed": "yes"}
     if action == "resend":
-        return reverse("request_resend" if on_partner_side else "partnership_resend", kwargs=kwargs), {}
+        return reverse("partnership_resend", kwargs=kwargs), {}
     if action == "cancel":
-        name = "request_delete" if on_partner_side else "partnership_delete"
-        return reverse(name, kwargs=kwargs), {"confirmed": "yes"}
+        return reverse("partnership_delete", kwargs=kwargs), {"confirmed": "yes"}
     if action == "change_payment_method":
         return reverse("partner_payment_edit", kwargs=kwargs), {"payment_method": "partner"}
     name = "managed_client_stop" if on_partner_side else "partnership_stop"
@@ -208,7 +219,7 @@ ANSWER = outcomes(
 )  # fmt: skip
 SEND = outcomes(
     client_legal=DONE, client_admin=MESSAGE, client_user=404,
-    partner_legal=MESSAGE, partner_admin=MESSAGE, partner_user=MESSAGE, outsider=404,
+    partner_legal=404, partner_admin=404, partner_user=404, outsider=404,
 )  # fmt: skip
 ANSWER_REQUEST = outcomes(
     client_legal=DONE, client_admin=SHOWN, client_user=404,
@@ -254,13 +265,30 @@ def everyone(client_org, partner_org):
     return _of
 
 
+# A partner's request is logged as the partner sent it (and, when it withdraws one that reached a client,
+# in the client's log too).
+REQUEST_EVENTS = {
+    "resend": ["client_request.resent"],
+    "cancel": ["client_request.withdrawn", "client_request.cancelled"],
+}
+
+
+def events_of(case, action, actor) -> list[str]:
+    if case == "request" and actor.startswith("partner") and action in REQUEST_EVENTS:
+        return REQUEST_EVENTS[action]
+    return [EVENT[action]]
+
+
+def logged() -> list[str]:
+    return list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
+
+
 def partnership_for_case(case, client_org, partner_org):
     if case == "active":
         return PartnershipFactory(client=client_org, partner=partner_org, status="active")
-    initiated_by = "client" if case == "invitation" else "partner"
-    return PartnershipFactory(
-        client=client_org, partner=partner_org, status="pending", initiated_by=initiated_by
-    )
+    if case == "request":  # as the services leave a partner's request whose address matched
+        return sent_request(partner_org, client_org, email="legal@helvetia.example").partnership
+    return PartnershipFactory(client=client_org, partner=partner_org, status="pending", initiated_by="client")
 
 
 @pytest.mark.parametrize(("case", "action", "actor", "page"), WHO_TABLE)
@@ -280,7 +308,7 @@ def test_who_may_call_each_service(
 
     mail_on_commit(run_service, action, partnership, access)
     assert Partnership.objects.get(pk=partnership.pk).status != "pending" or action == "resend"
-    assert AuditEvent.objects.get().action == EVENT[action]
+    assert logged() == events_of(case, action, actor)
 
 
 @pytest.mark.parametrize(("case", "action", "actor", "page"), WHO_TABLE)
@@ -296,7 +324,7 @@ def test_who_may_use_each_page(request, client, client_org, partner_org, everyon
     if page == DONE:
         assert response.status_code == 302
         assert "error" not in message_levels(response)
-        assert AuditEvent.objects.get().action == EVENT[action]
+        assert logged() == events_of(case, action, actor)
         return
     assert state() == before
     if page == SHOWN:
