@@ -113,7 +113,7 @@ class Organization(models.Model):
     is_referenced_partner = models.BooleanField(default=False)
     # Members (and a partner's people acting for it) must have a second factor to act here.
     two_factor_required = models.BooleanField(
-        gettext_lazy("members must use two-factor sign-in"), default=False
+        gettext_lazy("members must use two-factor sign-in"), default=False, db_default=False
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -39,7 +39,7 @@ def code_at(device: TOTPDevice, when: float) -> str:
 
 
 def with_totp(user, when=None) -> TOTPDevice:
-    """The user with a confirmed authenticator app (confirmed in the current time step); returns the device."""
+    """The user with an authenticator app confirmed in the current time step; returns the device."""
     when = when or int(time.time()) // STEP * STEP
     device = two_factor.totp_pending_device(user)
     with time_machine.travel(when, tick=False):
@@ -464,7 +464,7 @@ def test_the_setting_on_the_organization_page(client, organization, legal_repres
 
 
 def bearer(user, password):
-    token, secret = token_create(
+    _token, secret = token_create(
         user=user,
         name="script",
         application="manager",
