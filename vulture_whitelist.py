@@ -116,3 +116,10 @@ _._iterable_class  # Django's QuerySet, set by partners/selectors.py
 _.generator  # tokens/schema.py, drf-spectacular's postprocessing hook signature
 _.parameter_name  # VatNumberSharedFilter in organizations/admin.py, read by Django's admin
 _.RefuseNullCharactersMiddleware  # core/middleware.py, MIDDLEWARE
+
+# Two-factor sign-in: fields the API serializers and templates read, a hash the ORM filters on.
+_.enabled  # TwoFactorStatus (organizations/two_factor.py) and its serializer, read by the Security page
+_.factor_types  # TwoFactorStatus, read by TwoFactorStatusSerializer
+_.authenticator_app  # TwoFactorStatusSerializer, an API field
+_.recovery_codes_remaining  # TwoFactorStatus and its serializer, read by the Security page
+_.code_hash  # RecoveryCode, the ORM (code_hash=...)
