@@ -2,12 +2,14 @@
 the password window, the organization's requirement (members and partners) in the console and the API, and the
 staff reset."""
 
+import threading
 import time
 
 import pytest
 import time_machine
 from django.contrib.admin.sites import site as admin_site
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
@@ -605,3 +607,51 @@ def test_only_staff_reset_two_factor(legal_representative, plain_user):
     with pytest.raises(PermissionDenied):
         two_factor.two_factor_reset(user=legal_representative, by=plain_user)
     assert two_factor.has_second_factor(legal_representative)
+
+
+# Under concurrency
+
+
+def _concurrently(calls):
+    """Run the calls in threads released at once; each thread closes its own database connection."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def _accepted(user, code) -> bool:
+    try:
+        two_factor.second_factor_verify(user=user, code=code)
+    except ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_code_sent_twice_at_once_is_accepted_once(shared_database, legal_representative):
+    """The same TOTP code, or the same recovery code, in two requests at the same moment: one wins."""
+    with time_machine.travel(int(time.time()) // STEP * STEP, tick=False) as traveller:
+        device = two_factor.totp_pending_device(legal_representative)
+        now = int(time.time())
+        recovery = two_factor.totp_confirm(
+            user=legal_representative, code=code_at(device, now), password_confirmed=True
+        )
+        traveller.move_to(now + STEP)
+        code = code_at(device, now + STEP)
+        totp_results = _concurrently([lambda: _accepted(legal_representative, code)] * 2)
+        recovery_results = _concurrently([lambda: _accepted(legal_representative, recovery[0])] * 2)
+    assert sorted(totp_results) == [False, True]
+    assert sorted(recovery_results) == [False, True]
