@@ -130,6 +130,14 @@ class UserMembershipInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("organization")
 
 
+class UserPasskeyInline(ReadOnlyInline):
+    model = Passkey
+    fields = ("name", "created_at", "last_used_at")
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name_plural = gettext_lazy("passkeys (removed by the user under Security, or by a reset)")
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
@@ -158,7 +166,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email", "full_name")
     ordering = ("email",)
     readonly_fields = ("last_login", "date_joined", "two_factor")
-    inlines = [UserMembershipInline]
+    inlines = [UserMembershipInline, UserPasskeyInline]
     actions = ["reset_two_factor"]
 
     def get_queryset(self, request):

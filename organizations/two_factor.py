@@ -350,7 +350,7 @@ def second_factor_verify(
             return PASSKEY
         raise ValidationError({"passkey": WRONG_PASSKEY})
     compact = _compact(code)
-    if compact.isdigit():
+    if compact.isdigit() and len(compact) <= 8:  # an app's code; recovery codes have ten characters
         if _verify_totp(user, compact):
             return TOTP
     elif compact and _use_recovery_code(user, compact):

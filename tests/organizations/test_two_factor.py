@@ -584,6 +584,9 @@ def test_staff_see_who_has_two_factor_and_reset_it(
     listing = client.get(reverse("admin:organizations_user_changelist"))
     assert listing.status_code == 200
     assert "two-factor sign-in" in listing.text.lower()
+    Passkey.objects.create(user=legal_representative, name="Blue key", credential_id="AAAA", public_key=b"k")
+    change = client.get(reverse("admin:organizations_user_change", args=[legal_representative.pk]))
+    assert "Blue key" in change.text
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -592,6 +595,7 @@ def test_staff_see_who_has_two_factor_and_reset_it(
         )
     assert response.status_code == 302
     assert not two_factor.has_second_factor(legal_representative)
+    assert not Passkey.objects.filter(user=legal_representative).exists()
     assert not RecoveryCode.objects.filter(user=legal_representative).exists()
     event = AuditEvent.objects.get(action="user.two_factor_reset")
     assert event.actor == staff
