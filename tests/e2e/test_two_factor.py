@@ -83,6 +83,14 @@ def test_an_authenticator_app_is_set_up_then_asked_at_sign_in(
     expect(page).to_have_url(re.compile(rf"/o/{organization.pk}/"))
     expect(page.get_by_role("heading", name="Two-factor sign-in")).to_have_count(0)
 
+    # With a second factor of their own, the legal representative makes it the rule for every member.
+    page.goto(f"/o/{organization.pk}/settings/organization/")
+    page.get_by_label("Members must use two-factor sign-in").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Members must now use two-factor sign-in.")).to_be_visible()
+    expect(page.get_by_label("Members must use two-factor sign-in")).to_be_checked()
+    screenshot(page, "organization-two-factor-required")
+
 
 def test_a_passkey_is_registered_then_signs_in(page: Page, sign_in, person, screenshot):
     user, organization = person
