@@ -118,3 +118,10 @@ _.parameter_name  # VatNumberSharedFilter in organizations/admin.py, read by Dja
 _.RefuseNullCharactersMiddleware  # core/middleware.py, MIDDLEWARE
 _.handler404  # console/urls.py, Django's error views for the root URLconf
 _.handler500  # console/urls.py
+
+# Two-factor sign-in: fields the API serializers and templates read, a hash the ORM filters on.
+_.enabled  # TwoFactorStatus (organizations/two_factor.py) and its serializer, read by the Security page
+_.factor_types  # TwoFactorStatus, read by TwoFactorStatusSerializer
+_.authenticator_app  # TwoFactorStatusSerializer, an API field
+_.recovery_codes_remaining  # TwoFactorStatus and its serializer, read by the Security page
+_.code_hash  # RecoveryCode, the ORM (code_hash=...)

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks_db",
     "health_check",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "compliance",
     "organizations",
@@ -208,6 +210,13 @@ PARTNER_DEFAULT_CASHBACK_RATE = Decimal(env.str("PARTNER_DEFAULT_CASHBACK_RATE",
 # Sensitive actions (creating an API token, stopping a collaboration, Full access, who pays) ask for the
 # password again once this many seconds have passed since it was last confirmed.
 SUDO_WINDOW = env.int("SUDO_WINDOW", default=300)
+# Two-factor sign-in: the name authenticator apps show, how long the step after the password may wait, the
+# number of recovery codes. Passkeys are bound to WEBAUTHN_RP_ID (empty: the host the browser asked for).
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Manager")
+TWO_FACTOR_SIGN_IN_TIMEOUT = env.int("TWO_FACTOR_SIGN_IN_TIMEOUT", default=300)
+TWO_FACTOR_RECOVERY_CODES = 10
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="")
+WEBAUTHN_RP_NAME = env.str("WEBAUTHN_RP_NAME", default="Manager")
 # API tokens unused for this many days are disabled.
 API_TOKEN_IDLE_DAYS = env.int("API_TOKEN_IDLE_DAYS", default=365)
 

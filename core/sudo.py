@@ -5,6 +5,9 @@ A GET is sent to the confirmation page, which returns to `next`; a POST is answe
 posts the original form fields back with the password, so the action goes on where it stopped. A confirmed
 password rotates the session key. Wrong passwords are counted per account, like failed sign-ins: whoever holds
 a session cannot try passwords without end through this page.
+
+A user with a second factor may give it instead of the password (a code from their app, a recovery code or a
+passkey): the organizations app registers how in `second_factor` (core knows nothing of users' factors).
 """
 
 import time
@@ -21,7 +24,25 @@ from django_ratelimit.core import get_usage
 
 SESSION_KEY = "sudo_confirmed_at"
 PASSWORD_FIELD = "sudo_password"
+CODE_FIELD = "sudo_code"
+PASSKEY_FIELD = "sudo_passkey"
+CONFIRMATION_FIELDS = (PASSWORD_FIELD, CODE_FIELD, PASSKEY_FIELD)
 WRONG_PASSWORD = gettext_lazy("The password is not correct.")
+WRONG_CODE = gettext_lazy("The code is not correct, or it was already used.")
+
+
+class SecondFactor:
+    """How the password window accepts a second factor; registered by the app that keeps the factors."""
+
+    def context(self, request) -> dict:
+        """What the confirmation page needs to offer the user's factors (nothing when they have none)."""
+        return {}
+
+    def verify(self, request, *, code: str, passkey: str) -> bool:
+        return False
+
+
+second_factor = SecondFactor()
 TOO_MANY_WRONG = gettext_lazy("Too many wrong passwords. Wait a few minutes, then try again.")
 
 
@@ -44,15 +65,30 @@ def _wrong_passwords_exceeded(request, *, count_one: bool = False) -> bool:
     return usage is not None and usage["count"] >= usage["limit"]
 
 
-def sudo_refusal(request, password: str) -> str:
-    """ "" when the password is right (the window is then open); else why it was not accepted."""
+def sudo_refusal(request, password: str, *, code: str = "", passkey: str = "") -> str:
+    """ "" when the password (or the second factor given instead) is right (the window is then open); else
+    why it was not accepted."""
     if _wrong_passwords_exceeded(request):
         return TOO_MANY_WRONG
-    if not request.user.check_password(password or ""):
+    if code.strip() or passkey:
+        if not second_factor.verify(request, code=code, passkey=passkey):
+            _wrong_passwords_exceeded(request, count_one=True)
+            return WRONG_CODE
+    elif not request.user.check_password(password or ""):
         _wrong_passwords_exceeded(request, count_one=True)
         return WRONG_PASSWORD
     sudo_open(request)
     return ""
+
+
+def posted_refusal(request) -> str:
+    """`sudo_refusal` for the confirmation fields of this POST."""
+    return sudo_refusal(
+        request,
+        request.POST.get(PASSWORD_FIELD, ""),
+        code=request.POST.get(CODE_FIELD, ""),
+        passkey=request.POST.get(PASSKEY_FIELD, ""),
+    )
 
 
 def refused_page(request, refusal: str):
@@ -70,7 +106,7 @@ def _carried_fields(request) -> list[tuple[str, str]]:
     return [
         (name, value)
         for name, values in request.POST.lists()
-        if name not in ("csrfmiddlewaretoken", PASSWORD_FIELD)
+        if name not in ("csrfmiddlewaretoken", *CONFIRMATION_FIELDS)
         for value in values
     ]
 
@@ -83,7 +119,10 @@ def confirmation_page(request, *, error: str = "", status: int = 200):
             "action": request.get_full_path(),
             "carried": _carried_fields(request),
             "password_field": PASSWORD_FIELD,
+            "code_field": CODE_FIELD,
+            "passkey_field": PASSKEY_FIELD,
             "error": error,
+            **second_factor.context(request),
         },
         status=status,
     )
@@ -95,12 +134,13 @@ def sudo_check(request):
     A POST that carries `sudo_password` is checked here: right, the window opens and the action goes on with
     the original fields; wrong, the page is shown again with an error.
     """
-    if request.method == "POST" and PASSWORD_FIELD in request.POST:
-        refusal = sudo_refusal(request, request.POST[PASSWORD_FIELD])
+    if request.method == "POST" and any(field in request.POST for field in CONFIRMATION_FIELDS):
+        refusal = posted_refusal(request)
         if refusal:
             return refused_page(request, refusal)
         request.POST = request.POST.copy()
-        del request.POST[PASSWORD_FIELD]
+        for field in CONFIRMATION_FIELDS:
+            request.POST.pop(field, None)
         return None
     if sudo_active(request):
         return None

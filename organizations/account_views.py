@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 
 from core import sudo
-from organizations import services
+from organizations import services, two_factor, two_factor_views
 from organizations.forms import NewOrganizationForm, PasswordChangeForm, SignUpForm, apply_service_errors
 
 
@@ -68,6 +68,14 @@ class SignInView(auth_views.LoginView):
             form.add_error(None, SIGN_IN_LIMITED)
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if two_factor.has_second_factor(user):
+            # Not signed in yet: the session only remembers who gave the right password, for the next step.
+            two_factor_views.sign_in_pending(self.request, user, self.get_success_url())
+            return redirect("login_two_factor")
+        return super().form_valid(form)
 
     def form_invalid(self, form):
         sign_in_failures_exceeded(self.request, count_one=True)
@@ -129,7 +137,11 @@ def password_change(request):
 
 @login_required
 def security(request):
-    return render(request, "accounts/security.html", {"form": PasswordChangeForm()})
+    return render(
+        request,
+        "accounts/security.html",
+        {"form": PasswordChangeForm(), **two_factor_views.security_context(request.user)},
+    )
 
 
 @login_required
@@ -154,7 +166,12 @@ def password_compromised(request):
             ),
         )
         return redirect("account_security")
-    return render(request, "accounts/security.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/security.html",
+        {"form": form, **two_factor_views.security_context(request.user)},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -181,7 +198,7 @@ def confirm_password(request):
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = reverse("home")
     if request.method == "POST":
-        refusal = sudo.sudo_refusal(request, request.POST.get(sudo.PASSWORD_FIELD, ""))
+        refusal = sudo.posted_refusal(request)
         if not refusal:
             return redirect(next_url)
         return sudo.refused_page(request, refusal)

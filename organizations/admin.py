@@ -11,16 +11,20 @@ from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries.filters import CountryFilter
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.util import clean
 
 from core.audit import audit_record
+from organizations import two_factor
 from organizations.models import (
     BillingAddress,
     Membership,
     Organization,
+    Passkey,
     Product,
     ProductCategory,
     ProductType,
@@ -126,6 +130,14 @@ class UserMembershipInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("organization")
 
 
+class UserPasskeyInline(ReadOnlyInline):
+    model = Passkey
+    fields = ("name", "created_at", "last_used_at")
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name_plural = gettext_lazy("passkeys (removed by the user under Security, or by a reset)")
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
@@ -138,6 +150,7 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
         (gettext_lazy("Important dates"), {"fields": ("last_login", "date_joined")}),
+        (gettext_lazy("Two-factor sign-in"), {"fields": ("two_factor",)}),
     )
     add_fieldsets = (
         (
@@ -148,12 +161,39 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
-    list_display = ("email", "full_name", "is_staff", "is_active", "date_joined")
+    list_display = ("email", "full_name", "two_factor", "is_staff", "is_active", "date_joined")
     list_filter = ("is_staff", "is_superuser", "is_active", "date_joined", "groups")
     search_fields = ("email", "full_name")
     ordering = ("email",)
-    readonly_fields = ("last_login", "date_joined")
-    inlines = [UserMembershipInline]
+    readonly_fields = ("last_login", "date_joined", "two_factor")
+    inlines = [UserMembershipInline, UserPasskeyInline]
+    actions = ["reset_two_factor"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                has_totp=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+                has_passkey=Exists(Passkey.objects.filter(user=OuterRef("pk"))),
+            )
+        )
+
+    @admin.display(boolean=True, description=gettext_lazy("two-factor sign-in"))
+    def two_factor(self, obj):
+        return bool(getattr(obj, "has_totp", False) or getattr(obj, "has_passkey", False))
+
+    @admin.action(
+        description=gettext_lazy("Reset two-factor sign-in (the user signs in with the password alone)")
+    )
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            two_factor.two_factor_reset(user=user, by=request.user)
+        self.message_user(
+            request,
+            _("Two-factor sign-in was reset for %(count)s users; each of them was emailed.")
+            % {"count": queryset.count()},
+        )
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
@@ -169,6 +209,10 @@ class UserAdmin(DjangoUserAdmin):
         if obj is not None and obj.memberships.filter(role=Role.LEGAL_REPRESENTATIVE).exists():
             return False
         return super().has_delete_permission(request, obj)
+
+
+# Two-factor sign-in: staff see who has it on the Users list and reset it there; TOTP secrets stay hidden.
+admin.site.unregister(TOTPDevice)
 
 
 # Organizations

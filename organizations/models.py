@@ -111,6 +111,10 @@ class Organization(models.Model):
     )
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
     is_referenced_partner = models.BooleanField(default=False)
+    # Members (and a partner's people acting for it) must have a second factor to act here.
+    two_factor_required = models.BooleanField(
+        gettext_lazy("members must use two-factor sign-in"), default=False, db_default=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -293,3 +297,40 @@ class Product(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.product_type})"
+
+
+class Passkey(models.Model):
+    """A passkey or security key (WebAuthn credential) a user signs in with as a second factor."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(gettext_lazy("name"), max_length=100)
+    # base64url, as the browser sends it back; unique across users, as the authenticators make them.
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for a lost second factor; only its keyed hash is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique_per_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {'used' if self.used_at else 'unused'}"

@@ -37,6 +37,7 @@ from organizations.models import (
     currency_for_country,
 )
 from organizations.signals import password_compromised
+from organizations.two_factor import set_two_factor_requirement
 from organizations.vat import check_vat_number, supports_vat_number
 
 # A new VAT number is saved only with the terms accepted; an organization is created only with them.
@@ -259,8 +260,10 @@ def organization_update(
     vat_number: str | None = None,
     accept_terms: bool = False,
     update_default_billing_address: bool = False,
+    two_factor_required: bool | None = None,
 ) -> Organization:
     """Change the organization's legal data; a new VAT number needs the terms accepted and is dated.
+    `two_factor_required` (legal representatives and administrators) makes members use two-factor sign-in.
 
     With `update_default_billing_address`, the default billing address takes the organization's VAT number
     too: invoices print that address's own number, so without it they would keep the old one."""
@@ -307,6 +310,8 @@ def organization_update(
         if old_value != new_value:
             changes[field] = [old_value, new_value]
             setattr(organization, field, new_value)
+    if two_factor_required is not None:
+        set_two_factor_requirement(access=access, organization=organization, required=two_factor_required)
     if address is not None:
         # Its own event, as if changed on its page: the activity log reads it like any address change.
         _audit(

@@ -7,6 +7,7 @@ urlpatterns = [
     path("products/<id:product_id>/", views.product_detail, name="product_detail"),
     path("settings/organization/", views.organization_settings, name="organization_settings"),
     path("settings/organization/edit/", views.organization_edit, name="organization_edit"),
+    path("settings/organization/two-factor/", views.organization_two_factor, name="organization_two_factor"),
     path("settings/users/", views.members, name="members"),
     path("settings/users/add/", views.member_add, name="member_add"),
     path("settings/users/<id:membership_id>/edit/", views.member_edit, name="member_edit"),

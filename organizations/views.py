@@ -2,9 +2,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from organizations import selectors, services
+from organizations import selectors, services, two_factor
 from organizations.access import Permission
 from organizations.forms import (
     BillingAddressForm,
@@ -43,8 +43,26 @@ def organization_settings(request):
             "organization": access.organization,
             "vat_history": selectors.vat_number_history(access)[:20],
             "can_edit": access.can(Permission.EDIT_ORGANIZATION),
+            "can_set_two_factor": access.can(Permission.EDIT_ORGANIZATION) and not access.acts_for_partner,
         },
     )
+
+
+@organization_view(Permission.EDIT_ORGANIZATION)
+@require_POST
+def organization_two_factor(request):
+    """Members must (or no longer must) use two-factor sign-in here."""
+    required = request.POST.get("two_factor_required") == "on"
+    try:
+        two_factor.organization_two_factor_requirement_set(access=request.access, required=required)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if required:
+            messages.success(request, _("Members must now use two-factor sign-in."))
+        else:
+            messages.success(request, _("Members no longer need two-factor sign-in."))
+    return redirect("organization_settings", org_id=request.access.organization.pk)
 
 
 @organization_view(Permission.EDIT_ORGANIZATION)

@@ -2,13 +2,16 @@
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from organizations.access import RESELLER_PERMISSIONS, ROLE_PERMISSIONS, Access, Permission, resolve_access
 from organizations.models import Role
+from organizations.two_factor import two_factor_missing
 
 
 def organization_view(permission: Permission):
@@ -22,6 +25,16 @@ def organization_view(permission: Permission):
             if access is None:
                 raise Http404("No such organization.")
             request.access = access
+            if two_factor_missing(access):
+                messages.warning(
+                    request,
+                    _(
+                        "%(organization)s requires two-factor sign-in. Set up an authenticator app or a "
+                        "passkey to continue there."
+                    )
+                    % {"organization": access.organization.name},
+                )
+                return redirect("account_security")
             # Assigned only when it changes: an unchanged session is not written back on every page.
             if request.session.get("current_organization_id") != access.organization.pk:
                 request.session["current_organization_id"] = access.organization.pk

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from core.api.exceptions import DjangoErrorsMixin
@@ -15,6 +16,7 @@ from core.api.inputs import parse
 from newsletter import selectors, services
 from newsletter.api import serializers
 from newsletter.models import MailingList, Subscriber
+from organizations.two_factor import two_factor_missing, two_factor_refusal
 
 PRODUCT_ID = OpenApiParameter("product_id", int, OpenApiParameter.PATH, description="The Newsletter product.")
 LIST_ID = OpenApiParameter("list_id", int, OpenApiParameter.PATH, description="The mailing list.")
@@ -37,6 +39,8 @@ class NewsletterProductScopedMixin(NewsletterApiMixin):
         if reached is None:
             raise Http404(_("No such Newsletter product."))
         self.access, self.product = reached
+        if two_factor_missing(self.access):
+            raise PermissionDenied(two_factor_refusal(self.access))
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

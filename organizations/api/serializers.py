@@ -12,6 +12,7 @@ from organizations.models import (
     EntityType,
     Membership,
     Organization,
+    Passkey,
     Product,
     ProductCategory,
     ProductType,
@@ -55,6 +56,34 @@ class MeSerializer(serializers.Serializer):
     organizations = MyOrganizationSerializer(many=True, read_only=True)
 
 
+class PasskeySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Passkey
+        fields = ["id", "name", "created_at", "last_used_at"]
+        read_only_fields = fields
+
+
+class TwoFactorStatusSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(
+        read_only=True, help_text="Whether a second factor is asked at sign-in."
+    )
+    factor_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=["totp", "passkey"]),
+        read_only=True,
+        help_text="`totp` (an authenticator app) and `passkey` (passkeys and security keys), those set up.",
+    )
+    authenticator_app = serializers.BooleanField(source="totp", read_only=True)
+    passkeys = PasskeySerializer(many=True, read_only=True)
+    recovery_codes_remaining = serializers.IntegerField(read_only=True)
+
+
+class PasswordCompromisedInputSerializer(serializers.Serializer):
+    old_password = serializers.CharField(
+        trim_whitespace=False, help_text="The current (compromised) password."
+    )
+    new_password = serializers.CharField(trim_whitespace=False)
+
+
 class OrganizationSerializer(serializers.ModelSerializer):
     country = serializers.CharField(source="country.code", read_only=True, help_text=COUNTRY_HELP)
     vat_number = serializers.CharField(read_only=True, help_text="Compact form, e.g. CHE116281710MWST.")
@@ -77,6 +106,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "vat_number_formatted",
             "terms_accepted_at",
             "created_at",
+            "two_factor_required",
             "role",
         ]
         read_only_fields = fields
@@ -102,6 +132,11 @@ class OrganizationUpdateInputSerializer(serializers.Serializer):
         default=False,
         help_text="Put the organization's VAT number on the default billing address too: invoices print that "
         "address's own VAT number.",
+    )
+    two_factor_required = serializers.BooleanField(
+        required=False,
+        help_text="Members (and a partner's people acting for the organization) must use two-factor sign-in: "
+        "legal representatives and administrators, who need a second factor themselves to turn it on.",
     )
 
 

@@ -13,6 +13,9 @@ address_detail = views.BillingAddressViewSet.as_view(
 
 urlpatterns = [
     path("me", views.MeView.as_view(), name="me"),
+    path("me/two-factor", views.TwoFactorStatusView.as_view(), name="me-two-factor"),
+    path("me/sign-out-everywhere", views.SignOutEverywhereView.as_view(), name="me-sign-out-everywhere"),
+    path("me/password-compromised", views.PasswordCompromisedView.as_view(), name="me-password-compromised"),
     path("catalog", views.CatalogView.as_view(), name="catalog"),
     path("vat/check", views.VatCheckView.as_view(), name="vat-check"),
     path("organizations", views.OrganizationListView.as_view(), name="organization-list"),

@@ -5,6 +5,7 @@ live in `organizations.services`. Everything below `organizations/{org_id}/` goe
 `OrganizationScopedMixin`, which asks the access resolver first.
 """
 
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +30,7 @@ from organizations.models import (
     Role,
     User,
 )
+from organizations.two_factor import two_factor_missing, two_factor_refusal, two_factor_status
 from organizations.vat import check_vat_number
 
 # How a 403 says what the caller's role does not allow: a whole sentence per permission, with the role.
@@ -93,6 +95,8 @@ class OrganizationScopedMixin(DjangoErrorsMixin):
             raise NotFound(_("No such organization."))
         if access.acts_for_partner and not self.open_to_partners:
             raise NotFound(_("A partner acting for this organization has no part in this."))
+        if two_factor_missing(access):
+            raise PermissionDenied(two_factor_refusal(access))
         self.access = access
         if self.action in (None, "metadata"):  # a method not allowed (405), or OPTIONS, which changes nothing
             return
@@ -143,6 +147,71 @@ class MeView(DjangoErrorsMixin, APIView):
             "organizations": organizations_with_role(user),
         }
         return Response(serializers.MeSerializer(me).data)
+
+
+class TwoFactorStatusView(DjangoErrorsMixin, APIView):
+    """Which second factors the signed-in user has set up, and how many recovery codes are left."""
+
+    token_family = "organizations"
+
+    @extend_schema(
+        tags=["me"],
+        summary="Your two-factor sign-in",
+        description="Scope `organizations:read`. Setting factors up happens in the console, under Security.",
+        responses={200: serializers.TwoFactorStatusSerializer},
+    )
+    def get(self, request):
+        return Response(serializers.TwoFactorStatusSerializer(two_factor_status(request.user)).data)
+
+
+class SignOutEverywhereView(DjangoErrorsMixin, APIView):
+    """End every session of the user in every browser (API tokens stay valid)."""
+
+    token_family = "organizations"
+
+    @extend_schema(
+        tags=["me"],
+        summary="Sign out everywhere",
+        description="Scope `organizations:write`. Ends every console session of your account, in every "
+        "browser; API tokens keep working (use `password-compromised` to revoke them too).",
+        request=None,
+        responses={204: None},
+    )
+    def post(self, request):
+        services.user_sign_out_everywhere(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordCompromisedView(DjangoErrorsMixin, APIView):
+    """Set a new password, end every session and revoke every API token, this one included."""
+
+    token_family = "organizations"
+
+    @extend_schema(
+        tags=["me"],
+        summary="My password was compromised",
+        description="Scope `organizations:write`. Sets the new password, ends every console session and "
+        "revokes all your API tokens, the one making this call included.",
+        request=serializers.PasswordCompromisedInputSerializer,
+        responses={204: None, **error_responses(400)},
+    )
+    def post(self, request):
+        data = parse(request, serializers.PasswordCompromisedInputSerializer)
+        try:
+            services.user_password_compromised(
+                user=request.user, old_password=data["old_password"], new_password=data["new_password"]
+            )
+        except ValidationError as error:
+            # The service names the console's form fields; the API's are these.
+            raise ValidationError(
+                {
+                    {"new_password1": "new_password", "new_password2": "new_password"}.get(
+                        field, field
+                    ): messages
+                    for field, messages in error.message_dict.items()
+                }
+            ) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # Organizations

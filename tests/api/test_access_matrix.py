@@ -55,7 +55,28 @@ CASES = [
         SIGNED_IN,
         {"country": "CH", "number": "CHE116281710MWST"},
     ),
+    Case("my two-factor sign-in", "get", lambda w: "/api/v1/me/two-factor", SIGNED_IN),
+    Case(
+        "sign out everywhere",
+        "post",
+        lambda w: "/api/v1/me/sign-out-everywhere",
+        _statuses(204, 204, 204, 204, outsider=204),
+    ),
+    Case(
+        "password compromised, with a wrong current password",
+        "post",
+        lambda w: "/api/v1/me/password-compromised",
+        _statuses(400, 400, 400, 400, outsider=400),
+        {"old_password": "not-the-password", "new_password": "a-fresh-and-long-passphrase-2026"},
+    ),
     Case("organization", "get", org, SEES_SETTINGS),
+    Case(
+        "organization two-factor requirement",
+        "patch",
+        org,
+        MANAGES,
+        {"two_factor_required": False},
+    ),
     Case(
         "organization rename",
         "patch",

@@ -62,6 +62,7 @@ def test_the_organization_shows_its_legal_data(client_of, organization, administ
         "vat_number": "CHE116281710MWST",
         "vat_number_formatted": "CHE-116.281.710 MWST",
         "terms_accepted_at": None,
+        "two_factor_required": False,
         "role": "administrator",
     }
 

@@ -19,6 +19,9 @@ def test_the_schema_describes_every_endpoint(client):
     schema = response.json()
     assert set(schema["paths"]) == {
         "/api/v1/me",
+        "/api/v1/me/two-factor",
+        "/api/v1/me/sign-out-everywhere",
+        "/api/v1/me/password-compromised",
         "/api/v1/catalog",
         "/api/v1/vat/check",
         "/api/v1/organizations",
@@ -75,6 +78,7 @@ def test_the_schema_describes_every_endpoint(client):
         "vat_number",
         "accept_terms",
         "update_default_billing_address",
+        "two_factor_required",
     }
     assert set(patch["responses"]) == {"200", "400", "401", "403", "404", "415", "429"}
 

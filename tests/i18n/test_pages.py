@@ -410,6 +410,13 @@ PAGES: dict[str, list[Visit]] = {
         Visit("client_legal", plain("password_compromised"), data={"old_password": "wrong"}, status=400),
     ],
     "confirm_password": [Visit("client_legal", plain("confirm_password", "?next=/"))],
+    "login_two_factor": [Visit("anonymous", plain("login_two_factor"))],
+    "two_factor_totp_setup": [
+        Visit("client_legal", plain("two_factor_totp_setup"), sudo=True),
+        Visit("client_legal", plain("two_factor_totp_setup"), data={"code": "000000"}, sudo=True, status=400),
+    ],
+    "two_factor_passkey_add": [Visit("client_legal", plain("two_factor_passkey_add"), sudo=True)],
+    "two_factor_recovery_codes": [Visit("client_legal", plain("two_factor_recovery_codes"))],
     "organization_new": [Visit("client_legal", plain("organization_new"))],
     # The client's organization
     "dashboard": [
@@ -528,6 +535,10 @@ NOT_PAGES = {
     "set_theme": "POST, then back",
     "set_language": "POST, then back",
     "sign_out_everywhere": "POST, then the sign-in page",
+    "two_factor_totp_remove": "POST, then back",
+    "two_factor_passkey_remove": "POST, then back",
+    "two_factor_recovery_codes_regenerate": "POST, then the codes (walked: two_factor_recovery_codes)",
+    "organization_two_factor": "POST, then back",
     "partner_invitation": "the emailed link: redirects to the invitation's page (walked: invitation_answer)",
     "partnership_resend": "POST, then back",
     "request_resend": "POST, then back",
