@@ -200,3 +200,35 @@ class BillingExportForm(forms.Form):
             **clients,
         )
         return cleaned
+
+
+class PayoutForm(forms.Form):
+    """A cashback payout request as typed; billing.payouts checks the IBAN, the name and the amount."""
+
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount"),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"invalid": gettext_lazy("Enter an amount such as 50.00.")},
+    )
+    iban = forms.CharField(
+        label=gettext_lazy("IBAN"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=gettext_lazy(
+            "The account the cashback is transferred to, e.g. CH93 0076 2011 6238 5295 7."
+        ),
+    )
+    account_holder = forms.CharField(
+        label=gettext_lazy("Account holder"),
+        max_length=200,
+        help_text=gettext_lazy("The name of the account's holder, as the bank knows it."),
+    )
+    # One key per displayed form: a double click or a resubmitted page asks once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, currency: str, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": currency}

@@ -13,7 +13,16 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from billing.models import BillingExportJob, EntryKind, Invoice, InvoiceLine, LedgerEntry, Order, Wallet
+from billing.models import (
+    BillingExportJob,
+    EntryKind,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    Order,
+    Payout,
+    Wallet,
+)
 from billing.pricing import Quote, quote, quotes, renewal_placed_by
 from organizations.access import Access, Permission, resolve_access
 from organizations.models import Organization, Product, ProductCategory, ProductType
@@ -272,3 +281,17 @@ def billing_export_job_for(access: Access, job_id: int) -> BillingExportJob | No
         .select_related("organization")
         .first()
     )
+
+
+# Cashback payouts
+
+
+def payouts_visible_to(access: Access) -> QuerySet[Payout]:
+    """The organization's payout requests, newest first (its own people with billing rights only)."""
+    if not _sees_billing(access) or access.acts_for_partner:
+        return Payout.objects.none()
+    return Payout.objects.filter(organization=access.organization).order_by("-requested_at", "-pk")
+
+
+def payout_for(access: Access, payout_id) -> Payout | None:
+    return payouts_visible_to(access).filter(pk=payout_id).first()

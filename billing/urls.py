@@ -7,6 +7,7 @@ urlpatterns = [
     path("billing/invoices/<id:invoice_id>/", views.invoice_detail, name="invoice_detail"),
     path("billing/invoices/<id:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("billing/wallet/", views.wallet, name="wallet"),
+    path("billing/payouts/", views.payouts_page, name="payouts"),
     path("products/order/", views.product_order, name="product_order"),
     path("products/orders/<id:order_id>/", views.order_done, name="order_done"),
     path("products/<id:product_id>/renew/", views.product_renew, name="product_renew"),

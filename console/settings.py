@@ -204,6 +204,8 @@ SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', defau
 PARTNER_INVITATION_MAX_AGE_DAYS = env.int("PARTNER_INVITATION_MAX_AGE_DAYS", default=14)
 PARTNER_DEFAULT_RESELLER_DISCOUNT = Decimal(env.str("PARTNER_DEFAULT_RESELLER_DISCOUNT", default="0.15"))
 PARTNER_DEFAULT_CASHBACK_RATE = Decimal(env.str("PARTNER_DEFAULT_CASHBACK_RATE", default="0.10"))
+# Cashback payout requests are emailed to these addresses; when empty, to every active staff user.
+PAYOUT_STAFF_EMAILS = env.list("PAYOUT_STAFF_EMAILS", default=[])
 
 # Sensitive actions (creating an API token, stopping a collaboration, Full access, who pays) ask for the
 # password again once this many seconds have passed since it was last confirmed.

@@ -39,6 +39,8 @@ from billing.models import (
     LedgerEntry,
     Order,
     OrderKind,
+    Payout,
+    PayoutStatus,
 )
 from organizations.access import Access, Permission, resolve_access
 from organizations.models import ProductType
@@ -518,3 +520,54 @@ class BillingExportJobSerializer(serializers.ModelSerializer):
         url = reverse("api:managed-client-export-file", kwargs={"org_id": job.organization_id, "id": job.pk})
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
+
+
+# Cashback payouts
+
+
+class PayoutSerializer(serializers.ModelSerializer):
+    status = NamedChoiceField(PayoutStatus)
+    iban = serializers.CharField(
+        source="iban_display", read_only=True, help_text="Grouped by four characters."
+    )
+
+    class Meta:
+        model = Payout
+        fields = [
+            "id",
+            "currency",
+            "amount",
+            "iban",
+            "account_holder",
+            "status",
+            "requested_at",
+            "decided_at",
+            "refusal_reason",
+        ]
+        read_only_fields = fields
+
+
+class PayoutInputSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text="In the wallet's currency, above zero and at most the cashback you can pay out "
+        '(`payable`), e.g. "50.00".',
+    )
+    iban = serializers.CharField(
+        max_length=50, help_text="The account to transfer to; spaces allowed, checked with its check digits."
+    )
+    account_holder = serializers.CharField(max_length=200, help_text="The account holder's name.")
+
+
+class PayoutsSerializer(serializers.Serializer):
+    currency = serializers.CharField(read_only=True)
+    payable = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        help_text="The cashback that can be paid out now (cashback credited less payouts held or paid, at "
+        "most the balance).",
+    )
+    balance = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    payouts = PayoutSerializer(many=True, read_only=True, help_text="The latest requests, newest first.")

@@ -35,6 +35,16 @@ urlpatterns = [
         name="wallet-top-up",
     ),
     path(
+        "organizations/<id:org_id>/payouts",
+        views.PayoutViewSet.as_view({"get": "summary", "post": "create"}),
+        name="payout-list",
+    ),
+    path(
+        "organizations/<id:org_id>/payouts/<id:id>",
+        views.PayoutViewSet.as_view({"get": "retrieve"}),
+        name="payout-detail",
+    ),
+    path(
         "organizations/<id:org_id>/managed-clients/export",
         views.ManagedClientExportViewSet.as_view({"get": "export"}),
         name="managed-client-export",
