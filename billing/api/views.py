@@ -576,6 +576,7 @@ class PayoutViewSet(BillingScopedMixin, viewsets.GenericViewSet):
         return selectors.payouts_visible_to(access)
 
     @extend_schema(
+        operation_id="v1_organizations_payouts_summary",
         summary="Cashback payouts: what can be paid out, and the latest requests",
         description=f"Referenced partners only (404 otherwise). The cashback that can be paid out now and "
         f"the latest {LATEST_PAYOUTS} requests, newest first. With an API token, the scope `billing:read`.",

@@ -55,6 +55,8 @@ def test_the_schema_describes_every_endpoint(client):
         "/api/v1/organizations/{org_id}/invoices/{id}/pdf",
         "/api/v1/organizations/{org_id}/wallet",
         "/api/v1/organizations/{org_id}/wallet/top-up",
+        "/api/v1/organizations/{org_id}/payouts",
+        "/api/v1/organizations/{org_id}/payouts/{id}",
         "/api/v1/organizations/{org_id}/activity",
         "/api/v1/organizations/{org_id}/activity/export",
         "/api/v1/organizations/{org_id}/dpa-certificate",

@@ -498,6 +498,14 @@ PAGES: dict[str, list[Visit]] = {
     "request_delete": [Visit("partner_legal", org("request_delete", "partner", partnership_id="request"))],
     # Reseller Area, on the partner's side
     "managed_clients": [Visit("partner_legal", org("managed_clients", "partner"))],
+    "payouts": [
+        Visit("partner_legal", org("payouts", "partner")),
+        Visit(
+            "partner_legal",
+            org("payouts", "partner"),
+            data={"amount": "1", "iban": "CH00", "account_holder": ""},
+        ),
+    ],
     "client_request": [
         Visit("partner_legal", org("client_request", "partner")),
         Visit("partner_legal", org("client_request", "partner"), data={"client_email": "nobody"}),
