@@ -340,7 +340,7 @@ class PayoutAdmin(ReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("IBAN"), ordering="iban")
     def iban_display(self, obj):
-        return obj.iban_display
+        return obj.iban_display.replace(" ", "\u00a0")  # one line in the list
 
     def has_decide_permission(self, request):
         return request.user.is_staff and self.has_view_permission(request)
