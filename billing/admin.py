@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries.filters import CountryFilter
 
-from billing import payouts, services
+from billing import payouts, services, statements
 from billing.models import (
     BillingExportJob,
     IdempotencyRecord,
@@ -31,12 +31,14 @@ from billing.models import (
     InvoiceStatus,
     LedgerEntry,
     Order,
+    PartnerStatement,
     Payout,
     TaxRate,
     Wallet,
 )
 from billing.pdf import invoice_filename, render_invoice_pdf
 from core.admin import ReadOnlyAdmin
+from core.spreadsheets import csv_response
 from organizations.admin import AuditedAdmin, ReadOnlyInline
 
 
@@ -400,3 +402,60 @@ class PayoutAdmin(ReadOnlyAdmin):
                     messages.SUCCESS,
                 )
         return None
+
+
+# Partner statements
+
+
+@admin.register(PartnerStatement)
+class PartnerStatementAdmin(ReadOnlyAdmin):
+    """Every partner's monthly statements, as produced (frozen), with their PDF and CSV."""
+
+    list_display = ("month", "organization", "currency", "cashback", "savings", "closing", "downloads")
+    list_select_related = ("organization",)
+    list_filter = ("month", "currency")
+    search_fields = ("organization__name",)
+    date_hierarchy = "month"
+    fields = ("organization", "month", "currency", "created_at", "created_by", "downloads", "figures")
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("cashback"))
+    def cashback(self, obj):
+        return obj.figures.get("cashback_total")
+
+    @admin.display(description=gettext_lazy("reseller-discount savings"))
+    def savings(self, obj):
+        return obj.figures.get("savings_total")
+
+    @admin.display(description=gettext_lazy("balance at the end"))
+    def closing(self, obj):
+        return obj.figures.get("ledger", {}).get("closing")
+
+    @admin.display(description=gettext_lazy("downloads"))
+    def downloads(self, obj):
+        return format_html(
+            '<a href="{}">PDF</a> · <a href="{}">CSV</a>',
+            reverse("admin:billing_partnerstatement_file", args=[obj.pk, "pdf"]),
+            reverse("admin:billing_partnerstatement_file", args=[obj.pk, "csv"]),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/file/<str:kind>/",
+                self.admin_site.admin_view(self.file_view),
+                name="billing_partnerstatement_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request, object_id, kind):
+        if not self.has_view_permission(request) or kind not in ("pdf", "csv"):
+            raise PermissionDenied
+        statement = get_object_or_404(PartnerStatement, pk=object_id)
+        if kind == "csv":
+            return csv_response(f"{statement.filename_stem}.csv", statements.statement_csv_lines(statement))
+        response = HttpResponse(statements.render_statement_pdf(statement), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{statement.filename_stem}.pdf"'
+        response["Cache-Control"] = "no-store"
+        return response

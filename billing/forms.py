@@ -1,9 +1,11 @@
 """Forms parse what people type; billing.services decides whether it is allowed."""
 
 import uuid
+from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -232,3 +234,18 @@ class PayoutForm(forms.Form):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
         self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": currency}
+
+
+class StatementForm(forms.Form):
+    """A month that is over, as YYYY-MM; the service checks it again."""
+
+    month = forms.ChoiceField(label=gettext_lazy("Month"))
+
+    def __init__(self, *args, months: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].choices = [
+            (f"{month:%Y-%m}", date_format(month, "YEAR_MONTH_FORMAT")) for month in months
+        ]
+
+    def clean_month(self):
+        return date.fromisoformat(self.cleaned_data["month"] + "-01")

@@ -423,3 +423,34 @@ class Payout(models.Model):
     @property
     def iban_display(self) -> str:
         return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+
+
+class PartnerStatement(models.Model):
+    """A partner's monthly statement: the figures of one calendar month, frozen when it is produced."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="partner_statements"
+    )
+    month = models.DateField(help_text=gettext_lazy("The first day of the month it covers."))
+    currency = models.CharField(max_length=3)
+    figures = models.JSONField(
+        help_text=gettext_lazy("Cashback, reseller-discount savings, invoices paid, payouts and the ledger.")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-month", "organization"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "month"], name="partner_statement_once_a_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="partner_statement_month_starts_on_day_1"),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} {self.month:%Y-%m}"
+
+    @property
+    def filename_stem(self) -> str:
+        return f"statement-{self.month:%Y-%m}"

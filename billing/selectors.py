@@ -20,6 +20,7 @@ from billing.models import (
     InvoiceLine,
     LedgerEntry,
     Order,
+    PartnerStatement,
     Payout,
     Wallet,
 )
@@ -295,3 +296,18 @@ def payouts_visible_to(access: Access) -> QuerySet[Payout]:
 
 def payout_for(access: Access, payout_id) -> Payout | None:
     return payouts_visible_to(access).filter(pk=payout_id).first()
+
+
+# Partner statements
+
+
+def statements_visible_to(access: Access) -> QuerySet[PartnerStatement]:
+    """A referenced partner's monthly statements, newest month first (its own people with billing rights)."""
+    organization = access.organization
+    if not _sees_billing(access) or access.acts_for_partner or not organization.is_referenced_partner:
+        return PartnerStatement.objects.none()
+    return PartnerStatement.objects.filter(organization=organization).order_by("-month")
+
+
+def statement_for(access: Access, statement_id) -> PartnerStatement | None:
+    return statements_visible_to(access).filter(pk=statement_id).first()

@@ -14,12 +14,20 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from billing import idempotency, payouts, selectors, services
+from billing import idempotency, payouts, selectors, services, statements
 from billing.exports import export_lines, export_of_job, export_rate_limited, prepared_export_response
-from billing.forms import BillingExportForm, InvoiceFilterForm, OrderForm, PayoutForm, TopUpForm
+from billing.forms import (
+    BillingExportForm,
+    InvoiceFilterForm,
+    OrderForm,
+    PayoutForm,
+    StatementForm,
+    TopUpForm,
+)
 from billing.models import BillingExportJob, ExportStatus
 from billing.pdf import invoice_context, invoice_filename, render_invoice_pdf
 from billing.wordings import line_description, movement_description
@@ -415,3 +423,67 @@ def payouts_page(request):
             "page": page,
         },
     )
+
+
+# Billing → Statements (partners)
+
+STATEMENT_MONTHS = 24
+
+
+def _statement_months(today) -> list:
+    """The months a statement can be asked for: the last ones that are over, newest first."""
+    months, month = [], statements.previous_month(today)
+    for _index in range(STATEMENT_MONTHS):
+        months.append(month)
+        month = statements.previous_month(month)
+    return months
+
+
+@organization_view(Permission.VIEW_BILLING)
+@require_http_methods(["GET", "POST"])
+def statements_page(request):
+    access = request.access
+    if not access.organization.is_referenced_partner:
+        raise Http404("Only partners have statements.")
+    today = timezone.localdate()
+    form = StatementForm(request.POST if request.method == "POST" else None, months=_statement_months(today))
+    if request.method == "POST" and form.is_valid():
+        try:
+            statement = statements.statement_produce(
+                access=access, month=form.cleaned_data["month"], today=today
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied as refusal:
+            form.add_error(None, _refusal_message(refusal))
+        else:
+            messages.success(
+                request,
+                _("The statement of %(month)s is ready.")
+                % {"month": date_format(statement.month, "YEAR_MONTH_FORMAT")},
+            )
+            return redirect("statements", org_id=access.organization.pk)
+    page = Paginator(selectors.statements_visible_to(access), 24).get_page(request.GET.get("page"))
+    return render(request, "billing/statements.html", {"form": form, "page": page})
+
+
+def _statement_or_404(access, statement_id):
+    statement = selectors.statement_for(access, statement_id)
+    if statement is None:
+        raise Http404("No such statement.")
+    return statement
+
+
+@organization_view(Permission.VIEW_BILLING)
+def statement_pdf(request, statement_id):
+    statement = _statement_or_404(request.access, statement_id)
+    response = HttpResponse(statements.render_statement_pdf(statement), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{statement.filename_stem}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@organization_view(Permission.VIEW_BILLING)
+def statement_csv(request, statement_id):
+    statement = _statement_or_404(request.access, statement_id)
+    return csv_response(f"{statement.filename_stem}.csv", statements.statement_csv_lines(statement))

@@ -21,6 +21,7 @@ NAVIGATION = {
     "invoice_detail": ("billing", "invoices"),
     "wallet": ("billing", "wallet"),
     "payouts": ("billing", "payouts"),
+    "statements": ("billing", "statements"),
     "billing_addresses": ("billing", "billing_addresses"),
     "billing_address_add": ("billing", "billing_addresses"),
     "billing_address_edit": ("billing", "billing_addresses"),

@@ -241,6 +241,7 @@ PERIODIC_TASKS = {
     "renewals": ("billing.tasks.run_renewals", env.int("RENEWALS_EVERY_SECONDS", default=3600)),
     "invitation-expiry": ("partners.tasks.expire_invitations", 3600),
     "export-cleanup": ("billing.tasks.delete_expired_billing_exports", 3600),
+    "partner-statements": ("billing.tasks.produce_partner_statements", 24 * 3600),
     "idle-tokens": ("tokens.tasks.disable_idle_tokens", 24 * 3600),
     "queue-records": ("console.tasks.prune_queue_records", 24 * 3600),
 }

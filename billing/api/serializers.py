@@ -8,6 +8,8 @@ What an order shows depends on who asks (`OrderViewer` in the context): its invo
 payer's invoices, what the payer paid only to the payer's side, the partner's cashback only to the partner.
 """
 
+from datetime import date
+from decimal import Decimal
 from functools import cached_property
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -39,6 +41,7 @@ from billing.models import (
     LedgerEntry,
     Order,
     OrderKind,
+    PartnerStatement,
     Payout,
     PayoutStatus,
 )
@@ -571,3 +574,69 @@ class PayoutsSerializer(serializers.Serializer):
     )
     balance = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     payouts = PayoutSerializer(many=True, read_only=True, help_text="The latest requests, newest first.")
+
+
+# Partner statements
+
+
+class StatementSummarySerializer(serializers.ModelSerializer):
+    month = serializers.SerializerMethodField(help_text="The month it covers, as YYYY-MM.")
+    cashback_total = serializers.SerializerMethodField()
+    savings_total = serializers.SerializerMethodField()
+    invoices_total = serializers.SerializerMethodField()
+    closing_balance = serializers.SerializerMethodField(
+        help_text="The wallet's balance at the end of the month."
+    )
+
+    class Meta:
+        model = PartnerStatement
+        fields = [
+            "id",
+            "month",
+            "currency",
+            "cashback_total",
+            "savings_total",
+            "invoices_total",
+            "closing_balance",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_month(self, statement) -> str:
+        return f"{statement.month:%Y-%m}"
+
+    def get_cashback_total(self, statement) -> Decimal:
+        return Decimal(statement.figures["cashback_total"])
+
+    def get_savings_total(self, statement) -> Decimal:
+        return Decimal(statement.figures["savings_total"])
+
+    def get_invoices_total(self, statement) -> Decimal:
+        return Decimal(statement.figures["invoices_total"])
+
+    def get_closing_balance(self, statement) -> Decimal:
+        return Decimal(statement.figures["ledger"]["closing"])
+
+
+class StatementSerializer(StatementSummarySerializer):
+    figures = serializers.JSONField(
+        read_only=True,
+        help_text="`ledger` (opening, closing and the sum of each kind of movement), `cashback` per client "
+        "and product, `savings` per order paid for a client, `invoices` paid for clients, `payouts` "
+        "requested; amounts are decimal strings.",
+    )
+
+    class Meta(StatementSummarySerializer.Meta):
+        fields = [*StatementSummarySerializer.Meta.fields, "figures"]
+        read_only_fields = fields
+
+
+class StatementInputSerializer(serializers.Serializer):
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$",
+        help_text="A month that is over, as YYYY-MM.",
+        error_messages={"invalid": gettext_lazy("Enter a month as YYYY-MM, e.g. 2026-01.")},
+    )
+
+    def validate_month(self, value):
+        return date.fromisoformat(f"{value}-01")

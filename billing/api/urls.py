@@ -45,6 +45,26 @@ urlpatterns = [
         name="payout-detail",
     ),
     path(
+        "organizations/<id:org_id>/statements",
+        views.StatementViewSet.as_view({"get": "list", "post": "create"}),
+        name="statement-list",
+    ),
+    path(
+        "organizations/<id:org_id>/statements/<id:id>",
+        views.StatementViewSet.as_view({"get": "retrieve"}),
+        name="statement-detail",
+    ),
+    path(
+        "organizations/<id:org_id>/statements/<id:id>/pdf",
+        views.StatementViewSet.as_view({"get": "pdf"}),
+        name="statement-pdf",
+    ),
+    path(
+        "organizations/<id:org_id>/statements/<id:id>/csv",
+        views.StatementViewSet.as_view({"get": "csv"}),
+        name="statement-csv",
+    ),
+    path(
         "organizations/<id:org_id>/managed-clients/export",
         views.ManagedClientExportViewSet.as_view({"get": "export"}),
         name="managed-client-export",
