@@ -9,7 +9,6 @@ payer's invoices, what the payer paid only to the payer's side, the partner's ca
 """
 
 from datetime import date
-from decimal import Decimal
 from functools import cached_property
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -580,12 +579,24 @@ class PayoutsSerializer(serializers.Serializer):
 
 
 class StatementSummarySerializer(serializers.ModelSerializer):
-    month = serializers.SerializerMethodField(help_text="The month it covers, as YYYY-MM.")
-    cashback_total = serializers.SerializerMethodField()
-    savings_total = serializers.SerializerMethodField()
-    invoices_total = serializers.SerializerMethodField()
-    closing_balance = serializers.SerializerMethodField(
-        help_text="The wallet's balance at the end of the month."
+    month = serializers.DateField(
+        format="%Y-%m", read_only=True, help_text="The month it covers, as YYYY-MM."
+    )
+    cashback_total = serializers.DecimalField(
+        source="figures.cashback_total", max_digits=14, decimal_places=2, read_only=True
+    )
+    savings_total = serializers.DecimalField(
+        source="figures.savings_total", max_digits=14, decimal_places=2, read_only=True
+    )
+    invoices_total = serializers.DecimalField(
+        source="figures.invoices_total", max_digits=14, decimal_places=2, read_only=True
+    )
+    closing_balance = serializers.DecimalField(
+        source="figures.ledger.closing",
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        help_text="The wallet's balance at the end of the month.",
     )
 
     class Meta:
@@ -601,21 +612,6 @@ class StatementSummarySerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
-
-    def get_month(self, statement) -> str:
-        return f"{statement.month:%Y-%m}"
-
-    def get_cashback_total(self, statement) -> Decimal:
-        return Decimal(statement.figures["cashback_total"])
-
-    def get_savings_total(self, statement) -> Decimal:
-        return Decimal(statement.figures["savings_total"])
-
-    def get_invoices_total(self, statement) -> Decimal:
-        return Decimal(statement.figures["invoices_total"])
-
-    def get_closing_balance(self, statement) -> Decimal:
-        return Decimal(statement.figures["ledger"]["closing"])
 
 
 class StatementSerializer(StatementSummarySerializer):

@@ -1,5 +1,6 @@
-"""The payouts API of a referenced partner: what can be paid out and the requests (billing rights), a request
-(legal representatives and administrators only), with an `Idempotency-Key`, refused on its field when wrong.
+"""The payouts and statements API of a referenced partner. Payouts: what can be paid out and the requests
+(billing rights), a request (legal representatives and administrators only), with an `Idempotency-Key`,
+refused on its field when wrong. Statements: read and asked for with billing rights, as JSON, PDF and CSV.
 
 The partner (Léman Digital SA, 10 % cashback) ordered three Web hostings for Helvetia Web AG, which pays them:
 CHF 20.70 of cashback in the partner's wallet. Roles are the partner's own: legal representative,
@@ -7,12 +8,15 @@ administrator, user, external; an outsider belongs to another organization; anon
 """
 
 import uuid
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.utils import timezone
 
-from billing import payouts, services
-from billing.models import LedgerEntry, Payout, Wallet
+from billing import payouts, services, statements
+from billing.models import LedgerEntry, PartnerStatement, Payout, Wallet
 from organizations.access import resolve_access
 from organizations.models import Membership, ProductType, Role
 from tests.factories import (
@@ -66,8 +70,10 @@ def client_org(partner, people):
     PartnershipFactory(client=client, partner=partner, access="full", payment_method="client")
     hosting = ProductType.objects.get(slug="web-hosting")
     access = resolve_access(people["legal_representative"], client)
-    for number in range(3):
-        services.product_order(access=access, product_type=hosting, name=f"site{number}.example.ch")
+    last_month = statements.previous_month(timezone.localdate())
+    with time_machine.travel(datetime.combine(last_month, time(12), tzinfo=UTC), tick=False):
+        for number in range(3):
+            services.product_order(access=access, product_type=hosting, name=f"site{number}.example.ch")
     assert Wallet.objects.get(organization=partner).balance == Decimal("20.70")
     return client
 
@@ -88,6 +94,7 @@ def _statuses(legal_representative, administrator, user, external, outsider=404,
     )
 
 
+READS = _statuses(200, 200, 200, 403)
 ENDPOINTS = {
     "summary": ("get", lambda w: url(w.partner), _statuses(200, 200, 200, 403)),
     "payout": ("get", lambda w: url(w.partner, f"/{w.payout.pk}"), _statuses(200, 200, 200, 403)),
@@ -231,3 +238,108 @@ def test_a_payout_of_another_organization_is_404(client_of, people, partner, pay
     legal = member(other, Role.LEGAL_REPRESENTATIVE)
 
     assert client_of(legal).get(url(other, f"/{payout.pk}")).status_code == 404
+
+
+# Partner statements
+
+
+@pytest.fixture
+def statement(partner, client_org):
+    statements.statements_produce_for_month()
+    return PartnerStatement.objects.get(organization=partner)
+
+
+STATEMENT_ENDPOINTS = {
+    "list": ("get", lambda w: f"/api/v1/organizations/{w.partner.pk}/statements", READS),
+    "ask": ("post", lambda w: f"/api/v1/organizations/{w.partner.pk}/statements", READS),
+    "detail": ("get", lambda w: f"/api/v1/organizations/{w.partner.pk}/statements/{w.statement.pk}", READS),
+    "pdf": ("get", lambda w: f"/api/v1/organizations/{w.partner.pk}/statements/{w.statement.pk}/pdf", READS),
+    "csv": ("get", lambda w: f"/api/v1/organizations/{w.partner.pk}/statements/{w.statement.pk}/csv", READS),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", STATEMENT_ENDPOINTS)
+def test_each_role_gets_the_statements_its_role_allows(
+    client_of, people, partner, statement, endpoint, role, monkeypatch
+):
+    monkeypatch.setattr("billing.statements.render_statement_pdf", lambda statement: b"%PDF-1.7 test")
+    method, path, expected = STATEMENT_ENDPOINTS[endpoint]
+    world = type("World", (), {"partner": partner, "statement": statement})
+    client = client_of(people[role])
+
+    if method == "get":
+        response = client.get(path(world))
+    else:
+        response = client.post(path(world), {"month": f"{statement.month:%Y-%m}"}, format="json")
+
+    assert response.status_code == expected[role], response.content
+    assert PartnerStatement.objects.count() == 1
+    if response.status_code >= 400:
+        assert "detail" in response.json()
+
+
+def test_the_statement_of_last_month_in_json_pdf_and_csv(client_of, people, partner, statement):
+    client = client_of(people["legal_representative"])
+    base = f"/api/v1/organizations/{partner.pk}/statements"
+
+    listing = client.get(base).json()
+    detail = client.get(f"{base}/{statement.pk}").json()
+    pdf = client.get(f"{base}/{statement.pk}/pdf")
+    csv = client.get(f"{base}/{statement.pk}/csv")
+
+    rows = listing["results"] if isinstance(listing, dict) else listing
+    assert [row["month"] for row in rows] == [f"{statement.month:%Y-%m}"]
+    assert detail["cashback_total"] == "20.70"
+    assert detail["figures"]["ledger"]["closing"] == "20.70"
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert f'filename="statement-{statement.month:%Y-%m}.pdf"' in pdf["Content-Disposition"]
+    assert csv["Content-Type"].startswith("text/csv")
+    assert b"cashback,,Helvetia Web AG,site0.example.ch" in b"".join(csv.streaming_content)
+
+
+def test_asking_for_a_past_month_produces_it_once(client_of, people, partner, client_org):
+    client = client_of(people["legal_representative"])
+    month = statements.previous_month(statements.previous_month(timezone.localdate()))
+    base = f"/api/v1/organizations/{partner.pk}/statements"
+
+    first = client.post(base, {"month": f"{month:%Y-%m}"}, format="json")
+    again = client.post(base, {"month": f"{month:%Y-%m}"}, format="json")
+
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert PartnerStatement.objects.count() == 1
+
+
+@pytest.mark.parametrize("month", ["2026-13", "next", "", None])
+def test_a_bad_month_is_400_on_month(client_of, people, partner, month):
+    body = {} if month is None else {"month": month}
+
+    response = client_of(people["legal_representative"]).post(
+        f"/api/v1/organizations/{partner.pk}/statements", body, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "month" in response.json()
+
+
+def test_the_current_month_is_400_on_month(client_of, people, partner):
+    response = client_of(people["legal_representative"]).post(
+        f"/api/v1/organizations/{partner.pk}/statements",
+        {"month": f"{timezone.localdate():%Y-%m}"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "month" in response.json()
+    assert not PartnerStatement.objects.exists()
+
+
+def test_a_client_and_a_partner_acting_for_it_have_no_statements(client_of, people, client_org):
+    owner = Membership.objects.get(organization=client_org).user
+    base = f"/api/v1/organizations/{client_org.pk}/statements"
+
+    assert client_of(owner).get(base).status_code == 404
+    assert client_of(people["legal_representative"]).get(base).status_code == 404
