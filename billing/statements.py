@@ -46,6 +46,8 @@ from organizations.languages import organization_language
 from organizations.models import Organization, User
 
 ZERO = Decimal("0.00")
+# No statement before the platform's first year: a typo such as 0226 names no month anyone sold in.
+FIRST_MONTH = date(2000, 1, 1)
 
 
 def first_of_month(day: date) -> date:
@@ -232,6 +234,10 @@ def statement_figures(partner: Organization, month: date) -> dict:
 def _check_month(month: date, *, today: date) -> date:
     if month.day != 1:
         raise ValidationError({"month": _("Choose a month (its first day).")})
+    if month < FIRST_MONTH:
+        raise ValidationError(
+            {"month": _("Statements start in %(year)s: choose a later month.") % {"year": FIRST_MONTH.year}}
+        )
     if next_month(month) > today:
         raise ValidationError(
             {"month": _("A statement covers a month that is over: choose an earlier month.")}

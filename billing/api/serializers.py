@@ -579,9 +579,7 @@ class PayoutsSerializer(serializers.Serializer):
 
 
 class StatementSummarySerializer(serializers.ModelSerializer):
-    month = serializers.DateField(
-        format="%Y-%m", read_only=True, help_text="The month it covers, as YYYY-MM."
-    )
+    month = serializers.SerializerMethodField(help_text="The month it covers, as YYYY-MM.")
     cashback_total = serializers.DecimalField(
         source="figures.cashback_total", max_digits=14, decimal_places=2, read_only=True
     )
@@ -613,6 +611,9 @@ class StatementSummarySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_month(self, statement) -> str:
+        return f"{statement.month:%Y-%m}"
+
 
 class StatementSerializer(StatementSummarySerializer):
     figures = serializers.JSONField(
@@ -635,4 +636,7 @@ class StatementInputSerializer(serializers.Serializer):
     )
 
     def validate_month(self, value):
-        return date.fromisoformat(f"{value}-01")
+        try:
+            return date.fromisoformat(f"{value}-01")
+        except ValueError:  # year 0000
+            raise serializers.ValidationError(self.fields["month"].error_messages["invalid"]) from None

@@ -343,3 +343,12 @@ def test_a_client_and_a_partner_acting_for_it_have_no_statements(client_of, peop
 
     assert client_of(owner).get(base).status_code == 404
     assert client_of(people["legal_representative"]).get(base).status_code == 404
+
+
+def test_year_zero_is_400_on_month(client_of, people, partner):
+    response = client_of(people["legal_representative"]).post(
+        f"/api/v1/organizations/{partner.pk}/statements", {"month": "0000-01"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["month"] == ["Enter a month as YYYY-MM, e.g. 2026-01."]

@@ -6,7 +6,7 @@ Léman Digital SA (15 % reseller discount, 10 % cashback) manages Helvetia Web A
 (the partner earns cashback), and Alpine Shop, for which the partner pays (at its discount).
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -239,3 +239,10 @@ def test_an_empty_month_still_has_a_statement_with_its_balance(partner_org):
     assert figures["cashback"] == []
     assert figures["ledger"]["opening"] == figures["ledger"]["closing"] == "0.00"
     assert not Wallet.objects.exists()
+
+
+def test_no_statement_before_the_year_2000(acting, partner_legal, partner_org):
+    with pytest.raises(ValidationError) as refusal:
+        statements.statement_produce(access=acting(partner_legal, partner_org), month=date(1999, 12, 1))
+
+    assert "Statements start in 2000" in refusal.value.message_dict["month"][0]
