@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries.filters import CountryFilter
 
-from billing import services
+from billing import payouts, services, statements
 from billing.models import (
     BillingExportJob,
     IdempotencyRecord,
@@ -31,11 +31,14 @@ from billing.models import (
     InvoiceStatus,
     LedgerEntry,
     Order,
+    PartnerStatement,
+    Payout,
     TaxRate,
     Wallet,
 )
 from billing.pdf import invoice_filename, render_invoice_pdf
 from core.admin import ReadOnlyAdmin
+from core.spreadsheets import csv_response
 from organizations.admin import AuditedAdmin, ReadOnlyInline
 
 
@@ -282,3 +285,177 @@ class BillingExportJobAdmin(ReadOnlyAdmin):
     list_filter = ("history", "status", "created_at")
     search_fields = ("organization__name", "requested_by__email", "filename")
     date_hierarchy = "created_at"
+
+
+# Cashback payouts
+
+
+class PayoutRefusalForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=300,
+        help_text=gettext_lazy("Sent to the partner by email and shown on its payouts page."),
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
+
+
+def _refusal_text(refusal) -> str:
+    return " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    """Payout requests: staff make the bank transfer, then mark the request paid out, or refuse it (the
+    amount returns to the wallet). Both actions go through `billing.payouts`."""
+
+    list_display = (
+        "requested_at",
+        "organization",
+        "currency",
+        "amount",
+        "iban_display",
+        "account_holder",
+        "status",
+        "decided_at",
+    )
+    list_select_related = ("organization",)
+    list_filter = ("status", "currency", "requested_at")
+    search_fields = ("organization__name", "account_holder", "iban", "requested_by__email")
+    date_hierarchy = "requested_at"
+    fields = (
+        "organization",
+        "currency",
+        "amount",
+        "iban_display",
+        "account_holder",
+        "status",
+        "requested_by",
+        "requested_at",
+        "hold_entry",
+        "decided_by",
+        "decided_at",
+        "refusal_reason",
+        "release_entry",
+    )
+    readonly_fields = fields
+    actions = ["approve_payouts", "refuse_payouts"]
+
+    @admin.display(description=gettext_lazy("IBAN"), ordering="iban")
+    def iban_display(self, obj):
+        return obj.iban_display.replace(" ", "\u00a0")  # one line in the list
+
+    def has_decide_permission(self, request):
+        return request.user.is_staff and self.has_view_permission(request)
+
+    @admin.action(description=gettext_lazy("Mark as paid out (transfer made)"), permissions=["decide"])
+    def approve_payouts(self, request, queryset):
+        for payout in queryset.select_related("organization"):
+            try:
+                payouts.payout_approve(payout=payout, by=request.user)
+            except (ValidationError, PermissionDenied) as refusal:
+                self.message_user(
+                    request,
+                    _("Payout %(id)s: %(refusal)s") % {"id": payout.pk, "refusal": _refusal_text(refusal)},
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("Payout %(id)s of %(organization)s is paid out.")
+                    % {"id": payout.pk, "organization": payout.organization},
+                    messages.SUCCESS,
+                )
+
+    @admin.action(
+        description=gettext_lazy("Refuse (the amount returns to the wallet)"), permissions=["decide"]
+    )
+    def refuse_payouts(self, request, queryset):
+        chosen = list(queryset.select_related("organization"))
+        form = PayoutRefusalForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "billing/admin_payout_refuse.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Refuse payouts"),
+                    "opts": self.model._meta,
+                    "payouts": chosen,
+                    "form": form,
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                },
+            )
+        for payout in chosen:
+            try:
+                payouts.payout_refuse(payout=payout, by=request.user, reason=form.cleaned_data["reason"])
+            except (ValidationError, PermissionDenied) as refusal:
+                self.message_user(
+                    request,
+                    _("Payout %(id)s: %(refusal)s") % {"id": payout.pk, "refusal": _refusal_text(refusal)},
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("Payout %(id)s of %(organization)s is refused; the amount is back in its wallet.")
+                    % {"id": payout.pk, "organization": payout.organization},
+                    messages.SUCCESS,
+                )
+        return None
+
+
+# Partner statements
+
+
+@admin.register(PartnerStatement)
+class PartnerStatementAdmin(ReadOnlyAdmin):
+    """Every partner's monthly statements, as produced (frozen), with their PDF and CSV."""
+
+    list_display = ("month", "organization", "currency", "cashback", "savings", "closing", "downloads")
+    list_select_related = ("organization",)
+    list_filter = ("month", "currency")
+    search_fields = ("organization__name",)
+    date_hierarchy = "month"
+    fields = ("organization", "month", "currency", "created_at", "created_by", "downloads", "figures")
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("cashback"))
+    def cashback(self, obj):
+        return obj.figures.get("cashback_total")
+
+    @admin.display(description=gettext_lazy("reseller-discount savings"))
+    def savings(self, obj):
+        return obj.figures.get("savings_total")
+
+    @admin.display(description=gettext_lazy("balance at the end"))
+    def closing(self, obj):
+        return obj.figures.get("ledger", {}).get("closing")
+
+    @admin.display(description=gettext_lazy("downloads"))
+    def downloads(self, obj):
+        return format_html(
+            '<a href="{}">PDF</a> · <a href="{}">CSV</a>',
+            reverse("admin:billing_partnerstatement_file", args=[obj.pk, "pdf"]),
+            reverse("admin:billing_partnerstatement_file", args=[obj.pk, "csv"]),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/file/<str:kind>/",
+                self.admin_site.admin_view(self.file_view),
+                name="billing_partnerstatement_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request, object_id, kind):
+        if not self.has_view_permission(request) or kind not in ("pdf", "csv"):
+            raise PermissionDenied
+        statement = get_object_or_404(PartnerStatement, pk=object_id)
+        if kind == "csv":
+            return csv_response(f"{statement.filename_stem}.csv", statements.statement_csv_lines(statement))
+        response = HttpResponse(statements.render_statement_pdf(statement), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{statement.filename_stem}.pdf"'
+        response["Cache-Control"] = "no-store"
+        return response

@@ -1,9 +1,11 @@
 """Forms parse what people type; billing.services decides whether it is allowed."""
 
 import uuid
+from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -200,3 +202,50 @@ class BillingExportForm(forms.Form):
             **clients,
         )
         return cleaned
+
+
+class PayoutForm(forms.Form):
+    """A cashback payout request as typed; billing.payouts checks the IBAN, the name and the amount."""
+
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount"),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"invalid": gettext_lazy("Enter an amount such as 50.00.")},
+    )
+    iban = forms.CharField(
+        label=gettext_lazy("IBAN"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=gettext_lazy(
+            "The account the cashback is transferred to, e.g. CH93 0076 2011 6238 5295 7."
+        ),
+    )
+    account_holder = forms.CharField(
+        label=gettext_lazy("Account holder"),
+        max_length=200,
+        help_text=gettext_lazy("The name of the account's holder, as the bank knows it."),
+    )
+    # One key per displayed form: a double click or a resubmitted page asks once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, currency: str, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": currency}
+
+
+class StatementForm(forms.Form):
+    """A month that is over, as YYYY-MM; the service checks it again."""
+
+    month = forms.ChoiceField(label=gettext_lazy("Month"))
+
+    def __init__(self, *args, months: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].choices = [
+            (f"{month:%Y-%m}", date_format(month, "YEAR_MONTH_FORMAT")) for month in months
+        ]
+
+    def clean_month(self):
+        return date.fromisoformat(self.cleaned_data["month"] + "-01")

@@ -238,6 +238,7 @@ class EntryKind(models.TextChoices):
     PAYMENT = "payment", gettext_lazy("Payment")
     CASHBACK = "cashback", gettext_lazy("Cashback")
     REFUND = "refund", gettext_lazy("Refund")
+    PAYOUT = "payout", gettext_lazy("Payout")
 
 
 class LedgerEntry(AppendOnlyModel):
@@ -366,3 +367,90 @@ class BillingExportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (ExportStatus.READY, ExportStatus.FAILED, ExportStatus.EXPIRED)
+
+
+class PayoutStatus(models.TextChoices):
+    REQUESTED = "requested", pgettext_lazy("payout status", "Requested")
+    PAID = "paid", pgettext_lazy("payout status", "Paid out")
+    REFUSED = "refused", pgettext_lazy("payout status", "Refused")
+
+
+class Payout(models.Model):
+    """A partner's request to pay cashback out of its wallet to a bank account; the amount is held in the
+    ledger from the request on and given back if staff refuse it."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="payouts"
+    )
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    iban = models.CharField(max_length=34, help_text=gettext_lazy("Stored without spaces."))
+    account_holder = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now, db_index=True)
+    hold_entry = models.OneToOneField(
+        LedgerEntry,
+        on_delete=models.PROTECT,
+        related_name="payout_held",
+        help_text=gettext_lazy("The ledger entry that took the amount out of the wallet at the request."),
+    )
+    release_entry = models.OneToOneField(
+        LedgerEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payout_released",
+        help_text=gettext_lazy("The ledger entry that gave the amount back when the payout was refused."),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.organization}: {self.currency} {self.amount} ({self.get_status_display()})"
+
+    @property
+    def iban_display(self) -> str:
+        return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+
+
+class PartnerStatement(models.Model):
+    """A partner's monthly statement: the figures of one calendar month, frozen when it is produced."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="partner_statements"
+    )
+    month = models.DateField(help_text=gettext_lazy("The first day of the month it covers."))
+    currency = models.CharField(max_length=3)
+    figures = models.JSONField(
+        help_text=gettext_lazy("Cashback, reseller-discount savings, invoices paid, payouts and the ledger.")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-month", "organization"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "month"], name="partner_statement_once_a_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="partner_statement_month_starts_on_day_1"),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} {self.month:%Y-%m}"
+
+    @property
+    def filename_stem(self) -> str:
+        return f"statement-{self.month:%Y-%m}"

@@ -13,7 +13,17 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from billing.models import BillingExportJob, EntryKind, Invoice, InvoiceLine, LedgerEntry, Order, Wallet
+from billing.models import (
+    BillingExportJob,
+    EntryKind,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    Order,
+    PartnerStatement,
+    Payout,
+    Wallet,
+)
 from billing.pricing import Quote, quote, quotes, renewal_placed_by
 from core.days import within_days
 from organizations.access import Access, Permission, resolve_access
@@ -266,3 +276,32 @@ def billing_export_job_for(access: Access, job_id: int) -> BillingExportJob | No
         .select_related("organization")
         .first()
     )
+
+
+# Cashback payouts
+
+
+def payouts_visible_to(access: Access) -> QuerySet[Payout]:
+    """The organization's payout requests, newest first (its own people with billing rights only)."""
+    if not _sees_billing(access) or access.acts_for_partner:
+        return Payout.objects.none()
+    return Payout.objects.filter(organization=access.organization).order_by("-requested_at", "-pk")
+
+
+def payout_for(access: Access, payout_id) -> Payout | None:
+    return payouts_visible_to(access).filter(pk=payout_id).first()
+
+
+# Partner statements
+
+
+def statements_visible_to(access: Access) -> QuerySet[PartnerStatement]:
+    """A referenced partner's monthly statements, newest month first (its own people with billing rights)."""
+    organization = access.organization
+    if not _sees_billing(access) or access.acts_for_partner or not organization.is_referenced_partner:
+        return PartnerStatement.objects.none()
+    return PartnerStatement.objects.filter(organization=organization).order_by("-month")
+
+
+def statement_for(access: Access, statement_id) -> PartnerStatement | None:
+    return statements_visible_to(access).filter(pk=statement_id).first()

@@ -4,6 +4,7 @@ ones on a schedule (PERIODIC_TASKS)."""
 from django.tasks import task
 
 from billing.services import billing_export_run, billing_exports_delete_expired, renewals_run
+from billing.statements import statements_produce_for_month
 
 
 @task()
@@ -22,3 +23,10 @@ def run_billing_export(job_id: int) -> str:
 def delete_expired_billing_exports() -> int:
     """Delete the export files kept past their time; the same work as `manage.py delete_expired_exports`."""
     return billing_exports_delete_expired()
+
+
+@task()
+def produce_partner_statements() -> int:
+    """Produce last month's statement of every referenced partner that has none yet (run daily: the first run
+    of a month produces them, the others find them done); the same work as `manage.py produce_statements`."""
+    return statements_produce_for_month()

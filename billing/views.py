@@ -14,12 +14,20 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from billing import idempotency, selectors, services
+from billing import idempotency, payouts, selectors, services, statements
 from billing.exports import export_lines, export_of_job, export_rate_limited, prepared_export_response
-from billing.forms import BillingExportForm, InvoiceFilterForm, OrderForm, TopUpForm
+from billing.forms import (
+    BillingExportForm,
+    InvoiceFilterForm,
+    OrderForm,
+    PayoutForm,
+    StatementForm,
+    TopUpForm,
+)
 from billing.models import BillingExportJob, ExportStatus
 from billing.pdf import invoice_context, invoice_filename, render_invoice_pdf
 from billing.wordings import line_description, movement_description
@@ -329,3 +337,153 @@ def billing_export_download(request, job_id):
     if response is None:
         raise Http404("This export is not available (still being prepared, or expired).")
     return response
+
+
+# Wallet → Cashback payouts
+
+PAYOUT_SCOPE = "console.wallet.payout"
+PAYOUTS_PER_PAGE = 25
+
+
+def _payout_request(request, form: PayoutForm) -> bool:
+    """Ask once per displayed form (its key is recorded with the request): a double click asks once."""
+    access = request.access
+    data = form.cleaned_data
+
+    def perform():
+        payout = payouts.payout_request(
+            access=access, amount=data["amount"], iban=data["iban"], account_holder=data["account_holder"]
+        )
+        return 201, {"id": payout.pk, "amount": payout.amount, "currency": payout.currency}
+
+    try:
+        answer = idempotency.answer_once(
+            user=request.user,
+            scope=PAYOUT_SCOPE,
+            key=data["idempotency_key"],
+            request_hash=idempotency.fingerprint(
+                {
+                    "organization": access.organization.pk,
+                    "amount": data["amount"],
+                    "iban": data["iban"],
+                    "account_holder": data["account_holder"],
+                }
+            ),
+            perform=perform,
+        )
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return False
+    except (PermissionDenied, idempotency.KeyReused) as refusal:
+        form.add_error(None, _refusal_message(refusal))
+        return False
+    if answer.replayed:
+        messages.info(request, _("This payout has already been requested."))
+    else:
+        messages.success(
+            request,
+            _(
+                "Your payout of %(amount)s has been requested. It has left the wallet and is held until "
+                "it is paid."
+            )
+            % {"amount": format_money(answer.body["amount"], answer.body["currency"])},
+        )
+    return True
+
+
+@organization_view(Permission.VIEW_BILLING)
+@require_http_methods(["GET", "POST"])
+def payouts_page(request):
+    access = request.access
+    if not access.organization.is_referenced_partner:
+        raise Http404("Only partners receive cashback.")
+    the_wallet = selectors.wallet_for(access)
+    may_request = access.can(Permission.REQUEST_PAYOUTS)
+    payable = payouts.payable_amount(the_wallet)
+    form = PayoutForm(
+        request.POST if request.method == "POST" else None,
+        currency=the_wallet.currency,
+        initial={"amount": payable} if payable else {},
+    )
+    if request.method == "POST":
+        if not may_request:
+            raise PermissionDenied(
+                _("Only the legal representatives and administrators of a partner can request a payout.")
+            )
+        if form.is_valid() and _payout_request(request, form):
+            return redirect("payouts", org_id=access.organization.pk)
+    page = Paginator(selectors.payouts_visible_to(access), PAYOUTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "billing/payouts.html",
+        {
+            "wallet": the_wallet,
+            "payable": payable,
+            "form": form if may_request else None,
+            "page": page,
+        },
+    )
+
+
+# Billing → Statements (partners)
+
+STATEMENT_MONTHS = 24
+
+
+def _statement_months(today) -> list:
+    """The months a statement can be asked for: the last ones that are over, newest first."""
+    months, month = [], statements.previous_month(today)
+    for _index in range(STATEMENT_MONTHS):
+        months.append(month)
+        month = statements.previous_month(month)
+    return months
+
+
+@organization_view(Permission.VIEW_BILLING)
+@require_http_methods(["GET", "POST"])
+def statements_page(request):
+    access = request.access
+    if not access.organization.is_referenced_partner:
+        raise Http404("Only partners have statements.")
+    today = timezone.localdate()
+    form = StatementForm(request.POST if request.method == "POST" else None, months=_statement_months(today))
+    if request.method == "POST" and form.is_valid():
+        try:
+            statement = statements.statement_produce(
+                access=access, month=form.cleaned_data["month"], today=today
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied as refusal:
+            form.add_error(None, _refusal_message(refusal))
+        else:
+            messages.success(
+                request,
+                _("The statement of %(month)s is ready.")
+                % {"month": date_format(statement.month, "YEAR_MONTH_FORMAT")},
+            )
+            return redirect("statements", org_id=access.organization.pk)
+    page = Paginator(selectors.statements_visible_to(access), 24).get_page(request.GET.get("page"))
+    return render(request, "billing/statements.html", {"form": form, "page": page})
+
+
+def _statement_or_404(access, statement_id):
+    statement = selectors.statement_for(access, statement_id)
+    if statement is None:
+        raise Http404("No such statement.")
+    return statement
+
+
+@organization_view(Permission.VIEW_BILLING)
+def statement_pdf(request, statement_id):
+    statement = _statement_or_404(request.access, statement_id)
+    response = HttpResponse(statements.render_statement_pdf(statement), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{statement.filename_stem}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@organization_view(Permission.VIEW_BILLING)
+def statement_csv(request, statement_id):
+    statement = _statement_or_404(request.access, statement_id)
+    return csv_response(f"{statement.filename_stem}.csv", statements.statement_csv_lines(statement))

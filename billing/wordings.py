@@ -131,3 +131,17 @@ def movement_description(description: str) -> str:
         if match:
             return translated(match)
     return description
+
+
+# Cashback payouts
+
+_MOVEMENTS += [
+    (
+        re.compile(r"^Cashback payout to (?P<account>.+)$"),
+        lambda match: _("Cashback payout to %(account)s") % match.groupdict(),
+    ),
+    (
+        re.compile(r"^Cashback payout refused: amount returned$"),
+        lambda match: _("Cashback payout refused: amount returned"),
+    ),
+]

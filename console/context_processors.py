@@ -20,6 +20,8 @@ NAVIGATION = {
     "invoices": ("billing", "invoices"),
     "invoice_detail": ("billing", "invoices"),
     "wallet": ("billing", "wallet"),
+    "payouts": ("billing", "payouts"),
+    "statements": ("billing", "statements"),
     "billing_addresses": ("billing", "billing_addresses"),
     "billing_address_add": ("billing", "billing_addresses"),
     "billing_address_edit": ("billing", "billing_addresses"),

@@ -206,6 +206,8 @@ SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', defau
 PARTNER_INVITATION_MAX_AGE_DAYS = env.int("PARTNER_INVITATION_MAX_AGE_DAYS", default=14)
 PARTNER_DEFAULT_RESELLER_DISCOUNT = Decimal(env.str("PARTNER_DEFAULT_RESELLER_DISCOUNT", default="0.15"))
 PARTNER_DEFAULT_CASHBACK_RATE = Decimal(env.str("PARTNER_DEFAULT_CASHBACK_RATE", default="0.10"))
+# Cashback payout requests are emailed to these addresses; when empty, to every active staff user.
+PAYOUT_STAFF_EMAILS = env.list("PAYOUT_STAFF_EMAILS", default=[])
 
 # Sensitive actions (creating an API token, stopping a collaboration, Full access, who pays) ask for the
 # password again once this many seconds have passed since it was last confirmed.
@@ -248,6 +250,7 @@ PERIODIC_TASKS = {
     "renewals": ("billing.tasks.run_renewals", env.int("RENEWALS_EVERY_SECONDS", default=3600)),
     "invitation-expiry": ("partners.tasks.expire_invitations", 3600),
     "export-cleanup": ("billing.tasks.delete_expired_billing_exports", 3600),
+    "partner-statements": ("billing.tasks.produce_partner_statements", 24 * 3600),
     "idle-tokens": ("tokens.tasks.disable_idle_tokens", 24 * 3600),
     "queue-records": ("console.tasks.prune_queue_records", 24 * 3600),
 }

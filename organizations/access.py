@@ -45,10 +45,17 @@ class Permission(StrEnum):
     VIEW_MANAGED_CLIENTS = "view_managed_clients"
     ANSWER_INVITATIONS = "answer_invitations"
     MANAGE_CLIENTS = "manage_clients"
+    # Cashback payouts to a bank account: a partner's legal representatives and administrators.
+    REQUEST_PAYOUTS = "request_payouts"
 
 
 RESELLER_PERMISSIONS = frozenset(
-    {Permission.VIEW_MANAGED_CLIENTS, Permission.ANSWER_INVITATIONS, Permission.MANAGE_CLIENTS}
+    {
+        Permission.VIEW_MANAGED_CLIENTS,
+        Permission.ANSWER_INVITATIONS,
+        Permission.MANAGE_CLIENTS,
+        Permission.REQUEST_PAYOUTS,
+    }
 )
 _ADMINISTRATOR = frozenset(Permission) - {
     Permission.MANAGE_PARTNERS,

@@ -8,6 +8,7 @@ What an order shows depends on who asks (`OrderViewer` in the context): its invo
 payer's invoices, what the payer paid only to the payer's side, the partner's cashback only to the partner.
 """
 
+from datetime import date
 from functools import cached_property
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -40,6 +41,9 @@ from billing.models import (
     LedgerEntry,
     Order,
     OrderKind,
+    PartnerStatement,
+    Payout,
+    PayoutStatus,
 )
 from core.api.inputs import FIRST_DAY, LAST_DAY, DayField
 from organizations.access import Access, Permission, resolve_access
@@ -549,3 +553,121 @@ class BillingExportJobSerializer(serializers.ModelSerializer):
         url = reverse("api:managed-client-export-file", kwargs={"org_id": job.organization_id, "id": job.pk})
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
+
+
+# Cashback payouts
+
+
+class PayoutSerializer(serializers.ModelSerializer):
+    status = NamedChoiceField(PayoutStatus)
+    iban = serializers.CharField(
+        source="iban_display", read_only=True, help_text="Grouped by four characters."
+    )
+
+    class Meta:
+        model = Payout
+        fields = [
+            "id",
+            "currency",
+            "amount",
+            "iban",
+            "account_holder",
+            "status",
+            "requested_at",
+            "decided_at",
+            "refusal_reason",
+        ]
+        read_only_fields = fields
+
+
+class PayoutInputSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text="In the wallet's currency, above zero and at most the cashback you can pay out "
+        '(`payable`), e.g. "50.00".',
+    )
+    iban = serializers.CharField(
+        max_length=50, help_text="The account to transfer to; spaces allowed, checked with its check digits."
+    )
+    account_holder = serializers.CharField(max_length=200, help_text="The account holder's name.")
+
+
+class PayoutsSerializer(serializers.Serializer):
+    currency = serializers.CharField(read_only=True)
+    payable = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        help_text="The cashback that can be paid out now (cashback credited less payouts held or paid, at "
+        "most the balance).",
+    )
+    balance = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    payouts = PayoutSerializer(many=True, read_only=True, help_text="The latest requests, newest first.")
+
+
+# Partner statements
+
+
+class StatementSummarySerializer(serializers.ModelSerializer):
+    month = serializers.SerializerMethodField(help_text="The month it covers, as YYYY-MM.")
+    cashback_total = serializers.DecimalField(
+        source="figures.cashback_total", max_digits=14, decimal_places=2, read_only=True
+    )
+    savings_total = serializers.DecimalField(
+        source="figures.savings_total", max_digits=14, decimal_places=2, read_only=True
+    )
+    invoices_total = serializers.DecimalField(
+        source="figures.invoices_total", max_digits=14, decimal_places=2, read_only=True
+    )
+    closing_balance = serializers.DecimalField(
+        source="figures.ledger.closing",
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        help_text="The wallet's balance at the end of the month.",
+    )
+
+    class Meta:
+        model = PartnerStatement
+        fields = [
+            "id",
+            "month",
+            "currency",
+            "cashback_total",
+            "savings_total",
+            "invoices_total",
+            "closing_balance",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_month(self, statement) -> str:
+        return f"{statement.month:%Y-%m}"
+
+
+class StatementSerializer(StatementSummarySerializer):
+    figures = serializers.JSONField(
+        read_only=True,
+        help_text="`ledger` (opening, closing and the sum of each kind of movement), `cashback` per client "
+        "and product, `savings` per order paid for a client, `invoices` paid for clients, `payouts` "
+        "requested; amounts are decimal strings.",
+    )
+
+    class Meta(StatementSummarySerializer.Meta):
+        fields = [*StatementSummarySerializer.Meta.fields, "figures"]
+        read_only_fields = fields
+
+
+class StatementInputSerializer(serializers.Serializer):
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$",
+        help_text="A month that is over, as YYYY-MM.",
+        error_messages={"invalid": gettext_lazy("Enter a month as YYYY-MM, e.g. 2026-01.")},
+    )
+
+    def validate_month(self, value):
+        try:
+            return date.fromisoformat(f"{value}-01")
+        except ValueError:  # year 0000
+            raise serializers.ValidationError(self.fields["month"].error_messages["invalid"]) from None

@@ -35,6 +35,36 @@ urlpatterns = [
         name="wallet-top-up",
     ),
     path(
+        "organizations/<id:org_id>/payouts",
+        views.PayoutViewSet.as_view({"get": "summary", "post": "create"}),
+        name="payout-list",
+    ),
+    path(
+        "organizations/<id:org_id>/payouts/<id:id>",
+        views.PayoutViewSet.as_view({"get": "retrieve"}),
+        name="payout-detail",
+    ),
+    path(
+        "organizations/<id:org_id>/statements",
+        views.StatementViewSet.as_view({"get": "list", "post": "create"}),
+        name="statement-list",
+    ),
+    path(
+        "organizations/<id:org_id>/statements/<id:id>",
+        views.StatementViewSet.as_view({"get": "retrieve"}),
+        name="statement-detail",
+    ),
+    path(
+        "organizations/<id:org_id>/statements/<id:id>/pdf",
+        views.StatementViewSet.as_view({"get": "pdf"}),
+        name="statement-pdf",
+    ),
+    path(
+        "organizations/<id:org_id>/statements/<id:id>/csv",
+        views.StatementViewSet.as_view({"get": "csv"}),
+        name="statement-csv",
+    ),
+    path(
         "organizations/<id:org_id>/managed-clients/export",
         views.ManagedClientExportViewSet.as_view({"get": "export"}),
         name="managed-client-export",

@@ -24,10 +24,19 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
 from rest_framework.response import Response
 
-from billing import idempotency, selectors, services
+from billing import idempotency, payouts, selectors, services, statements
 from billing.api import serializers
 from billing.exports import History, export_lines, export_rate_limited, prepared_export_response
-from billing.models import ExportStatus, Invoice, InvoiceLine, InvoiceStatus, Order, Wallet
+from billing.models import (
+    ExportStatus,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Order,
+    PartnerStatement,
+    Payout,
+    Wallet,
+)
 from core.api.exceptions import error_responses
 from core.api.negotiation import FileActionsMixin
 from core.api.pagination import CursorPagination
@@ -539,3 +548,199 @@ class ManagedClientExportJobViewSet(FileActionsMixin, PartnerProgramMixin, views
         if response is None:
             raise NotFound(_("This export is not available (still being prepared, or expired)."))
         return response
+
+
+# Cashback payouts
+
+PAYOUT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The payout's id.")
+LATEST_PAYOUTS = 50
+
+
+@extend_schema(tags=["wallet"], parameters=[ORG_ID])
+class PayoutViewSet(BillingScopedMixin, viewsets.GenericViewSet):
+    """A partner's cashback payouts to a bank account."""
+
+    model = Payout
+    serializer_class = serializers.PayoutSerializer
+    open_to_partners = False
+    permissions = {
+        "summary": Permission.VIEW_BILLING,
+        "retrieve": Permission.VIEW_BILLING,
+        "create": Permission.REQUEST_PAYOUTS,
+    }
+    permission_wording = {
+        **BILLING_PERMISSION_WORDING,
+        Permission.REQUEST_PAYOUTS: gettext_lazy(
+            "Your role (%(role)s) does not allow you to request payouts: only legal representatives and "
+            "administrators of a partner may."
+        ),
+    }
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not self.access.organization.is_referenced_partner:
+            raise NotFound(_("Only referenced partners receive cashback to pay out."))
+
+    def scoped_queryset(self, access):
+        return selectors.payouts_visible_to(access)
+
+    @extend_schema(
+        operation_id="v1_organizations_payouts_summary",
+        summary="Cashback payouts: what can be paid out, and the latest requests",
+        description=f"Referenced partners only (404 otherwise). The cashback that can be paid out now and "
+        f"the latest {LATEST_PAYOUTS} requests, newest first. With an API token, the scope `billing:read`.",
+        responses={200: serializers.PayoutsSerializer, **error_responses(403, 404)},
+    )
+    def summary(self, request, org_id):
+        wallet = selectors.wallet_for(self.access)
+        data = {
+            "currency": wallet.currency,
+            "balance": wallet.balance,
+            "payable": payouts.payable_amount(wallet),
+            "payouts": self.get_queryset()[:LATEST_PAYOUTS],
+        }
+        return Response(serializers.PayoutsSerializer(data).data)
+
+    @extend_schema(
+        summary="A payout request",
+        parameters=[PAYOUT_ID],
+        responses={200: serializers.PayoutSerializer, **error_responses(403, 404)},
+    )
+    def retrieve(self, request, org_id, id):
+        payout = selectors.payout_for(self.access, id)
+        if payout is None:
+            raise NotFound(_("No such payout."))
+        return Response(serializers.PayoutSerializer(payout).data)
+
+    @extend_schema(
+        summary="Request a cashback payout to a bank account",
+        description="Legal representatives and administrators of a referenced partner. The amount (at most "
+        "`payable`) leaves the wallet at once and is held until staff transfer it (`paid`) or refuse it "
+        "(`refused`: the amount returns to the wallet). The IBAN is checked with its check digits. The "
+        "partner's legal representatives and administrators and the staff are emailed. Needs an "
+        "`Idempotency-Key`; with an API token, the scope `billing:write`.",
+        parameters=[idempotency_key_parameter(required=True)],
+        request=serializers.PayoutInputSerializer,
+        responses={
+            201: serializers.PayoutSerializer,
+            **error_responses(400, 403, 404),
+            409: IDEMPOTENCY_409,
+        },
+    )
+    def create(self, request, org_id):
+        key = self.idempotency_key(required=True)
+        data = self.parse(serializers.PayoutInputSerializer)
+
+        def perform():
+            payout = payouts.payout_request(
+                access=self.access,
+                amount=data["amount"],
+                iban=data["iban"],
+                account_holder=data["account_holder"],
+            )
+            return status.HTTP_201_CREATED, serializers.PayoutSerializer(payout).data
+
+        return self.answer_once(key, perform)
+
+
+# Partner statements
+
+STATEMENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The statement's id.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Monthly partner statements",
+        description="Referenced partners only (404 otherwise), newest month first. Each month's statement "
+        "is produced at the start of the next month; `POST` asks for any past month. With an API token, the "
+        "scope `billing:read`.",
+        responses={200: serializers.StatementSummarySerializer(many=True), **error_responses(403, 404)},
+    ),
+)
+@extend_schema(tags=["statements"], parameters=[ORG_ID])
+class StatementViewSet(FileActionsMixin, BillingScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A referenced partner's monthly statements: cashback, reseller-discount savings, invoices paid for
+    clients, payouts and the wallet's balance, frozen when produced; as JSON, PDF or CSV."""
+
+    model = PartnerStatement
+    serializer_class = serializers.StatementSummarySerializer
+    open_to_partners = False
+    file_actions = ("pdf", "csv")
+    permissions = {
+        "list": Permission.VIEW_BILLING,
+        "create": Permission.VIEW_BILLING,
+        "retrieve": Permission.VIEW_BILLING,
+        "pdf": Permission.VIEW_BILLING,
+        "csv": Permission.VIEW_BILLING,
+    }
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not self.access.organization.is_referenced_partner:
+            raise NotFound(_("Only referenced partners have statements."))
+
+    def scoped_queryset(self, access):
+        return selectors.statements_visible_to(access)
+
+    def _statement(self, statement_id) -> PartnerStatement:
+        statement = selectors.statement_for(self.access, statement_id)
+        if statement is None:
+            raise NotFound(_("No such statement."))
+        return statement
+
+    @extend_schema(
+        summary="The statement of a past month",
+        description="The one produced before, or a new one (201). With an API token, the scope "
+        "`billing:write`.",
+        request=serializers.StatementInputSerializer,
+        responses={
+            200: serializers.StatementSerializer,
+            201: serializers.StatementSerializer,
+            **error_responses(400, 403, 404),
+        },
+    )
+    def create(self, request, org_id):
+        data = self.parse(serializers.StatementInputSerializer)
+        existed = selectors.statements_visible_to(self.access).filter(month=data["month"]).exists()
+        statement = statements.statement_produce(access=self.access, month=data["month"])
+        return Response(
+            serializers.StatementSerializer(statement).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary="A statement with its figures",
+        parameters=[STATEMENT_ID],
+        responses={200: serializers.StatementSerializer, **error_responses(403, 404)},
+    )
+    def retrieve(self, request, org_id, id):
+        return Response(serializers.StatementSerializer(self._statement(id)).data)
+
+    @extend_schema(
+        summary="A statement as PDF",
+        parameters=[STATEMENT_ID],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="Named after the month, e.g. statement-2026-01.pdf."
+            ),
+            **error_responses(403, 404),
+        },
+    )
+    def pdf(self, request, org_id, id):
+        statement = self._statement(id)
+        response = HttpResponse(statements.render_statement_pdf(statement), content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"{statement.filename_stem}.pdf"
+        )
+        return response
+
+    @extend_schema(
+        summary="A statement as CSV",
+        description="One row per figure: `section` (balance, movements, cashback, reseller_savings, invoice, "
+        "payout), `day`, `client`, `product`, `product_type`, `reference`, `currency`, `amount`, `detail`.",
+        parameters=[STATEMENT_ID],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR), **error_responses(403, 404)},
+    )
+    def csv(self, request, org_id, id):
+        statement = self._statement(id)
+        return csv_response(f"{statement.filename_stem}.csv", statements.statement_csv_lines(statement))

@@ -511,6 +511,18 @@ PAGES: dict[str, list[Visit]] = {
     "request_delete": [Visit("partner_legal", org("request_delete", "partner", request_id="client_request"))],
     # Reseller Area, on the partner's side
     "managed_clients": [Visit("partner_legal", org("managed_clients", "partner"))],
+    "statements": [
+        Visit("partner_legal", org("statements", "partner")),
+        Visit("partner_legal", org("statements", "partner"), data={"month": "1999-01"}),
+    ],
+    "payouts": [
+        Visit("partner_legal", org("payouts", "partner")),
+        Visit(
+            "partner_legal",
+            org("payouts", "partner"),
+            data={"amount": "1", "iban": "CH00", "account_holder": ""},
+        ),
+    ],
     "client_request": [
         Visit("partner_legal", org("client_request", "partner")),
         Visit("partner_legal", org("client_request", "partner"), data={"client_email": "nobody"}),
@@ -545,6 +557,8 @@ NOT_PAGES = {
     "api_tokens_revoke": "POST, then back",
     "dpa_certificate_generate": "a PDF (tests/i18n/test_documents.py)",
     "invoice_pdf": "a PDF (tests/i18n/test_documents.py)",
+    "statement_pdf": "a PDF (tests/billing/test_statements.py)",
+    "statement_csv": "CSV, machine-readable",
     "activity_log_export": "CSV, machine-readable",
     "billing_export_download": "CSV, machine-readable",
 }
