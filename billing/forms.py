@@ -17,6 +17,7 @@ from billing.exports import (
 )
 from billing.models import InvoiceStatus
 from billing.selectors import Period
+from organizations.models import ProductType
 
 
 class InvoiceFilterForm(forms.Form):
@@ -200,3 +201,20 @@ class BillingExportForm(forms.Form):
             **clients,
         )
         return cleaned
+
+
+class ChangeTypeForm(forms.Form):
+    """The type a product changes to: one of the other types of its category."""
+
+    product_type = forms.ModelChoiceField(
+        label=gettext_lazy("New type"),
+        queryset=None,
+        empty_label=None,
+        error_messages={"invalid_choice": gettext_lazy("Choose one of the types listed.")},
+    )
+
+    def __init__(self, *args, product_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product_type"].queryset = ProductType.objects.filter(
+            pk__in=[product_type.pk for product_type in product_types]
+        )
