@@ -186,7 +186,7 @@ def test_a_downgrade_credits_the_difference_to_the_payers_wallet_with_the_consum
     with time_machine.travel(START, tick=False):
         product = services.product_order(
             access=access, product_type=type_of("cloud-server"), name="erika.example"
-        )
+        ).product
     with time_machine.travel(START + timedelta(days=273, hours=18), tick=False):  # a quarter of a year left
         credit_note = services.product_change_type(access=access, product=product, product_type=web_hosting)
 
