@@ -320,6 +320,15 @@ class TypeChangeOption:
     amount: TaxedAmount  # with the payer's tax; negative: credited
     shown: bool  # False: the partner pays and the caller is the client (the amount is not shown)
 
+    @property
+    def credited(self) -> bool:
+        return self.amount.gross < 0
+
+    @property
+    def size(self) -> TaxedAmount:
+        """The amount without its sign: what is invoiced, or credited."""
+        return TaxedAmount(net=abs(self.amount.net), tax=abs(self.amount.tax), gross=abs(self.amount.gross))
+
 
 def type_change_options(access: Access, product: Product, *, now=None) -> list[TypeChangeOption]:
     """The other active types of the product's category, each with what the change costs until its end."""
