@@ -17,7 +17,7 @@ from core.sudo import SESSION_KEY as SUDO_SESSION_KEY
 from organizations.models import Product
 from tests.factories import PartnershipFactory
 
-from .support import invoice_of, order, url
+from .support import acting, invoice_of, order, url
 
 PARTNER_NET, PARTNER_GROSS = "58.65", "63.40"  # 69.00 less 15 %, with 8.1 % VAT
 
@@ -214,3 +214,32 @@ def test_a_renewal_reminder_email_goes_to_the_payer_only(
     assert partner_legal.email in reminder.recipients
     assert legal_representative.email not in reminder.recipients
     assert PARTNER_GROSS in reminder.body
+
+
+def test_the_client_reaches_none_of_the_partners_invoices_pdfs_or_prices_through_pages_or_api(
+    client, organization, legal_representative, partner_org, partner_legal, monkeypatch
+):
+    """A change of type the partner pays: the partner's invoice (page, PDF, API) is not found from the
+    client's side, and the orders API gives the client no amount for it."""
+    monkeypatch.setattr("billing.views.render_invoice_pdf", lambda invoice: b"%PDF-1.7 test")
+    PartnershipFactory(client=organization, partner=partner_org, access="full", payment_method="partner")
+    product = order(partner_legal, organization).product
+    cloud = product.product_type.category.product_types.get(slug="cloud-server")
+    partner_invoice = services.product_change_type(
+        access=acting(partner_legal, organization), product=product, product_type=cloud
+    )
+    assert partner_invoice.organization == partner_org
+
+    client.force_login(legal_representative)
+    for org_ in (organization, partner_org):
+        for name in ("invoice_detail", "invoice_pdf"):
+            response = client.get(url(name, org_, invoice_id=partner_invoice.pk))
+            assert response.status_code == 404, (name, org_)
+        api = client.get(f"/api/v1/organizations/{org_.pk}/invoices/{partner_invoice.pk}")
+        assert api.status_code == 404
+    orders = client.get(f"/api/v1/organizations/{organization.pk}/orders").json()["results"]
+    assert orders
+    for listed in orders:
+        assert listed["net_amount"] is None, listed
+        assert listed["discount_rate"] is None, listed
+    assert str(partner_invoice.gross_amount) not in client.get(url("invoices", organization)).content.decode()
