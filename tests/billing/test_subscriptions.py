@@ -385,3 +385,45 @@ def test_the_preview_is_empty_for_an_outsider(client_org, client_legal, partners
     link = partnership(access="full")
     order(client_legal, client_org)
     assert selectors.who_pays_preview(acting(outsider, outsider.memberships.get().organization), link) == []
+
+
+def test_the_activity_log_tells_each_subscription_event_in_a_sentence(
+    client_org, client_legal, acting, order, top_up
+):
+    from compliance.activity import describe
+
+    access = acting(client_legal, client_org)
+    product = order(client_legal, client_org).product
+    services.product_auto_renew_set(access=access, product=product, auto_renew=False)
+    services.product_change_type(access=access, product=product, product_type=type_of("cloud-server"))
+    services.product_cancel(access=access, product=product)
+    with time_machine.travel(product.expires_at + timedelta(minutes=1), tick=False):
+        services.renewals_run()
+    invoice = Invoice.objects.filter(organization=client_org, status=InvoiceStatus.DUE).first()
+    top_up(client_org, "1")  # a small top-up pays nothing
+    services._move(
+        services.wallet_of(client_org),
+        amount=Decimal("1000"),
+        kind=EntryKind.REFUND,
+        description="x",
+        by=None,
+    )
+    services.invoice_pay(access=access, invoice=invoice)
+
+    sentences = {
+        event.action: describe(event).sentence
+        for event in AuditEvent.objects.filter(
+            action__in=[
+                "product.auto_renew_changed",
+                "product.type_changed",
+                "product.cancelled",
+                "product.expired",
+                "invoice.paid",
+            ]
+        )
+    }
+    assert "turned the automatic renewal of" in sentences["product.auto_renew_changed"]
+    assert "from web-hosting to cloud-server" in sentences["product.type_changed"]
+    assert "at the end of its period" in sentences["product.cancelled"]
+    assert "ended at the end of its period, without renewal" in sentences["product.expired"]
+    assert invoice.display_number in sentences["invoice.paid"]
