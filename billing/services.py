@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -755,7 +755,13 @@ def renewal_reminders_send(*, now=None) -> int:
             cancelled_at__isnull=True,
             expires_at__gt=now + timedelta(days=later) if later else now,
             expires_at__lte=now + timedelta(days=days),
-        ).exclude(renewal_reminders__days_before=days, renewal_reminders__period_end=F("expires_at"))
+        ).exclude(
+            Exists(
+                RenewalReminder.objects.filter(
+                    product=OuterRef("pk"), days_before=days, period_end=OuterRef("expires_at")
+                )
+            )
+        )
         for product in window.select_related("organization", "product_type"):
             sent += _remind(product, days=days)
     return sent

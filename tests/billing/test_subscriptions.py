@@ -427,3 +427,19 @@ def test_the_activity_log_tells_each_subscription_event_in_a_sentence(
     assert "at the end of its period" in sentences["product.cancelled"]
     assert "ended at the end of its period, without renewal" in sentences["product.expired"]
     assert invoice.display_number in sentences["invoice.paid"]
+
+
+def test_a_reminder_of_an_earlier_period_does_not_hold_back_this_periods(
+    client_org, client_legal, order, renew
+):
+    product = order(client_legal, client_org).product
+    first_end = product.expires_at
+    with time_machine.travel(first_end - timedelta(days=5), tick=False):
+        assert services.renewal_reminders_send() == 1  # the 7-day reminder of the first period
+    renew(client_legal, product)
+    product.refresh_from_db()
+    with time_machine.travel(product.expires_at - timedelta(days=20), tick=False):
+        assert services.renewal_reminders_send() == 1  # the 30-day one of the second
+    with time_machine.travel(product.expires_at - timedelta(days=5), tick=False):
+        assert services.renewal_reminders_send() == 1  # and its 7-day one
+    assert RenewalReminder.objects.filter(product=product).count() == 3
