@@ -33,6 +33,7 @@ from billing.models import (
     Order,
     PartnerStatement,
     Payout,
+    RenewalReminder,
     TaxRate,
     Wallet,
 )
@@ -267,6 +268,15 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     @admin.display(description=gettext_lazy("organization"), ordering="wallet__organization__name")
     def organization(self, obj):
         return obj.wallet.organization
+
+
+@admin.register(RenewalReminder)
+class RenewalReminderAdmin(ReadOnlyAdmin):
+    list_display = ("sent_at", "product", "days_before", "period_end", "payer")
+    list_select_related = ("product__product_type", "payer")
+    list_filter = ("days_before",)
+    search_fields = ("product__name", "payer__name")
+    date_hierarchy = "sent_at"
 
 
 @admin.register(IdempotencyRecord)

@@ -19,6 +19,7 @@ from billing.exports import (
 )
 from billing.models import InvoiceStatus
 from billing.selectors import Period
+from organizations.models import ProductType
 
 
 class InvoiceFilterForm(forms.Form):
@@ -249,3 +250,20 @@ class StatementForm(forms.Form):
 
     def clean_month(self):
         return date.fromisoformat(self.cleaned_data["month"] + "-01")
+
+
+class ChangeTypeForm(forms.Form):
+    """The type a product changes to: one of the other types of its category."""
+
+    product_type = forms.ModelChoiceField(
+        label=gettext_lazy("New type"),
+        queryset=None,
+        empty_label=None,
+        error_messages={"invalid_choice": gettext_lazy("Choose one of the types listed.")},
+    )
+
+    def __init__(self, *args, product_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product_type"].queryset = ProductType.objects.filter(
+            pk__in=[product_type.pk for product_type in product_types]
+        )

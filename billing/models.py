@@ -40,6 +40,7 @@ class TaxRate(models.Model):
 class OrderKind(models.TextChoices):
     NEW = "new", gettext_lazy("New product")
     RENEWAL = "renewal", gettext_lazy("Renewal")
+    CHANGE = "change", gettext_lazy("Change of type")
 
 
 class Order(models.Model):
@@ -96,6 +97,30 @@ class Order(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of {self.product} ({self.currency} {self.net_amount})"
+
+
+class RenewalReminder(models.Model):
+    """A renewal reminder sent to whoever pays a product, once per period and per lead time (30 or 7 days):
+    the unique constraint is what makes it once, however many runs there are at the same time."""
+
+    product = models.ForeignKey(
+        "organizations.Product", on_delete=models.CASCADE, related_name="renewal_reminders"
+    )
+    period_end = models.DateTimeField(help_text=gettext_lazy("The end of the period it reminds of."))
+    days_before = models.PositiveSmallIntegerField()
+    payer = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "period_end", "days_before"], name="renewal_reminder_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.product}: {self.days_before} days before {self.period_end:%Y-%m-%d}"
 
 
 class InvoiceSequence(models.Model):

@@ -15,12 +15,15 @@ that same quote. For an EU consumer, the quote also carries the VAT its invoice 
 decision, `buyers.tax_decision_for`), so the pages show the price it pays.
 """
 
+import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from billing.buyers import tax_decision_for
 from billing.money import TaxedAmount, round_money
@@ -222,12 +225,21 @@ def quotes(
 
 
 def quote(
-    *, client: Organization, product_type: ProductType, placed_by_partner: Organization | None
+    *,
+    client: Organization,
+    product_type: ProductType,
+    placed_by_partner: Organization | None,
+    payment_method: str | None = None,
 ) -> Quote:
     """What ordering the product type for the client costs now. `placed_by_partner` is the partner
     organization acting for the client, None when the client orders itself; for a renewal, whoever placed
-    the product's first order (`renewal_placed_by`), under the partnership in force today."""
+    the product's first order (`renewal_placed_by`), under the partnership in force today. `payment_method`
+    prices it as if the partnership in force had that payment method (the who-pays preview); None: as it
+    is."""
     placed_by_partner, partnership = _partnership_in_force(client, placed_by_partner)
+    if payment_method is not None and partnership is not None:
+        partnership = copy.copy(partnership)
+        partnership.payment_method = payment_method
     return _quote(client, product_type, placed_by_partner, partnership)
 
 
@@ -235,3 +247,40 @@ def renewal_placed_by(product: Product) -> Organization | None:
     """The partner that placed the product's first order (a renewal counts as placed by it), if any."""
     first = product.orders.order_by("created_at", "pk").select_related("placed_by_partner").first()
     return first.placed_by_partner if first is not None else None
+
+
+@dataclass(frozen=True)
+class TypeChange:
+    """What changing a product's type costs for the rest of its period: `net` above zero is invoiced, below
+    zero credited; from the quotes of both types, for the time left."""
+
+    old: Quote
+    new: Quote
+    start: datetime
+    end: datetime
+    net: Decimal
+
+    @property
+    def payer(self) -> Organization:
+        return self.new.payer
+
+    @property
+    def currency(self) -> str:
+        return self.new.currency
+
+
+def type_change_quote(*, product: Product, product_type: ProductType, now=None) -> TypeChange:
+    """The prorated difference between the product's type and `product_type` until the product's end: the
+    new type's quote for the time left, less the current type's quote for the same time."""
+    now = now or timezone.now()
+    placed_by = renewal_placed_by(product)
+    client = product.organization
+    old = quote(client=client, product_type=product.product_type, placed_by_partner=placed_by)
+    new = quote(client=client, product_type=product_type, placed_by_partner=placed_by)
+    left = int(max(product.expires_at - now, timedelta(0)).total_seconds())
+
+    def share(priced: Quote, of: ProductType) -> Decimal:
+        return priced.net * left / int(of.period_length.total_seconds())
+
+    net = round_money(share(new, product_type) - share(old, product.product_type))
+    return TypeChange(old=old, new=new, start=now, end=product.expires_at, net=net)

@@ -6,13 +6,14 @@ organization's.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from billing.buyers import tax_decision_for
 from billing.models import (
     BillingExportJob,
     EntryKind,
@@ -24,11 +25,15 @@ from billing.models import (
     Payout,
     Wallet,
 )
-from billing.pricing import Quote, quote, quotes, renewal_placed_by
+from billing.money import TaxedAmount
+from billing.pricing import Quote, TypeChange, quote, quotes, renewal_placed_by, type_change_quote
 from core.days import within_days
 from organizations.access import Access, Permission, resolve_access
-from organizations.models import Organization, Product, ProductCategory, ProductType
+from organizations.models import Organization, Product, ProductCategory, ProductStatus, ProductType
 from organizations.selectors import products_visible_to
+from partners.models import Access as PartnershipAccess
+from partners.models import Partnership, PaymentMethod
+from partners.models import Status as PartnershipStatus
 
 
 def _sees_billing(access: Access) -> bool:
@@ -305,3 +310,199 @@ def statements_visible_to(access: Access) -> QuerySet[PartnerStatement]:
 
 def statement_for(access: Access, statement_id) -> PartnerStatement | None:
     return statements_visible_to(access).filter(pk=statement_id).first()
+
+
+# Subscriptions: what ends soon, what a change of type costs, the who-pays preview
+
+ENDING_SOON_DAYS = 30
+PREVIEW_DAYS = 365
+
+
+def products_ending_soon(access: Access, *, now=None) -> list[Product]:
+    """The active products the caller sees whose period ends within 30 days, soonest first."""
+    now = now or timezone.now()
+    return list(
+        products_visible_to(access)
+        .filter(
+            status=ProductStatus.ACTIVE,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=ENDING_SOON_DAYS),
+        )
+        .select_related("product_type__category")
+        .order_by("expires_at", "pk")
+    )
+
+
+def _taxed(payer: Organization, net: Decimal, rates: dict[int, Decimal]) -> TaxedAmount:
+    """The amount as the payer's invoice issued today would tax it (one tax decision per payer)."""
+    if payer.pk not in rates:
+        rates[payer.pk] = tax_decision_for(payer).rate
+    return TaxedAmount.from_net(net, rates[payer.pk])
+
+
+def sees_price(access: Access, priced: Quote) -> bool:
+    """Whether the caller may see a quote's amount: the payer's own people, or the partner acting for the
+    client; never a client shown what its partner pays (the reseller's margin)."""
+    return priced.payer.pk == access.organization.pk or access.acts_for_partner
+
+
+@dataclass(frozen=True)
+class TypeChangeOption:
+    product_type: ProductType
+    change: TypeChange
+    amount: TaxedAmount  # with the payer's tax; negative: credited
+    shown: bool  # False: the partner pays and the caller is the client (the amount is not shown)
+
+    @property
+    def credited(self) -> bool:
+        return self.amount.gross < 0
+
+    @property
+    def size(self) -> TaxedAmount:
+        """The amount without its sign: what is invoiced, or credited."""
+        return TaxedAmount(net=abs(self.amount.net), tax=abs(self.amount.tax), gross=abs(self.amount.gross))
+
+
+def type_change_options(access: Access, product: Product, *, now=None) -> list[TypeChangeOption]:
+    """The other active types of the product's category, each with what the change costs until its end."""
+    if not access.can(Permission.MANAGE_PRODUCTS) or product.expires_at is None:
+        return []
+    rates: dict[int, Decimal] = {}
+    options = []
+    others = ProductType.objects.filter(category_id=product.product_type.category_id, is_active=True).exclude(
+        pk=product.product_type_id
+    )
+    for product_type in others.order_by("position", "name"):
+        change = type_change_quote(product=product, product_type=product_type, now=now)
+        options.append(
+            TypeChangeOption(
+                product_type=product_type,
+                change=change,
+                amount=_taxed(change.payer, change.net, rates),
+                shown=sees_price(access, change.new),
+            )
+        )
+    return options
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    product: Product
+    on: datetime
+    payer: Organization
+    currency: str
+    amount: TaxedAmount | None  # None: not shown to the caller (what the partner pays)
+
+
+@dataclass(frozen=True)
+class PaymentChoicePreview:
+    payment_method: str
+    label: str
+    is_current: bool
+    rows: list[PreviewRow]
+
+    @property
+    def totals(self) -> list[tuple[str, Decimal]]:
+        """What the rows shown add up to, with tax, per currency."""
+        sums: dict[str, Decimal] = {}
+        for row in self.rows:
+            if row.amount is not None:
+                sums[row.currency] = sums.get(row.currency, Decimal("0.00")) + row.amount.gross
+        return sorted(sums.items())
+
+
+def _preview_side(access: Access, partnership: Partnership) -> str | None:
+    organization = access.organization.pk
+    if organization == partnership.client_id and access.can(Permission.VIEW_PARTNERS):
+        return "client"
+    if organization == partnership.partner_id and access.can(Permission.VIEW_MANAGED_CLIENTS):
+        return "partner"
+    return None
+
+
+def who_pays_preview(access: Access, partnership: Partnership, *, now=None) -> list[PaymentChoicePreview]:
+    """The renewals of the client's auto-renewing products in the coming 12 months under each payment
+    method the partnership allows: product, date, payer and amount with tax, as `pricing.quote` prices them
+    and the payer's invoice would tax them today. The client never sees what the partner would pay; the
+    partner sees both. Empty for a caller on neither side or a partnership not in force."""
+    side = _preview_side(access, partnership)
+    if side is None or partnership.status != PartnershipStatus.ACTIVE:
+        return []
+    now = now or timezone.now()
+    horizon = now + timedelta(days=PREVIEW_DAYS)
+    client = partnership.client
+    products = Product.objects.filter(
+        organization=client, status=ProductStatus.ACTIVE, auto_renew=True, cancelled_at__isnull=True
+    )
+    if side == "partner" and partnership.access != PartnershipAccess.FULL:
+        products = products.filter(pk__in=partnership.products.values("pk"))
+    products = list(products.select_related("product_type").order_by("expires_at", "pk"))
+    placed_by = {product.pk: renewal_placed_by(product) for product in products}
+    methods = [PaymentMethod.CLIENT]
+    if partnership.access == PartnershipAccess.FULL:
+        methods.append(PaymentMethod.PARTNER)
+    rates: dict[int, Decimal] = {}
+    previews = []
+    for method in methods:
+        rows = []
+        for product in products:
+            priced = quote(
+                client=client,
+                product_type=product.product_type,
+                placed_by_partner=placed_by[product.pk],
+                payment_method=method,
+            )
+            shown = side == "partner" or priced.payer.pk == client.pk
+            on = product.expires_at
+            while on is not None and on <= horizon:
+                if on > now - timedelta(days=1):
+                    rows.append(
+                        PreviewRow(
+                            product=product,
+                            on=on,
+                            payer=priced.payer,
+                            currency=priced.currency,
+                            amount=_taxed(priced.payer, priced.net, rates) if shown else None,
+                        )
+                    )
+                on += product.product_type.period_length
+        rows.sort(key=lambda row: (row.on, row.product.name, row.product.pk))
+        previews.append(
+            PaymentChoicePreview(
+                payment_method=method,
+                label=PaymentMethod(method).label,
+                is_current=method == partnership.payment_method,
+                rows=rows,
+            )
+        )
+    return previews
+
+
+def managed_partnership(access: Access, partnership_id: int) -> Partnership | None:
+    """An active partnership of the caller's partner organization with one of its clients."""
+    if not access.can(Permission.VIEW_MANAGED_CLIENTS):
+        return None
+    return (
+        Partnership.objects.active()
+        .filter(pk=partnership_id, partner=access.organization)
+        .select_related("client", "partner")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class PayNow:
+    """Whether a due invoice can be paid from the wallet now, and the balance that decides it."""
+
+    possible: bool
+    balance: Decimal
+    currency: str
+
+
+def pay_now_for(access: Access, invoice: Invoice) -> PayNow | None:
+    """For a due invoice of the caller's organization, whether "Pay now" can pay it; None otherwise."""
+    if invoice.status != "due" or invoice.kind != "invoice" or not access.can(Permission.TOP_UP_WALLET):
+        return None
+    wallet = wallet_for(access)
+    covers = wallet.currency == invoice.currency and wallet.balance >= invoice.gross_amount
+    return PayNow(possible=covers, balance=wallet.balance, currency=wallet.currency)

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,14 +34,27 @@ from billing.models import (
     LedgerEntry,
     Order,
     OrderKind,
+    RenewalReminder,
     Wallet,
 )
 from billing.money import TaxedAmount, round_money
 from billing.wordings import in_english, stored_order_line_description
 from core.audit import audit_record
 from core.background import enqueue_after, enqueue_with_transaction
+from core.notifications import email_on_commit
+from core.templatetags.money import format_money
 from organizations.access import Access, Permission
-from organizations.models import BillingPeriod, Organization, Product, ProductStatus, ProductType, User
+from organizations.languages import organization_language
+from organizations.models import (
+    BillingPeriod,
+    Membership,
+    Organization,
+    Product,
+    ProductStatus,
+    ProductType,
+    Role,
+    User,
+)
 
 MAX_TOP_UP = Decimal("100000.00")
 logger = logging.getLogger(__name__)
@@ -481,18 +495,313 @@ def _renew(product: Product, *, by: User | None, acting_for: Organization | None
 
 
 def renewals_run(*, now=None) -> int:
-    """Renew every active product whose period ends within a day (manage.py run_renewals, a task)."""
+    """Renew every active, auto-renewing product whose period ends within a day, once however many runs
+    there are at the same time (the product row is locked and its end read again); a product that is not
+    renewed automatically (cancelled, or auto-renewal off) expires when its period ends (manage.py
+    run_renewals, a periodic task)."""
     now = now or timezone.now()
-    due = Product.objects.filter(status=ProductStatus.ACTIVE, expires_at__lte=now + timedelta(days=1))
+    due = Product.objects.filter(
+        status=ProductStatus.ACTIVE,
+        auto_renew=True,
+        cancelled_at__isnull=True,
+        expires_at__lte=now + timedelta(days=1),
+    )
     count = 0
     for product_id in due.values_list("pk", flat=True):
         with transaction.atomic():
             product = Product.objects.select_for_update().get(pk=product_id)
             if product.expires_at is None or product.expires_at > now + timedelta(days=1):
                 continue  # renewed meanwhile
+            if not product.auto_renew or product.cancelled_at is not None:
+                continue  # cancelled meanwhile
             _renew(product, by=None, acting_for=None)
             count += 1
+    _products_expire(now=now)
     return count
+
+
+def _products_expire(*, now) -> None:
+    """Products past their end that are not renewed automatically expire (each once, with an audit event)."""
+    ended = Product.objects.filter(status=ProductStatus.ACTIVE, expires_at__lte=now).exclude(
+        auto_renew=True, cancelled_at__isnull=True
+    )
+    for product_id in ended.values_list("pk", flat=True):
+        with transaction.atomic():
+            product = Product.objects.select_for_update().get(pk=product_id)
+            if product.status != ProductStatus.ACTIVE or product.expires_at > now:
+                continue
+            if product.auto_renew and product.cancelled_at is None:
+                continue
+            product.status = ProductStatus.EXPIRED
+            product.save(update_fields=["status"])
+            audit_record(
+                actor=None,
+                organization=product.organization,
+                action="product.expired",
+                target=product,
+                changes={"product": product.name, "cancelled": product.cancelled_at is not None},
+            )
+
+
+# Subscriptions: auto-renewal, cancellation, change of type, reminders
+
+
+def _product_to_manage(access: Access, product: Product) -> Product:
+    if not access.can(Permission.MANAGE_PRODUCTS) or not access.can_see_product(product):
+        raise PermissionDenied(_("You cannot manage this product."))
+    return Product.objects.select_for_update().select_related("product_type__category").get(pk=product.pk)
+
+
+@transaction.atomic
+def product_auto_renew_set(*, access: Access, product: Product, auto_renew: bool) -> Product:
+    """Turn the automatic renewal of a product on or off. Turning it on takes back a cancellation."""
+    product = _product_to_manage(access, product)
+    if product.status == ProductStatus.EXPIRED:
+        raise ValidationError({"auto_renew": _("This product has ended; renew it to use it again.")})
+    auto_renew = bool(auto_renew)
+    before = {"auto_renew": product.auto_renew, "cancelled": product.cancelled_at is not None}
+    product.auto_renew = auto_renew
+    if auto_renew:
+        product.cancelled_at = None
+    product.save(update_fields=["auto_renew", "cancelled_at"])
+    after = {"auto_renew": product.auto_renew, "cancelled": product.cancelled_at is not None}
+    if before != after:
+        audit_record(
+            actor=access.user,
+            organization=product.organization,
+            on_behalf_of=access.on_behalf_of,
+            action="product.auto_renew_changed",
+            target=product,
+            changes={"auto_renew": [before["auto_renew"], auto_renew]},
+        )
+    return product
+
+
+@transaction.atomic
+def product_cancel(*, access: Access, product: Product) -> Product:
+    """Cancel a product at the end of its period: it is not renewed, and it ends on its end date. Cancelling
+    twice changes nothing."""
+    product = _product_to_manage(access, product)
+    if product.status == ProductStatus.EXPIRED:
+        raise ValidationError(_("This product has already ended."))
+    if product.cancelled_at is not None:
+        return product
+    product.cancelled_at = timezone.now()
+    product.auto_renew = False
+    product.save(update_fields=["auto_renew", "cancelled_at"])
+    audit_record(
+        actor=access.user,
+        organization=product.organization,
+        on_behalf_of=access.on_behalf_of,
+        action="product.cancelled",
+        target=product,
+        changes={"product": product.name, "ends": product.expires_at.isoformat()},
+    )
+    return product
+
+
+@transaction.atomic
+def product_change_type(*, access: Access, product: Product, product_type: ProductType) -> Invoice | None:
+    """Upgrade or downgrade a product to another type of its category until the end of its period: the
+    difference for the time left is invoiced (and paid from the wallet when the balance covers it) or, for a
+    cheaper type, credited with a credit note whose amount goes back to the payer's wallet; both with the
+    payer's tax. None when the difference is nothing."""
+    product = _product_to_manage(access, product)
+    if product.status != ProductStatus.ACTIVE:
+        raise ValidationError({"product_type": _("Only an active product changes type.")})
+    if product_type.pk == product.product_type_id:
+        raise ValidationError({"product_type": _("This is already the product's type.")})
+    if product_type.category_id != product.product_type.category_id:
+        raise ValidationError({"product_type": _("Choose a type of the same category.")})
+    if not product_type.is_active:
+        raise ValidationError({"product_type": _("This product is no longer sold.")})
+    change = pricing.type_change_quote(product=product, product_type=product_type)
+    previous = product.product_type
+    product.product_type = product_type
+    product.save(update_fields=["product_type"])
+    order = Order.objects.create(
+        organization=product.organization,
+        product=product,
+        product_type=product_type,
+        kind=OrderKind.CHANGE,
+        placed_by=access.user,
+        placed_by_partner=change.new.placed_by_partner,
+        partner=change.new.partner,
+        payment_method=change.new.payment_method,
+        payer=change.payer,
+        currency=change.currency,
+        public_price=change.new.public_price,
+        discount_rate=change.new.discount_rate,
+        net_amount=change.net,
+        period_start=change.start,
+        period_end=change.end,
+    )
+    invoice = None
+    if change.net > 0:
+        invoice = _order_invoice(order)
+        _pay_from_wallet(invoice, by=access.user)
+        invoice.refresh_from_db()
+    elif change.net < 0:
+        invoice = _change_credit_note(order, by=access.user)
+    audit_record(
+        actor=access.user,
+        organization=product.organization,
+        on_behalf_of=access.on_behalf_of,
+        action="product.type_changed",
+        target=product,
+        changes={
+            "product_type": [previous.slug, product_type.slug],
+            "payer": change.payer.name,
+            "net": str(change.net),
+            "currency": change.currency,
+            "invoice": invoice.display_number if invoice else None,
+        },
+    )
+    return invoice
+
+
+def _change_credit_note(order: Order, *, by: User | None) -> Invoice:
+    """A credit note for a downgrade, with the payer's tax; its amount goes back to the payer's wallet."""
+    payer, product = order.payer, order.product
+    buyer = buyer_data(payer)
+    line = {
+        "order": order,
+        "description": stored_order_line_description(
+            kind=order.kind,
+            product_type=product.product_type.name,
+            product=product.name,
+            organization=order.organization.name,
+            start=order.period_start,
+            end=order.period_end,
+        ),
+        "net_amount": order.net_amount,
+    }
+    credit_note = _issue(
+        organization=payer,
+        kind=InvoiceKind.CREDIT_NOTE,
+        buyer=buyer,
+        currency=order.currency,
+        lines=_taxed_lines(payer, buyer, [line]),
+    )
+    _move(
+        wallet_of(payer),
+        amount=-credit_note.gross_amount,
+        kind=EntryKind.REFUND,
+        description=f"Credit note {credit_note.display_number} (change of type)",
+        by=by,
+        invoice=credit_note,
+    )
+    return credit_note
+
+
+@transaction.atomic
+def invoice_pay(*, access: Access, invoice: Invoice) -> Invoice:
+    """Pay a due invoice now from the organization's wallet ("Pay now"), when the balance covers it. Paying a
+    paid invoice again changes nothing (the same answer, no second payment); the wallet row is locked first,
+    as a top-up does, so two payments at once take the money once."""
+    if not access.can(Permission.TOP_UP_WALLET) or invoice.organization_id != access.organization.pk:
+        raise PermissionDenied(_("Only members of the organization that pays can pay its invoices."))
+    wallet = Wallet.objects.select_for_update().get(pk=wallet_of(access.organization).pk)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status == InvoiceStatus.PAID:
+        return invoice
+    if invoice.kind != InvoiceKind.INVOICE or invoice.status != InvoiceStatus.DUE:
+        raise ValidationError(_("This invoice is not due."))
+    if not _pay_from_wallet(invoice, by=access.user):
+        raise ValidationError(
+            _("The wallet's balance (%(balance)s) does not cover this invoice (%(amount)s). Top up first.")
+            % {
+                "balance": f"{wallet.currency} {wallet.balance}",
+                "amount": f"{invoice.currency} {invoice.gross_amount}",
+            }
+        )
+    invoice.refresh_from_db()
+    audit_record(
+        actor=access.user,
+        organization=access.organization,
+        action="invoice.paid",
+        target=invoice,
+        changes={"invoice": invoice.display_number, "amount": str(invoice.gross_amount), "from": "wallet"},
+    )
+    return invoice
+
+
+REMINDER_DAYS = (30, 7)
+
+
+def _billing_recipients(organization: Organization) -> list[str]:
+    """Who reads an organization's renewal reminders: its legal representatives and administrators."""
+    return list(
+        Membership.objects.filter(
+            organization=organization,
+            role__in=[Role.LEGAL_REPRESENTATIVE, Role.ADMINISTRATOR],
+            user__is_active=True,
+        )
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
+
+
+def renewal_reminders_send(*, now=None) -> int:
+    """Remind whoever pays a product 30 and 7 days before its period ends, once each (the reminder's row is
+    unique per product, period and lead time: a second run, even at the same time, sends nothing). Cancelled
+    products are not reminded of."""
+    now = now or timezone.now()
+    sent = 0
+    for days in REMINDER_DAYS:
+        later = min((d for d in REMINDER_DAYS if d < days), default=None)
+        window = Product.objects.filter(
+            status=ProductStatus.ACTIVE,
+            cancelled_at__isnull=True,
+            expires_at__gt=now + timedelta(days=later) if later else now,
+            expires_at__lte=now + timedelta(days=days),
+        ).exclude(
+            Exists(
+                RenewalReminder.objects.filter(
+                    product=OuterRef("pk"), days_before=days, period_end=OuterRef("expires_at")
+                )
+            )
+        )
+        for product in window.select_related("organization", "product_type"):
+            sent += _remind(product, days=days)
+    return sent
+
+
+def _remind(product: Product, *, days: int) -> int:
+    quote = pricing.quote(
+        client=product.organization,
+        product_type=product.product_type,
+        placed_by_partner=pricing.renewal_placed_by(product),
+    )
+    payer = quote.payer
+    try:
+        with transaction.atomic():
+            RenewalReminder.objects.create(
+                product=product, period_end=product.expires_at, days_before=days, payer=payer
+            )
+            amount = TaxedAmount.from_net(quote.net, tax_decision_for(payer).rate)
+            email_on_commit(
+                to=_billing_recipients(payer),
+                template="renewal_reminder",
+                context={
+                    "product": product.name,
+                    "product_type": product.product_type.name,
+                    "client": product.organization.name,
+                    "payer": payer.name,
+                    "ends": product.expires_at,
+                    "days": days,
+                    "auto_renew": product.auto_renew,
+                    "net": format_money(amount.net, quote.currency),
+                    "gross": format_money(amount.gross, quote.currency),
+                },
+                fallback_language=organization_language(payer),
+            )
+    except IntegrityError:
+        return 0  # another run sent it
+    except ValidationError:
+        logger.warning("No tax rate for the renewal reminder of product %s", product.pk)
+        return 0
+    return 1
 
 
 # Billing-history export of managed clients

@@ -3,14 +3,22 @@ ones on a schedule (PERIODIC_TASKS)."""
 
 from django.tasks import task
 
-from billing.services import billing_export_run, billing_exports_delete_expired, renewals_run
+from billing.services import (
+    billing_export_run,
+    billing_exports_delete_expired,
+    renewal_reminders_send,
+    renewals_run,
+)
 from billing.statements import statements_produce_for_month
 
 
 @task()
 def run_renewals() -> int:
-    """Renew the products whose period ends within a day; the same work as `manage.py run_renewals`."""
-    return renewals_run()
+    """Renew the products whose period ends within a day, expire the ended ones not renewed automatically,
+    and send the renewal reminders (30 and 7 days before); the same work as `manage.py run_renewals`."""
+    count = renewals_run()
+    renewal_reminders_send()
+    return count
 
 
 @task()

@@ -16,19 +16,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import idempotency, payouts, selectors, services, statements
 from billing.exports import export_lines, export_of_job, export_rate_limited, prepared_export_response
 from billing.forms import (
     BillingExportForm,
+    ChangeTypeForm,
     InvoiceFilterForm,
     OrderForm,
     PayoutForm,
     StatementForm,
     TopUpForm,
 )
-from billing.models import BillingExportJob, ExportStatus
+from billing.models import BillingExportJob, ExportStatus, InvoiceStatus
 from billing.pdf import invoice_context, invoice_filename, render_invoice_pdf
 from billing.wordings import line_description, movement_description
 from core.paginators import BoundedPaginator
@@ -114,8 +115,33 @@ def _invoice_or_404(access, invoice_id):
 
 @organization_view(Permission.VIEW_BILLING)
 def invoice_detail(request, invoice_id):
-    invoice = _invoice_or_404(request.access, invoice_id)
-    return render(request, "billing/invoice_detail.html", invoice_context(invoice))
+    access = request.access
+    invoice = _invoice_or_404(access, invoice_id)
+    context = invoice_context(invoice)
+    context["pay_now"] = selectors.pay_now_for(access, invoice)
+    return render(request, "billing/invoice_detail.html", context)
+
+
+@organization_view(Permission.TOP_UP_WALLET)
+@require_POST
+def invoice_pay(request, invoice_id):
+    """Pay now: a due invoice from the wallet. A second click finds it paid and pays nothing again."""
+    access = request.access
+    invoice = _invoice_or_404(access, invoice_id)
+    was_paid = invoice.status == InvoiceStatus.PAID
+    try:
+        invoice = services.invoice_pay(access=access, invoice=invoice)
+    except (ValidationError, PermissionDenied) as refusal:
+        messages.error(request, _refusal_message(refusal))
+    else:
+        if was_paid:
+            messages.info(request, _("This invoice has already been paid."))
+        else:
+            messages.success(
+                request,
+                _("Invoice %(number)s has been paid from your wallet.") % {"number": invoice.display_number},
+            )
+    return redirect("invoice_detail", org_id=access.organization.pk, invoice_id=invoice.pk)
 
 
 @organization_view(Permission.VIEW_BILLING)
@@ -251,10 +277,125 @@ def product_renew(request, product_id):
             error = _refusal_message(refusal)
         else:
             return redirect("order_done", org_id=access.organization.pk, order_id=order.pk)
+    quote = selectors.renewal_quote(access, product)
     return render(
         request,
         "billing/product_renew.html",
-        {"product": product, "quote": selectors.renewal_quote(access, product), "error": error},
+        {
+            "product": product,
+            "quote": quote,
+            "shows_price": selectors.sees_price(access, quote),
+            "error": error,
+        },
+    )
+
+
+# Subscriptions: automatic renewal, cancellation at the end of the period, change of type
+
+
+def _managed_product_or_404(access, product_id):
+    product = selectors.renewable_product(access, product_id)
+    if product is None:
+        raise Http404("No such product.")
+    return product
+
+
+@organization_view(Permission.MANAGE_PRODUCTS)
+@require_POST
+def product_auto_renew(request, product_id):
+    """The switch of the product page: automatic renewal on or off."""
+    access = request.access
+    product = _managed_product_or_404(access, product_id)
+    auto_renew = request.POST.get("auto_renew") == "on"
+    try:
+        services.product_auto_renew_set(access=access, product=product, auto_renew=auto_renew)
+    except (ValidationError, PermissionDenied) as refusal:
+        messages.error(request, _refusal_message(refusal))
+    else:
+        messages.success(
+            request,
+            _("Automatic renewal is on.") if auto_renew else _("Automatic renewal is off."),
+        )
+    return redirect("product_detail", org_id=access.organization.pk, product_id=product.pk)
+
+
+@organization_view(Permission.MANAGE_PRODUCTS)
+@require_http_methods(["GET", "POST"])
+def product_cancel(request, product_id):
+    """Cancel at the end of the period, after a confirmation page."""
+    access = request.access
+    product = _managed_product_or_404(access, product_id)
+    error = None
+    if request.method == "POST":
+        try:
+            product = services.product_cancel(access=access, product=product)
+        except (ValidationError, PermissionDenied) as refusal:
+            error = _refusal_message(refusal)
+        else:
+            messages.success(
+                request,
+                _("%(product)s is cancelled: it ends on %(day)s and is not renewed.")
+                % {
+                    "product": product.name,
+                    "day": date_format(timezone.localtime(product.expires_at), "SHORT_DATE_FORMAT"),
+                },
+            )
+            return redirect("product_detail", org_id=access.organization.pk, product_id=product.pk)
+    return render(request, "billing/product_cancel.html", {"product": product, "error": error})
+
+
+@organization_view(Permission.MANAGE_PRODUCTS)
+@require_http_methods(["GET", "POST"])
+def product_change_type(request, product_id):
+    """Upgrade or downgrade to another type of the category, with the prorated amount of each choice."""
+    access = request.access
+    product = _managed_product_or_404(access, product_id)
+    options = selectors.type_change_options(access, product)
+    form = ChangeTypeForm(request.POST or None, product_types=[option.product_type for option in options])
+    if request.method == "POST" and form.is_valid():
+        try:
+            invoice = services.product_change_type(
+                access=access, product=product, product_type=form.cleaned_data["product_type"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied as refusal:
+            form.add_error(None, _refusal_message(refusal))
+        else:
+            message = _("%(product)s is now %(product_type)s.") % {
+                "product": product.name,
+                "product_type": form.cleaned_data["product_type"].name,
+            }
+            if (
+                invoice is not None
+                and access.can(Permission.VIEW_BILLING)
+                and (invoice.organization_id == access.organization.pk)
+            ):
+                message += " " + _("%(document)s %(number)s has been issued.") % {
+                    "document": invoice.get_kind_display(),
+                    "number": invoice.display_number,
+                }
+            messages.success(request, message)
+            return redirect("product_detail", org_id=access.organization.pk, product_id=product.pk)
+    return render(
+        request, "billing/product_change_type.html", {"product": product, "options": options, "form": form}
+    )
+
+
+# Who pays: the renewals of the coming 12 months under each choice, for the partner
+
+
+@organization_view(Permission.VIEW_MANAGED_CLIENTS)
+def managed_client_who_pays(request, partnership_id):
+    """Reseller Area: what the client's renewals would cost, and who would pay them, under each choice."""
+    access = request.access
+    partnership = selectors.managed_partnership(access, partnership_id)
+    if partnership is None:
+        raise Http404("No such client.")
+    return render(
+        request,
+        "billing/managed_client_who_pays.html",
+        {"partnership": partnership, "previews": selectors.who_pays_preview(access, partnership)},
     )
 
 

@@ -46,13 +46,19 @@ def _day(iso: str) -> str:
 
 
 _ORDER_LINE = re.compile(
-    rf"^(?P<kind>New product|Renewal): (?P<product_type>.+?) “(?P<product>.*)” for (?P<organization>.+), "
+    r"^(?P<kind>New product|Renewal|Change of type): "
+    rf"(?P<product_type>.+?) “(?P<product>.*)” for (?P<organization>.+), "
     rf"(?P<start>{ISO_DAY}) to (?P<end>{ISO_DAY})$"
 )
 _CREDIT_LINE = re.compile(r"^Credit for (?P<description>.+)$")
 
 
 def _order_line(kind: str, **values) -> str:
+    if kind == "change":
+        return (
+            _("Change of type: %(product_type)s “%(product)s” for %(organization)s, %(start)s to %(end)s")
+            % values
+        )
     if kind == "renewal":
         return (
             _("Renewal: %(product_type)s “%(product)s” for %(organization)s, %(start)s to %(end)s") % values
@@ -87,8 +93,9 @@ def line_description(description: str) -> str:
     order = _ORDER_LINE.match(description or "")
     if order is None:
         return description
+    kinds = {"Renewal": "renewal", "Change of type": "change"}
     return _order_line(
-        "renewal" if order["kind"] == "Renewal" else "new",
+        kinds.get(order["kind"], "new"),
         product_type=order["product_type"],
         product=order["product"],
         organization=order["organization"],
@@ -108,6 +115,10 @@ _MOVEMENTS = [
     (
         re.compile(r"^Refund of invoice (?P<number>\S+) \((?P<credit_note>\S+)\)$"),
         lambda match: _("Refund of invoice %(number)s (%(credit_note)s)") % match.groupdict(),
+    ),
+    (
+        re.compile(r"^Credit note (?P<number>\S+) \(change of type\)$"),
+        lambda match: _("Credit note %(number)s (change of type)") % match.groupdict(),
     ),
     (
         re.compile(r"^Cashback: new product of (?P<product>.+?) for (?P<client>.+)$"),

@@ -723,6 +723,60 @@ def _order_renewal(said: Said) -> Description:
     return Description(sentence, _order_details(said))
 
 
+@describes("product.auto_renew_changed")
+def _product_auto_renew_changed(said: Said) -> Description:
+    turned_on = (said.get("auto_renew") or [None, None])[-1] is True
+    sentence = (
+        _("%(actor)s turned the automatic renewal of %(product)s on.")
+        if turned_on
+        else _("%(actor)s turned the automatic renewal of %(product)s off.")
+    ) % {"actor": said.actor, "product": said.target}
+    return Description(sentence, [])
+
+
+@describes("product.cancelled")
+def _product_cancelled(said: Said) -> Description:
+    sentence = _("%(actor)s cancelled %(product)s at the end of its period (%(day)s).") % {
+        "actor": said.actor,
+        "product": said.get("product") or said.target,
+        "day": _day(said.get("ends")),
+    }
+    return Description(sentence, [])
+
+
+@describes("product.expired")
+def _product_expired(said: Said) -> Description:
+    sentence = _("%(product)s ended at the end of its period, without renewal.") % {
+        "product": said.get("product") or said.target
+    }
+    return Description(sentence, [])
+
+
+@describes("product.type_changed", "order.change")
+def _product_type_changed(said: Said) -> Description:
+    slugs = said.get("product_type") or ["", ""]
+    sentence = _(
+        "%(actor)s changed %(product)s from %(old)s to %(new)s: %(amount)s before tax, for %(payer)s."
+    ) % {
+        "actor": said.actor,
+        "product": said.target,
+        "old": slugs[0],
+        "new": slugs[-1],
+        "amount": _amount(said, "net"),
+        "payer": said.get("payer") or EMPTY,
+    }
+    return Description(sentence, [(str(FIELD_LABELS["invoice"]), said.get("invoice") or EMPTY)])
+
+
+@describes("invoice.paid")
+def _invoice_paid(said: Said) -> Description:
+    sentence = _("%(actor)s paid invoice %(invoice)s from the wallet.") % {
+        "actor": said.actor,
+        "invoice": said.get("invoice") or said.target,
+    }
+    return Description(sentence, [])
+
+
 @describes("billing.export")
 def _billing_export(said: Said) -> Description:
     count = said.get("clients", 0)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
+from billing import selectors as billing_selectors
 from billing.figures import dashboard_figures
 from console.models import MailboxMessage
 from core.row_urls import row_url_format
@@ -52,6 +53,7 @@ def dashboard(request):
     if access.can(Permission.VIEW_BILLING):
         context["billing_address_count"] = selectors.billing_addresses_visible_to(access).count()
     context["figures"] = dashboard_figures(access)
+    context["ending_soon"] = billing_selectors.products_ending_soon(access)
     if access.can(Permission.VIEW_MANAGED_CLIENTS):
         # The Partner Dashboard: the clients this partner manages, each one click away.
         context["managed_clients"] = managed = list(partner_selectors.managed_clients(access)[:12])

@@ -491,9 +491,19 @@ class ProductTypeAdmin(AuditedAdmin):
 
 @admin.register(Product)
 class ProductAdmin(AuditedAdmin):
-    list_display = ("name", "organization", "product_type", "category", "status", "created_at", "expires_at")
+    list_display = (
+        "name",
+        "organization",
+        "product_type",
+        "category",
+        "status",
+        "created_at",
+        "expires_at",
+        "auto_renew",
+        "cancelled_at",
+    )
     list_select_related = ("organization", "product_type__category")
-    list_filter = ("status", "product_type__category", "product_type")
+    list_filter = ("status", "auto_renew", "product_type__category", "product_type")
     search_fields = ("name", "organization__name", "product_type__name")
     autocomplete_fields = ("organization", "product_type")
     date_hierarchy = "created_at"

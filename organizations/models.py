@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -273,6 +275,11 @@ class ProductType(models.Model):
     def price_in(self, currency: str):
         return self.price_chf if currency == Currency.CHF else self.price_eur
 
+    @property
+    def period_length(self) -> timedelta:
+        """One period: 30 days for a monthly product, 365 for a yearly one."""
+        return timedelta(days=30) if self.period == BillingPeriod.MONTH else timedelta(days=365)
+
 
 class ProductStatus(models.TextChoices):
     ACTIVE = "active", pgettext_lazy("a product's status", "Active")
@@ -290,13 +297,31 @@ class Product(models.Model):
     )
     status = models.CharField(max_length=12, choices=ProductStatus.choices, default=ProductStatus.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text=gettext_lazy("The end of the period paid for.")
+    )
+    auto_renew = models.BooleanField(
+        default=True, help_text=gettext_lazy("Renewed automatically for one more period when it ends.")
+    )
+    cancelled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("When it was cancelled: it ends at the end of its period, without renewal."),
+    )
 
     class Meta:
         ordering = ["product_type__category__position", "name", "id"]
 
     def __str__(self):
         return f"{self.name} ({self.product_type})"
+
+    def save(self, *args, **kwargs):
+        # A product always has an end: one period from its installation until an order says otherwise.
+        if self.expires_at is None and self.product_type_id is not None:
+            self.expires_at = (self.created_at or timezone.now()) + self.product_type.period_length
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "expires_at"}
+        super().save(*args, **kwargs)
 
 
 class Passkey(models.Model):

@@ -47,7 +47,7 @@ from billing.models import (
 )
 from core.api.inputs import FIRST_DAY, LAST_DAY, DayField
 from organizations.access import Access, Permission, resolve_access
-from organizations.models import ProductType
+from organizations.models import Product, ProductStatus, ProductType
 from partners.api.serializers import OrganizationRefSerializer
 from partners.models import Access as AccessLevel
 from partners.models import PaymentMethod
@@ -87,8 +87,8 @@ class NamedChoiceField(serializers.ChoiceField):
     """A read-only choice whose choice set is one named enum of the schema (`OrderKindEnum`…): `kind` and
     `status` name different choice sets across the API, which the schema could not name apart otherwise."""
 
-    def __init__(self, choices_class: type[TextChoices], **kwargs):
-        self.enum_name = f"{choices_class.__name__}Enum"
+    def __init__(self, choices_class: type[TextChoices], enum_name: str = "", **kwargs):
+        self.enum_name = enum_name or f"{choices_class.__name__}Enum"
         super().__init__(choices=choices_class.choices, read_only=True, **kwargs)
 
 
@@ -671,3 +671,85 @@ class StatementInputSerializer(serializers.Serializer):
             return date.fromisoformat(f"{value}-01")
         except ValueError:  # year 0000
             raise serializers.ValidationError(self.fields["month"].error_messages["invalid"]) from None
+
+
+# Subscriptions
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    product_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    period = serializers.CharField(source="product_type.period", read_only=True, help_text="year or month.")
+    status = NamedChoiceField(ProductStatus, enum_name="SubscriptionStatusEnum")
+    expires_at = serializers.DateTimeField(
+        read_only=True,
+        help_text="The end of the period paid for: the product renews then (auto_renew) or ends.",
+    )
+    cancelled_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Set once cancelled: it ends at `expires_at`."
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "product_type",
+            "period",
+            "status",
+            "expires_at",
+            "auto_renew",
+            "cancelled_at",
+        ]
+        read_only_fields = fields
+
+
+class SubscriptionInputSerializer(serializers.Serializer):
+    auto_renew = serializers.BooleanField(
+        help_text="Renew automatically at the end of each period; true also takes back a cancellation."
+    )
+
+
+class ChangeTypeInputSerializer(serializers.Serializer):
+    product_type = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=ProductType.objects.all(),
+        help_text="The new type's slug: another type of the product's category (e.g. cloud-server).",
+    )
+
+
+class TypeChangeSerializer(serializers.Serializer):
+    product = SubscriptionSerializer()
+    document = InvoiceSummarySerializer(
+        allow_null=True,
+        help_text="The prorated invoice (upgrade) or credit note (downgrade), when this organization pays "
+        "it; null when nothing was due or another organization (the partner) pays.",
+    )
+
+
+class PreviewRowSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField(source="product.pk")
+    product_name = serializers.CharField(source="product.name")
+    product_type = serializers.CharField(source="product.product_type.slug")
+    date = serializers.DateTimeField(source="on", help_text="When the product renews.")
+    payer = OrganizationRefSerializer()
+    currency = serializers.CharField()
+    net_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, source="amount.net", allow_null=True, default=None
+    )
+    tax_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, source="amount.tax", allow_null=True, default=None
+    )
+    gross_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        source="amount.gross",
+        allow_null=True,
+        default=None,
+        help_text="With tax. Null for a client when the partner would pay (its price is not shown).",
+    )
+
+
+class PaymentChoicePreviewSerializer(serializers.Serializer):
+    payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    is_current = serializers.BooleanField()
+    renewals = PreviewRowSerializer(many=True, source="rows")

@@ -14,6 +14,36 @@ urlpatterns = [
         name="product-renew",
     ),
     path(
+        "organizations/<id:org_id>/products/<id:id>/subscription",
+        views.SubscriptionViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="product-subscription",
+    ),
+    path(
+        "organizations/<id:org_id>/products/<id:id>/cancel",
+        views.SubscriptionViewSet.as_view({"post": "cancel"}),
+        name="product-cancel",
+    ),
+    path(
+        "organizations/<id:org_id>/products/<id:id>/change-type",
+        views.SubscriptionViewSet.as_view({"post": "change_type"}),
+        name="product-change-type",
+    ),
+    path(
+        "organizations/<id:org_id>/invoices/<id:id>/pay",
+        views.InvoicePaymentViewSet.as_view({"post": "pay"}),
+        name="invoice-pay",
+    ),
+    path(
+        "organizations/<id:org_id>/partnerships/<id:id>/who-pays-preview",
+        views.WhoPaysPreviewViewSet.as_view({"get": "client_side"}),
+        name="partnership-who-pays-preview",
+    ),
+    path(
+        "organizations/<id:org_id>/managed-clients/<id:id>/who-pays-preview",
+        views.WhoPaysPreviewViewSet.as_view({"get": "partner_side"}),
+        name="managed-client-who-pays-preview",
+    ),
+    path(
         "organizations/<id:org_id>/invoices",
         views.InvoiceViewSet.as_view({"get": "list"}),
         name="invoice-list",

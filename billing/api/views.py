@@ -44,8 +44,11 @@ from core.api.streams import started
 from core.spreadsheets import csv_response
 from organizations.access import Access, Permission
 from organizations.api.views import ORG_ID, PERMISSION_WORDING, OrganizationScopedMixin
+from organizations.models import Product
 from organizations.selectors import products_visible_to
 from partners.api.views import MANAGED_CLIENT_FILTERS, PartnerProgramMixin
+from partners.api.views import PERMISSION_WORDING as PARTNER_PERMISSION_WORDING
+from partners.models import Partnership
 
 BILLING_PERMISSION_WORDING = {
     **PERMISSION_WORDING,
@@ -390,6 +393,189 @@ class WalletViewSet(BillingScopedMixin, viewsets.GenericViewSet):
             return status.HTTP_201_CREATED, serializers.TopUpSerializer(result).data
 
         return self.answer_once(key, perform)
+
+
+# Subscriptions: automatic renewal, cancellation, change of type, Pay now, the who-pays preview
+
+
+@extend_schema(tags=["subscriptions"], parameters=[ORG_ID, PRODUCT_ID])
+class SubscriptionViewSet(BillingScopedMixin, viewsets.GenericViewSet):
+    """A product's period, end and automatic renewal; its cancellation and its change of type."""
+
+    model = Product
+    serializer_class = serializers.SubscriptionSerializer
+    permissions = {
+        "retrieve": Permission.VIEW_PRODUCTS,
+        "partial_update": Permission.MANAGE_PRODUCTS,
+        "cancel": Permission.MANAGE_PRODUCTS,
+        "change_type": Permission.MANAGE_PRODUCTS,
+    }
+
+    def scoped_queryset(self, access):
+        return products_visible_to(access).select_related("product_type")
+
+    def _product(self, product_id: int) -> Product:
+        product = self.get_queryset().filter(pk=product_id).first()
+        if product is None:
+            raise NotFound(_("No such product."))
+        return product
+
+    def _answer(self, product: Product) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=product.pk)).data)
+
+    @extend_schema(
+        summary="A product's subscription",
+        description="Its period, the end of the period paid for, whether it renews automatically, and when "
+        "it was cancelled.",
+        responses={200: serializers.SubscriptionSerializer, **error_responses(403, 404)},
+    )
+    def retrieve(self, request, org_id, id):
+        return self._answer(self._product(id))
+
+    @extend_schema(
+        summary="Turn automatic renewal on or off",
+        description="The periodic renewal job renews an auto-renewing product within a day of its end, "
+        "invoicing whoever pays; without automatic renewal the product ends at `expires_at`. Turning it on "
+        "takes back a cancellation.",
+        request=serializers.SubscriptionInputSerializer,
+        responses={200: serializers.SubscriptionSerializer, **error_responses(400, 403, 404)},
+    )
+    def partial_update(self, request, org_id, id):
+        product = self._product(id)
+        data = self.parse(serializers.SubscriptionInputSerializer)
+        with refusals_as_not_found_for_partners(self.access):
+            services.product_auto_renew_set(
+                access=self.access, product=product, auto_renew=data["auto_renew"]
+            )
+        return self._answer(product)
+
+    @extend_schema(
+        summary="Cancel at the end of the period",
+        description="The product keeps working until `expires_at`, then ends; nothing more is invoiced. "
+        "Cancelling a cancelled product changes nothing.",
+        request=None,
+        responses={200: serializers.SubscriptionSerializer, **error_responses(400, 403, 404)},
+    )
+    def cancel(self, request, org_id, id):
+        product = self._product(id)
+        with refusals_as_not_found_for_partners(self.access):
+            services.product_cancel(access=self.access, product=product)
+        return self._answer(product)
+
+    @extend_schema(
+        summary="Upgrade or downgrade to another type of the category",
+        description="The new type applies at once until the product's end; the difference of the two "
+        "types' prices for the time left is invoiced (and paid from the wallet when the balance covers it) "
+        "or, for a cheaper type, credited with a credit note whose amount goes to the payer's wallet, both "
+        "with the payer's tax. Takes an optional `Idempotency-Key`.",
+        parameters=[idempotency_key_parameter(required=False)],
+        request=serializers.ChangeTypeInputSerializer,
+        responses={
+            200: serializers.TypeChangeSerializer,
+            **error_responses(400, 403, 404),
+            409: IDEMPOTENCY_409,
+        },
+    )
+    def change_type(self, request, org_id, id):
+        key = self.idempotency_key(required=False)
+        product = self._product(id)
+        data = self.parse(serializers.ChangeTypeInputSerializer)
+
+        def perform():
+            document = services.product_change_type(
+                access=self.access, product=product, product_type=data["product_type"]
+            )
+            if document is not None and (
+                document.organization_id != self.access.organization.pk
+                or not self.access.can(Permission.VIEW_BILLING)
+            ):
+                document = None  # the partner's invoice is not the client's to see
+            answer = {"product": self.get_queryset().get(pk=product.pk), "document": document}
+            return status.HTTP_200_OK, serializers.TypeChangeSerializer(answer).data
+
+        return self.answer_once(key, perform)
+
+
+@extend_schema(tags=["invoices"], parameters=[ORG_ID, INVOICE_ID])
+class InvoicePaymentViewSet(BillingScopedMixin, viewsets.GenericViewSet):
+    """Pay now: a due invoice from the wallet."""
+
+    model = Invoice
+    open_to_partners = False
+    permissions = {"pay": Permission.VIEW_BILLING}  # the service asks for TOP_UP_WALLET too
+
+    def scoped_queryset(self, access):
+        return selectors.invoices_visible_to(access)
+
+    @extend_schema(
+        summary="Pay a due invoice now from the wallet",
+        description="When the wallet's balance covers it (a 400 otherwise, nothing taken). Paying a paid "
+        "invoice again answers it as it is, without a second payment; with an `Idempotency-Key`, the same "
+        "answer is replayed.",
+        parameters=[idempotency_key_parameter(required=False)],
+        request=None,
+        responses={
+            200: serializers.InvoiceSummarySerializer,
+            **error_responses(400, 403, 404),
+            409: IDEMPOTENCY_409,
+        },
+    )
+    def pay(self, request, org_id, id):
+        key = self.idempotency_key(required=False)
+        invoice = selectors.invoice_for(self.access, id)
+        if invoice is None:
+            raise NotFound(_("No such invoice."))
+
+        def perform():
+            paid = services.invoice_pay(access=self.access, invoice=invoice)
+            return status.HTTP_200_OK, serializers.InvoiceSummarySerializer(paid).data
+
+        return self.answer_once(key, perform)
+
+
+PARTNERSHIP_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The partnership's id.")
+
+
+@extend_schema(tags=["partners"], parameters=[ORG_ID, PARTNERSHIP_ID])
+class WhoPaysPreviewViewSet(BillingScopedMixin, viewsets.GenericViewSet):
+    """The renewals of the coming 12 months under each payment method of a partnership."""
+
+    model = Partnership
+    permissions = {"client_side": Permission.VIEW_PARTNERS, "partner_side": Permission.VIEW_MANAGED_CLIENTS}
+    permission_wording = {**BILLING_PERMISSION_WORDING, **PARTNER_PERMISSION_WORDING}
+    open_to_partners = False
+
+    def _answer(self, partnership: Partnership | None) -> Response:
+        if partnership is None:
+            raise NotFound(_("No such partnership."))
+        previews = selectors.who_pays_preview(self.access, partnership)
+        return Response(serializers.PaymentChoicePreviewSerializer(previews, many=True).data)
+
+    @extend_schema(
+        summary="Who pays: the renewals under each choice (client)",
+        description="Before the client changes who pays: for each payment method the partnership allows, "
+        "the renewals of the client's auto-renewing products in the coming 12 months — product, date, payer, "
+        "amount with tax at today's prices (the invoices the renewals will issue). When the partner would "
+        "pay, its amount is null: a client never sees its partner's price.",
+        responses={200: serializers.PaymentChoicePreviewSerializer(many=True), **error_responses(403, 404)},
+    )
+    def client_side(self, request, org_id, id):
+        partnership = (
+            Partnership.objects.active()
+            .filter(pk=id, client=self.access.organization)
+            .select_related("client")
+            .first()
+        )
+        return self._answer(partnership)
+
+    @extend_schema(
+        summary="Who pays: the renewals under each choice (partner)",
+        description="The same preview for the partner of an active partnership, with every amount, to show "
+        "the client when proposing a change.",
+        responses={200: serializers.PaymentChoicePreviewSerializer(many=True), **error_responses(403, 404)},
+    )
+    def partner_side(self, request, org_id, id):
+        return self._answer(selectors.managed_partnership(self.access, id))
 
 
 # Reseller Area → Managed Clients → Download

@@ -258,7 +258,16 @@ class ProductSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = ["id", "product_type", "name", "status", "created_at", "expires_at"]
+        fields = [
+            "id",
+            "product_type",
+            "name",
+            "status",
+            "created_at",
+            "expires_at",
+            "auto_renew",
+            "cancelled_at",
+        ]
         read_only_fields = fields
 
 

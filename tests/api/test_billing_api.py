@@ -130,6 +130,8 @@ ORDERS = _statuses(201, 201, 201, 403)
 RENEWS = _statuses(201, 201, 201, 201)
 READS_BILLING = _statuses(200, 200, 200, 403)
 TOPS_UP = _statuses(201, 201, 201, 403)
+MANAGES_PRODUCT = _statuses(200, 200, 200, 200)  # the external member was given the product
+PAYS = _statuses(200, 200, 200, 403)
 
 ENDPOINTS = {
     "orders": ("get", lambda w: org_url(w.organization, "orders"), READS_PRODUCTS),
@@ -140,12 +142,41 @@ ENDPOINTS = {
     "invoice pdf": ("get", lambda w: org_url(w.organization, f"invoices/{w.invoice.pk}/pdf"), READS_BILLING),
     "wallet": ("get", lambda w: org_url(w.organization, "wallet"), READS_BILLING),
     "top-up": ("post", lambda w: org_url(w.organization, "wallet/top-up"), TOPS_UP),
+    "subscription": (
+        "get",
+        lambda w: org_url(w.organization, f"products/{w.granted_product.pk}/subscription"),
+        READS_PRODUCTS,
+    ),
+    "auto-renewal off": (
+        "patch",
+        lambda w: org_url(w.organization, f"products/{w.granted_product.pk}/subscription"),
+        MANAGES_PRODUCT,
+    ),
+    "cancel": (
+        "post",
+        lambda w: org_url(w.organization, f"products/{w.granted_product.pk}/cancel"),
+        MANAGES_PRODUCT,
+    ),
+    "change type": (
+        "post",
+        lambda w: org_url(w.organization, f"products/{w.granted_product.pk}/change-type"),
+        MANAGES_PRODUCT,
+    ),
+    "pay now": ("post", lambda w: org_url(w.organization, f"invoices/{w.invoice.pk}/pay"), PAYS),
 }
 
 
 @pytest.fixture
 def world(organization, callers, granted_product, client_invoice, monkeypatch):
     monkeypatch.setattr("billing.pdf.render_invoice_pdf", lambda invoice: b"%PDF-1.7 test")
+    # Money that arrived without a top-up (a refund): the due invoice stays due until "Pay now".
+    services._move(
+        services.wallet_of(organization),
+        amount=Decimal("100.00"),
+        kind="refund",
+        description="Refund",
+        by=None,
+    )
     return type(
         "World",
         (),
@@ -154,11 +185,13 @@ def world(organization, callers, granted_product, client_invoice, monkeypatch):
 
 
 def _call(client, method, url):
-    body = {"product_type": HOSTING, "name": "new.example.ch", "amount": "10.00"}
+    # One body for every write: each endpoint reads its own fields (change-type: the product type).
+    product_type = "cloud-server" if url.endswith("/change-type") else HOSTING
+    body = {"product_type": product_type, "name": "new.example.ch", "amount": "10.00", "auto_renew": False}
     headers = {"Idempotency-Key": new_key()}
     if method == "get":
         return client.get(url)
-    return client.post(url, body, format="json", headers=headers)
+    return getattr(client, method)(url, body, format="json", headers=headers)
 
 
 def _money_state(organization):
@@ -167,6 +200,7 @@ def _money_state(organization):
         Invoice.objects.count(),
         balance_of(organization),
         LedgerEntry.objects.count(),
+        list(Product.objects.order_by("pk").values_list("product_type_id", "auto_renew", "cancelled_at")),
     )
 
 
@@ -196,6 +230,11 @@ PARTNER_EXPECTED = {
     "invoice pdf": (404, 404),
     "wallet": (404, 404),
     "top-up": (404, 404),
+    "subscription": (200, 200),
+    "auto-renewal off": (200, 200),
+    "cancel": (200, 200),
+    "change type": (200, 200),
+    "pay now": (404, 404),
 }
 
 

@@ -23,12 +23,15 @@ def test_a_product_shows_its_type_status_and_dates(
     assert response.status_code == 200
     body = response.json()
     assert body.pop("created_at")
+    # Installed without an order, it ends one period (a year) after its installation.
+    assert body.pop("expires_at") == granted_product.expires_at.astimezone().isoformat()
     assert body == {
         "id": granted_product.pk,
         "product_type": {"slug": "web-hosting", "name": "Web hosting", "category": "web-hosting"},
         "name": "granted.example.ch",
         "status": "active",
-        "expires_at": None,
+        "auto_renew": True,
+        "cancelled_at": None,
     }
 
 

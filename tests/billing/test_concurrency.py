@@ -5,16 +5,28 @@ SQLite, a file database whose IMMEDIATE transactions queue the writers (see `sha
 
 import threading
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
 from billing import services
-from billing.models import EntryKind, Invoice, InvoiceKind, InvoiceStatus, LedgerEntry, Order, Wallet
+from billing.models import (
+    EntryKind,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    LedgerEntry,
+    Order,
+    OrderKind,
+    RenewalReminder,
+    Wallet,
+)
 from organizations.access import resolve_access
-from organizations.models import ProductType
+from organizations.models import Product, ProductType
 from tests.factories import OrganizationFactory, member
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -223,3 +235,62 @@ def test_fifty_orders_against_a_balance_that_covers_ten_pay_exactly_ten(
     assert LedgerEntry.objects.filter(wallet__organization=client_org, kind=EntryKind.PAYMENT).count() == 10
     assert assert_ledger_explains_the_balance(client_org) == Decimal("0.00")
     assert_gap_free(list(invoices.values_list("number", flat=True)))
+
+
+# Subscriptions
+
+
+def test_renewals_run_twice_at_once_renew_each_product_once(client_org, client_legal, order):
+    products = [order(client_legal, client_org, name=f"renew{index}.example").product for index in range(3)]
+    Product.objects.filter(pk__in=[p.pk for p in products]).update(
+        expires_at=timezone.now() + timedelta(hours=2)
+    )
+
+    outcomes = run_together(*(lambda: services.renewals_run for _ in range(2)))
+
+    assert sorted(outcomes) == [0, 3] or sum(outcomes) == 3, outcomes
+    for product in products:
+        assert product.orders.filter(kind=OrderKind.RENEWAL).count() == 1, product.name
+    renewal_invoices = Invoice.objects.filter(lines__order__kind=OrderKind.RENEWAL)
+    assert renewal_invoices.count() == 3
+    assert_gap_free(list(Invoice.objects.filter(kind=InvoiceKind.INVOICE).values_list("number", flat=True)))
+
+
+def test_reminders_sent_twice_at_once_are_sent_once(client_org, client_legal, order):
+    product = order(client_legal, client_org).product
+    Product.objects.filter(pk=product.pk).update(expires_at=timezone.now() + timedelta(days=20))
+
+    outcomes = run_together(*(lambda: services.renewal_reminders_send for _ in range(THREADS)))
+
+    assert sum(outcomes) == 1, outcomes
+    assert RenewalReminder.objects.filter(product=product).count() == 1
+
+
+def test_pay_now_clicked_at_once_with_a_top_up_pays_the_invoice_once(client_org, client_legal, order, top_up):
+    """Pay now, clicked in several tabs while a top-up settles due invoices: the invoice is paid once, and
+    the wallet explains its balance."""
+    invoice = order(client_legal, client_org).invoice_lines.get().invoice
+    with transaction.atomic():  # money that arrived without a top-up (a refund): no invoice is settled
+        services._move(
+            services.wallet_of(client_org),
+            amount=Decimal("80.00"),
+            kind=EntryKind.REFUND,
+            description="Refund",
+            by=None,
+        )
+
+    def paying():
+        access = resolve_access(client_legal, client_org)
+        target = Invoice.objects.get(pk=invoice.pk)
+        return lambda: services.invoice_pay(access=access, invoice=target)
+
+    def topping_up():
+        access = resolve_access(client_legal, client_org)
+        return lambda: services.wallet_top_up(access=access, amount="10.00")
+
+    outcomes = run_together(*(paying for _ in range(THREADS - 1)), topping_up)
+
+    assert all(not isinstance(outcome, BaseException) for outcome in outcomes), outcomes
+    assert LedgerEntry.objects.filter(invoice=invoice, kind=EntryKind.PAYMENT).count() == 1
+    assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.PAID
+    assert assert_ledger_explains_the_balance(client_org) == Decimal("90.00") - WEB_HOSTING_GROSS

@@ -180,7 +180,7 @@ def test_products_are_those_the_partner_manages(partner_org, client_org, web_hos
             "Web hosting",
             "Active",
             timezone.localdate(granted.created_at).isoformat(),
-            "",
+            timezone.localdate(granted.expires_at).isoformat(),  # one period after its installation
         ]
     ]
 

@@ -587,10 +587,13 @@ def test_the_order_page_of_someone_elses_order_is_not_found(
 def test_the_renewal_price_shown_is_the_price_invoiced(
     client, organization, partner_org, partner_legal, legal_representative, product
 ):
-    """The confirmation reads the pricing rule; the service decides. Both agree for a partner who pays."""
+    """The confirmation reads the pricing rule; the service decides. Both agree for a partner who pays, who
+    alone is shown its price: the client's confirmation names the payer without it."""
     PartnershipFactory(client=organization, partner=partner_org, access="full", payment_method="partner")
     first = order(partner_legal, organization, name="first-by-partner.example")
     client.force_login(legal_representative)
+    clients_page = client.get(url("product_renew", organization, product_id=first.product.pk)).text
+    client.force_login(partner_legal)
 
     confirm = client.get(url("product_renew", organization, product_id=first.product.pk))
     client.post(url("product_renew", organization, product_id=first.product.pk))
@@ -599,6 +602,8 @@ def test_the_renewal_price_shown_is_the_price_invoiced(
     price = confirm.text[confirm.text.index('data-testid="renewal-price"') :]
     assert f"CHF {renewal.net_amount}" in price[:200]
     assert renewal.payer == partner_org
+    assert 'data-testid="renewal-price"' not in clients_page
+    assert str(renewal.net_amount) not in clients_page
 
 
 # Query budgets: the same number of queries whatever the number of rows

@@ -432,6 +432,11 @@ PAGES: dict[str, list[Visit]] = {
     ],
     "order_done": [Visit("client_legal", org("order_done", order_id="order"))],
     "product_renew": [Visit("client_legal", org("product_renew", product_id="product"))],
+    "product_cancel": [Visit("client_legal", org("product_cancel", product_id="product"))],
+    "product_change_type": [Visit("client_legal", org("product_change_type", product_id="product"))],
+    "managed_client_who_pays": [
+        Visit("partner_legal", org("managed_client_who_pays", "partner", partnership_id="partnership"))
+    ],
     "organization_settings": [
         Visit("client_legal", org("organization_settings")),
         Visit("client_user", org("organization_settings")),
@@ -546,6 +551,8 @@ NOT_PAGES = {
     "logout": "POST, then the sign-in page",
     "set_theme": "POST, then back",
     "set_language": "POST, then back",
+    "product_auto_renew": "POST, then the product's page",
+    "invoice_pay": "POST, then the invoice's page",
     "sign_out_everywhere": "POST, then the sign-in page",
     "two_factor_totp_remove": "POST, then back",
     "two_factor_passkey_remove": "POST, then back",
