@@ -1,4 +1,7 @@
+from datetime import datetime, time, timedelta
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from partners.models import Access, PaymentMethod
@@ -67,6 +70,18 @@ class ManagedClientFilterForm(forms.Form):
             ("since", gettext_lazy("Oldest clients first")),
             ("-products", gettext_lazy("Most products first")),
             ("products", gettext_lazy("Fewest products first")),
+            ("until", gettext_lazy("Access ending soonest first")),
+            ("-until", gettext_lazy("Access ending latest first")),
+        ],
+    )
+    until = forms.ChoiceField(
+        label=gettext_lazy("Until"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("All")),
+            ("soon", gettext_lazy("Ending within 30 days")),
+            ("dated", gettext_lazy("With an end date")),
+            ("none", gettext_lazy("No end")),
         ],
     )
 
@@ -78,5 +93,47 @@ class ManagedClientFilterForm(forms.Form):
             "search": cleaned.get("q") or "",
             "access_level": cleaned.get("access") or "",
             "payment_method": cleaned.get("payment_method") or "",
+            "until": cleaned.get("until") or "",
             "ordering": cleaned.get("sort") or "name",
         }
+
+
+class EndOfAccessForm(forms.Form):
+    """How long a partner has access: no end, or until a last day included (access ends when the next day
+    begins, in the console's time zone)."""
+
+    limit = forms.ChoiceField(
+        label=gettext_lazy("How long?"),
+        choices=[
+            ("none", gettext_lazy("No end")),
+            ("until", gettext_lazy("Until a date")),
+        ],
+        widget=forms.RadioSelect,
+        initial="none",
+    )
+    last_day = forms.DateField(
+        label=gettext_lazy("Last day of access"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": gettext_lazy("Enter a date such as 2025-12-31.")},
+    )
+
+    @staticmethod
+    def initial_for(ends_at) -> dict:
+        if ends_at is None:
+            return {"limit": "none"}
+        last = timezone.localtime(ends_at - timedelta(microseconds=1)).date()
+        return {"limit": "until", "last_day": last}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("limit") == "until" and not cleaned.get("last_day") and "last_day" not in self.errors:
+            self.add_error("last_day", gettext_lazy("Choose the last day of access."))
+        return cleaned
+
+    def ends_at(self):
+        """The moment access ends (the start of the day after the last day), or None for no end."""
+        if self.cleaned_data.get("limit") != "until":
+            return None
+        next_day = self.cleaned_data["last_day"] + timedelta(days=1)
+        return timezone.make_aware(datetime.combine(next_day, time.min))

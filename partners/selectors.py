@@ -53,7 +53,13 @@ MANAGED_CLIENT_ORDERINGS = {
     "-since": ("-answered_at", "-pk"),
     "products": ("client_product_count", "client_name", "pk"),
     "-products": ("-client_product_count", "client_name", "pk"),
+    # Soonest end first, access with no end last (index on partner, status, ends_at).
+    "until": (F("ends_at").asc(nulls_last=True), "pk"),
+    "-until": (F("ends_at").desc(nulls_first=True), "-pk"),
 }
+# The "Until" filter of Managed Clients: access ending within this many days counts as "ending soon".
+ENDING_SOON_DAYS = 30
+UNTIL_FILTERS = ("soon", "dated", "none")
 # Product counts are read for this many rows at a time: a page's worth in one query.
 PRODUCT_COUNT_BATCH = 500
 
@@ -117,7 +123,12 @@ def _product_count_for_sorting():
 
 
 def managed_partnerships(
-    partner: Organization, *, search: str = "", access_level: str = "", payment_method: str = ""
+    partner: Organization,
+    *,
+    search: str = "",
+    access_level: str = "",
+    payment_method: str = "",
+    until: str = "",
 ) -> QuerySet[Partnership]:
     """The partner organization's active partnerships that match the Managed Clients filters, unannotated
     and unordered: the table builds on it, and the billing export reads its `client_id`s as a subquery
@@ -133,6 +144,12 @@ def managed_partnerships(
         partnerships = partnerships.filter(access=access_level)
     if payment_method:
         partnerships = partnerships.filter(payment_method=payment_method)
+    if until == "soon":
+        partnerships = partnerships.filter(ends_at__lte=timezone.now() + timedelta(days=ENDING_SOON_DAYS))
+    elif until == "dated":
+        partnerships = partnerships.filter(ends_at__isnull=False)
+    elif until == "none":
+        partnerships = partnerships.filter(ends_at__isnull=True)
     return partnerships
 
 
@@ -142,18 +159,24 @@ def managed_clients(
     search: str = "",
     access_level: str = "",
     payment_method: str = "",
+    until: str = "",
     ordering: str = "name",
 ) -> QuerySet[Partnership]:
     """Reseller Area → Managed Clients: the active partnerships of the partner, each read with
     `client_product_count` (`WithProductCounts`: one query for the rows read, however many match).
 
     `search` matches part of the client's name or of the email of one of its users; `access_level` and
-    `payment_method` keep one value; `ordering` is a key of `MANAGED_CLIENT_ORDERINGS`.
+    `payment_method` keep one value; `until` is one of `UNTIL_FILTERS` (ending within `ENDING_SOON_DAYS`,
+    with an end, with no end); `ordering` is a key of `MANAGED_CLIENT_ORDERINGS`.
     """
     if not access.can(Permission.VIEW_MANAGED_CLIENTS):
         return Partnership.objects.none()
     partnerships = managed_partnerships(
-        access.organization, search=search, access_level=access_level, payment_method=payment_method
+        access.organization,
+        search=search,
+        access_level=access_level,
+        payment_method=payment_method,
+        until=until,
     ).select_related("client")
     ordering = ordering if ordering in MANAGED_CLIENT_ORDERINGS else "name"
     if ordering in ("products", "-products"):
@@ -235,3 +258,26 @@ def products_by_category(access: Access) -> list[tuple]:
 def live_partnership_with(access: Access, partner) -> Partnership | None:
     """The client's pending or active partnership with this partner, to warn before the wizard goes on."""
     return partnerships_of_client(access).filter(partner=partner, status__in=LIVE).first()
+
+
+def ending_soon_as_partner(access: Access, *, limit: int = 5) -> QuerySet[Partnership]:
+    """The partner's dashboard: clients whose access ends within `ENDING_SOON_DAYS`, soonest first."""
+    if not access.can(Permission.VIEW_MANAGED_CLIENTS):
+        return Partnership.objects.none()
+    return (
+        managed_partnerships(access.organization, until="soon")
+        .select_related("client")
+        .order_by("ends_at", "pk")[:limit]
+    )
+
+
+def ending_soon_as_client(access: Access, *, limit: int = 5) -> QuerySet[Partnership]:
+    """The client's dashboard: partners whose access ends within `ENDING_SOON_DAYS`, soonest first."""
+    if not access.can(Permission.VIEW_PARTNERS):
+        return Partnership.objects.none()
+    return (
+        Partnership.objects.active()
+        .filter(client=access.organization, ends_at__lte=timezone.now() + timedelta(days=ENDING_SOON_DAYS))
+        .select_related("partner")
+        .order_by("ends_at", "pk")[:limit]
+    )

@@ -1,9 +1,15 @@
 """Background work of partners, for `django.tasks` (run on a schedule by the workers, see PERIODIC_TASKS)."""
 
 from django.tasks import task
+from django.utils.dateparse import parse_datetime
 
 from organizations.models import Organization, User
-from partners.services import partnership_request_deliver, partnerships_expire_stale
+from partners.services import (
+    partnership_request_deliver,
+    partnerships_end_due,
+    partnerships_expire_stale,
+    partnerships_send_end_reminders,
+)
 
 
 @task()
@@ -13,8 +19,21 @@ def expire_invitations() -> int:
 
 
 @task()
+def end_time_limited_access() -> dict:
+    """Record as ended the access whose end has passed (access itself stopped at that moment), then send
+    the reminders due 30, 7 and 1 days before an end."""
+    return {"ended": partnerships_end_due(), "reminded": partnerships_send_end_reminders()}
+
+
+@task()
 def deliver_client_request(
-    *, partner_id: int, user_id: int, client_email: str, access_level: str, payment_method: str
+    *,
+    partner_id: int,
+    user_id: int,
+    client_email: str,
+    access_level: str,
+    payment_method: str,
+    ends_at: str | None = None,
 ) -> None:
     """Look up the address a partner typed in "Add a client" and send the request if it matches."""
     partner = Organization.objects.filter(pk=partner_id).first()
@@ -27,4 +46,5 @@ def deliver_client_request(
         client_email=client_email,
         access_level=access_level,
         payment_method=payment_method,
+        ends_at=parse_datetime(ends_at) if ends_at else None,
     )

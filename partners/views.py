@@ -18,6 +18,7 @@ from partners import selectors, services
 from partners.forms import (
     AccessChoiceForm,
     ClientRequestForm,
+    EndOfAccessForm,
     ManagedClientFilterForm,
     PartnerSearchForm,
     PaymentMethodForm,
@@ -60,8 +61,8 @@ def partners(request):
         request,
         "partners/partners.html",
         {
-            "live": [p for p in partnerships if p.status in (Status.PENDING, Status.ACTIVE)],
-            "history": [p for p in partnerships if p.status not in (Status.PENDING, Status.ACTIVE)],
+            "live": [p for p in partnerships if p.shown_status in (Status.PENDING, Status.ACTIVE)],
+            "history": [p for p in partnerships if p.shown_status not in (Status.PENDING, Status.ACTIVE)],
             "can_manage": access.can(Permission.MANAGE_PARTNERS),
         },
     )
@@ -117,8 +118,12 @@ def partner_add(request):
         categories=selectors.products_by_category(access),
         payment_form=PaymentMethodForm(initial={"payment_method": PaymentMethod.CLIENT}),
         selected_products=[int(pk) for pk in request.POST.getlist("products") if pk.isdigit()],
+        end_form=EndOfAccessForm(prefix="end"),
     )
     if step == "access":
+        return render(request, "partners/partner_add.html", context)
+    end_form = context["end_form"] = EndOfAccessForm(request.POST, prefix="end")
+    if not end_form.is_valid():
         return render(request, "partners/partner_add.html", context)
 
     payment_method = PaymentMethod.CLIENT
@@ -144,9 +149,12 @@ def partner_add(request):
             access_level=access_level,
             products=products,
             payment_method=payment_method,
+            ends_at=end_form.ends_at(),
             password_confirmed=password_confirmed,
         )
     except ValidationError as error:
+        if "ends_at" in getattr(error, "error_dict", {}):
+            end_form.add_error("last_day", error.error_dict["ends_at"])
         context["error"] = _refusal_message(error)
         return render(request, "partners/partner_add.html", context)
     messages.success(
@@ -165,8 +173,87 @@ def partner_detail(request, partnership_id):
     return render(
         request,
         "partners/partner_detail.html",
-        {"partnership": partnership, "can_manage": request.access.can(Permission.MANAGE_PARTNERS)},
+        {
+            "partnership": partnership,
+            "can_manage": request.access.can(Permission.MANAGE_PARTNERS),
+            "running": partnership.status == Status.ACTIVE and not partnership.has_ended,
+        },
     )
+
+
+@organization_view(Permission.MANAGE_PARTNERS)
+@require_http_methods(["GET", "POST"])
+def partner_end_edit(request, partnership_id):
+    """The pencil of "Access until": extend or shorten the partner's access, or lift its end; extending Full
+    access asks for the password."""
+    partnership = _partnership_or_404(request, partnership_id)
+    if not _is_client_side(request, partnership):
+        raise Http404("No such partner.")
+    form = EndOfAccessForm(request.POST or None, initial=EndOfAccessForm.initial_for(partnership.ends_at))
+    if request.method == "POST" and form.is_valid():
+        ends_at = form.ends_at()
+        password_confirmed = False
+        if partnership.access == Access.FULL and services._extends(partnership.ends_at, ends_at):
+            asked = sudo_check(request)
+            if asked is not None:
+                return asked
+            password_confirmed = True
+        try:
+            services.partnership_change_end(
+                access=request.access,
+                partnership=partnership,
+                ends_at=ends_at,
+                password_confirmed=password_confirmed,
+            )
+        except ValidationError as error:
+            if "ends_at" in getattr(error, "error_dict", {}):
+                form.add_error("last_day", error.error_dict["ends_at"])
+            else:
+                form.add_error(None, _refusal_message(error))
+        except PermissionDenied as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("The end of access has been saved; %(partner)s was notified.")
+                % {"partner": partnership.partner.name},
+            )
+            return redirect(
+                "partner_detail", org_id=request.access.organization.pk, partnership_id=partnership.pk
+            )
+    return render(request, "partners/partner_end_edit.html", {"partnership": partnership, "form": form})
+
+
+@organization_view(Permission.MANAGE_PARTNERS)
+@require_POST
+def partner_renewal_answer(request, partnership_id):
+    """Accept (as asked) or refuse the partner's renewal request; renewing Full access asks for the
+    password."""
+    partnership = _partnership_or_404(request, partnership_id)
+    if not _is_client_side(request, partnership):
+        raise Http404("No such partner.")
+    accept = request.POST.get("answer") == "accept"
+    password_confirmed = False
+    if accept and partnership.access == Access.FULL:
+        asked = sudo_check(request)
+        if asked is not None:
+            return asked
+        password_confirmed = True
+    try:
+        services.partnership_answer_renewal(
+            access=request.access,
+            partnership=partnership,
+            accept=accept,
+            password_confirmed=password_confirmed,
+        )
+    except (ValidationError, PermissionDenied) as refusal:
+        messages.error(request, _refusal_message(refusal))
+    else:
+        if accept:
+            messages.success(request, _("The access has been renewed."))
+        else:
+            messages.success(request, _("The renewal request has been refused."))
+    return redirect("partner_detail", org_id=request.access.organization.pk, partnership_id=partnership.pk)
 
 
 @organization_view(Permission.MANAGE_PARTNERS)
@@ -299,6 +386,9 @@ def partnership_answer(request, partnership_id):
     payment_form = PaymentMethodForm(
         request.POST or None, initial={"payment_method": partnership.payment_method}
     )
+    end_form = EndOfAccessForm(
+        request.POST or None, prefix="end", initial=EndOfAccessForm.initial_for(partnership.ends_at)
+    )
     error = None
     if request.method == "POST":
         try:
@@ -317,7 +407,12 @@ def partnership_answer(request, partnership_id):
                     password_confirmed = True
                 categories = selectors.products_by_category(access)
                 chosen = {int(pk) for pk in request.POST.getlist("products") if pk.isdigit()}
+                if not end_form.is_valid():
+                    raise ValidationError(
+                        [message for messages_ in end_form.errors.values() for message in messages_]
+                    )
                 services.partnership_accept(
+                    ends_at=end_form.ends_at(),
                     access=access,
                     partnership=partnership,
                     access_level=access_form.cleaned_data.get("access", partnership.access),
@@ -347,6 +442,7 @@ def partnership_answer(request, partnership_id):
             "narrowing": narrowing,
             "access_form": access_form,
             "payment_form": payment_form,
+            "end_form": end_form,
             "categories": selectors.products_by_category(access) if narrowing else [],
             "error": error,
             "expired": partnership.status == Status.PENDING and services.is_stale(partnership),
@@ -366,6 +462,8 @@ MANAGED_CLIENT_COLUMNS = (
     "access",
     "payment_method",
     "answered_at",
+    "ends_at",
+    "renewal_requested_at",
     "client__name",
 )
 # The page's script counts ticked clients in the browser: it gets both forms of each count sentence, with
@@ -387,9 +485,11 @@ def managed_clients(request):
     page.object_list = list(page.object_list)
     open_url = row_url_format("dashboard", "org_id")
     stop_url = row_url_format("managed_client_stop", "partnership_id", org_id=access.organization.pk)
+    renewal_url = row_url_format("managed_client_renewal", "partnership_id", org_id=access.organization.pk)
     for partnership in page.object_list:
         partnership.open_url = open_url.format(partnership.client_id)
         partnership.stop_url = stop_url.format(partnership.pk)
+        partnership.renewal_url = renewal_url.format(partnership.pk)
     query = request.GET.copy()
     query.pop("page", None)
     expired = list(selectors.expired_requests_of_partner(access)[:PENDING_SHOWN])
@@ -402,7 +502,7 @@ def managed_clients(request):
             "form": form,
             "page": page,
             "clients": page.object_list,
-            "filtered": any(filters[name] for name in ("search", "access_level", "payment_method")),
+            "filtered": any(filters[name] for name in ("search", "access_level", "payment_method", "until")),
             "query": query.urlencode(),
             "sort": filters["ordering"],
             "received": received[:PENDING_SHOWN],
@@ -448,7 +548,8 @@ def _managed_clients_script_texts(total: int) -> dict:
 def client_request(request):
     """Add a client: ask a client's legal representative for access."""
     form = ClientRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    end_form = EndOfAccessForm(request.POST or None, prefix="end")
+    if request.method == "POST" and form.is_valid() and end_form.is_valid():
         try:
             services.partnership_request(
                 access=request.access,
@@ -457,14 +558,46 @@ def client_request(request):
                 payment_method=form.cleaned_data["payment_method"]
                 if form.cleaned_data["access"] == Access.FULL
                 else PaymentMethod.CLIENT,
+                ends_at=end_form.ends_at() if end_form.is_valid() else None,
             )
         except ValidationError as error:
+            if "ends_at" in getattr(error, "error_dict", {}):
+                end_form.add_error("last_day", error.error_dict.pop("ends_at"))
             apply_service_errors(form, error)
         else:
             # The same words for every address: the page must not tell who is a legal representative.
             messages.success(request, services.CLIENT_REQUEST_SENT)
             return redirect("managed_clients", org_id=request.access.organization.pk)
-    return render(request, "partners/client_request.html", {"form": form})
+    return render(request, "partners/client_request.html", {"form": form, "end_form": end_form})
+
+
+@organization_view(Permission.MANAGE_CLIENTS)
+@require_http_methods(["GET", "POST"])
+def client_renewal_request(request, partnership_id):
+    """Ask the client to let a time-limited access go on: until a new last day, or with no end."""
+    partnership = _partnership_or_404(request, partnership_id)
+    if _is_client_side(request, partnership):
+        raise Http404("No such client.")
+    form = EndOfAccessForm(request.POST or None, initial={"limit": "until"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partnership_request_renewal(
+                access=request.access, partnership=partnership, until=form.ends_at()
+            )
+        except ValidationError as error:
+            if "until" in getattr(error, "error_dict", {}):
+                form.add_error("last_day", error.error_dict["until"])
+            else:
+                form.add_error(None, _refusal_message(error))
+        except PermissionDenied as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("Your renewal request was sent to %(client)s.") % {"client": partnership.client.name},
+            )
+            return redirect("managed_clients", org_id=request.access.organization.pk)
+    return render(request, "partners/client_renewal_request.html", {"partnership": partnership, "form": form})
 
 
 # The link in the invitation email

@@ -13,7 +13,7 @@ from organizations.api.serializers import COUNTRY_HELP, OrganizationProductField
 from organizations.models import Organization
 from partners import selectors
 from partners.models import Access, PartnerProfile, Partnership, PaymentMethod, Status
-from partners.selectors import MANAGED_CLIENT_ORDERINGS
+from partners.selectors import MANAGED_CLIENT_ORDERINGS, UNTIL_FILTERS
 
 NOT_IN_DIRECTORY = gettext_lazy("Choose a partner from the directory of referenced partners.")
 
@@ -54,6 +54,25 @@ class PartnershipSerializer(serializers.ModelSerializer):
     expires_at = serializers.SerializerMethodField(
         help_text="When the link of a pending invitation or request stops working; null once it is answered."
     )
+    status = serializers.ChoiceField(
+        source="shown_status",
+        choices=Status.choices,
+        read_only=True,
+        help_text="`ended` as soon as a time-limited access reached its end (`ends_at`).",
+    )
+    ends_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the partner's access ends (proposed, while pending); null: no end.",
+    )
+    renewal_requested_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the partner asked for a renewal not yet answered."
+    )
+    renewal_until = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="The end the partner asked for in its renewal request (null: no end, or no request).",
+    )
 
     class Meta:
         model = Partnership
@@ -70,6 +89,9 @@ class PartnershipSerializer(serializers.ModelSerializer):
             "invitation_sent_at",
             "expires_at",
             "answered_at",
+            "ends_at",
+            "renewal_requested_at",
+            "renewal_until",
             "ended_at",
         ]
         read_only_fields = fields
@@ -99,14 +121,39 @@ class ManagedClientSerializer(serializers.ModelSerializer):
     product_count = serializers.IntegerField(
         source="client_product_count", read_only=True, help_text="Products installed in the client."
     )
+    until = serializers.DateTimeField(
+        source="ends_at", read_only=True, allow_null=True, help_text="When your access ends; null: no end."
+    )
+    renewal_requested = serializers.SerializerMethodField(
+        help_text="You asked for a renewal the client has not answered yet."
+    )
 
     class Meta:
         model = Partnership
-        fields = ["id", "name", "partnership_id", "access", "payment_method", "since", "product_count"]
+        fields = [
+            "id",
+            "name",
+            "partnership_id",
+            "access",
+            "payment_method",
+            "since",
+            "until",
+            "renewal_requested",
+            "product_count",
+        ]
         read_only_fields = fields
+
+    def get_renewal_requested(self, partnership: Partnership) -> bool:
+        return partnership.renewal_requested_at is not None
 
 
 # Input
+
+ENDS_AT_HELP = "When the partner's access ends (ISO 8601, in the future); null or left out: no end."
+
+
+def ends_at_field(**kwargs):
+    return serializers.DateTimeField(required=False, allow_null=True, help_text=ENDS_AT_HELP, **kwargs)
 
 
 class DirectoryPartnerField(serializers.PrimaryKeyRelatedField):
@@ -136,6 +183,30 @@ class PartnershipInviteInputSerializer(serializers.Serializer):
         default=PaymentMethod.CLIENT,
         help_text="`partner` (the partner pays) only with Full access.",
     )
+    ends_at = ends_at_field()
+
+
+class EndOfAccessInputSerializer(serializers.Serializer):
+    ends_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The new end of the partner's access (ISO 8601, in the future), or null for no end.",
+    )
+
+
+class RenewalRequestInputSerializer(serializers.Serializer):
+    until = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="The end you ask for (after the current one); null or left out: no end.",
+    )
+
+
+class RenewalAcceptInputSerializer(serializers.Serializer):
+    ends_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Left out: as the partner asked. Else the end you grant (null: no end).",
+    )
 
 
 class PaymentMethodInputSerializer(serializers.Serializer):
@@ -162,6 +233,11 @@ class RequestAnswerInputSerializer(serializers.Serializer):
         required=False,
         help_text="`client` keeps your own wallet when the partner offered to pay.",
     )
+    ends_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Left out: the end the partner proposed. Else the end you grant (null: no end).",
+    )
 
 
 class ClientRequestInputSerializer(serializers.Serializer):
@@ -175,6 +251,7 @@ class ClientRequestInputSerializer(serializers.Serializer):
         default=PaymentMethod.CLIENT,
         help_text="`partner` (you pay) only with Full access.",
     )
+    ends_at = ends_at_field()
 
 
 class ManagedClientFilterInputSerializer(serializers.Serializer):
@@ -183,4 +260,5 @@ class ManagedClientFilterInputSerializer(serializers.Serializer):
     search = serializers.CharField(required=False, allow_blank=True, max_length=200)
     access = serializers.ChoiceField(choices=Access.choices, required=False, allow_blank=True)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False, allow_blank=True)
+    until = serializers.ChoiceField(choices=list(UNTIL_FILTERS), required=False, allow_blank=True)
     ordering = serializers.ChoiceField(choices=list(MANAGED_CLIENT_ORDERINGS), required=False, default="name")

@@ -26,6 +26,18 @@ urlpatterns = [
         )
         for name in ("resend", "stop", "accept", "refuse")
     ),
+    *(
+        path(
+            f"organizations/<id:org_id>/partnerships/<id:id>/{segment}",
+            _action(views.PartnershipViewSet, name),
+            name=f"partnership-{segment.replace('/', '-')}",
+        )
+        for segment, name in (
+            ("end-of-access", "end_of_access"),
+            ("renewal/accept", "renewal_accept"),
+            ("renewal/refuse", "renewal_refuse"),
+        )
+    ),
     # Partner side: Reseller Area
     path(
         "organizations/<id:org_id>/invitations",
@@ -60,5 +72,10 @@ urlpatterns = [
         "organizations/<id:org_id>/managed-clients/<id:client_id>/stop",
         _action(views.ManagedClientViewSet, "stop"),
         name="managed-client-stop",
+    ),
+    path(
+        "organizations/<id:org_id>/managed-clients/<id:client_id>/renewal-request",
+        _action(views.ManagedClientViewSet, "renewal_request"),
+        name="managed-client-renewal-request",
     ),
 ]

@@ -167,6 +167,9 @@ class PartnershipViewSet(
         "stop": Permission.MANAGE_PARTNERS,
         "accept": Permission.MANAGE_PARTNERS,
         "refuse": Permission.MANAGE_PARTNERS,
+        "end_of_access": Permission.MANAGE_PARTNERS,
+        "renewal_accept": Permission.MANAGE_PARTNERS,
+        "renewal_refuse": Permission.MANAGE_PARTNERS,
     }
 
     def scoped_queryset(self, access):
@@ -184,6 +187,7 @@ class PartnershipViewSet(
             access_level=data["access"],
             products=data.get("products", []),
             payment_method=data["payment_method"],
+            ends_at=data.get("ends_at"),
             password_confirmed=password_confirmed,
         )
         return self.output(partnership, status.HTTP_201_CREATED)
@@ -250,9 +254,73 @@ class PartnershipViewSet(
             access_level=data.get("access"),
             products=data.get("products"),
             payment_method=data.get("payment_method"),
+            ends_at=data.get("ends_at", services.KEEP),
             password_confirmed=password_confirmed,
         )
         return self.output(partnership)
+
+    @extend_schema(
+        summary="Change how long the partner has access",
+        description="Legal representatives only, on an active partnership: extend or shorten it, or lift its "
+        "end (`null`). To end it now, stop the collaboration. The partner is emailed; reminders start again "
+        "for the new end. "
+        + SESSION_PASSWORD_NOTE.replace("Full access and who pays", "extending Full access"),
+        parameters=[PARTNERSHIP_ID],
+        request=serializers.EndOfAccessInputSerializer,
+        responses={200: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def end_of_access(self, request, org_id, id):
+        partnership = self.get_object()
+        data = self.parse(serializers.EndOfAccessInputSerializer)
+        password_confirmed = False
+        if partnership.access == AccessLevel.FULL and services._extends(partnership.ends_at, data["ends_at"]):
+            api_sudo_check(request)
+            password_confirmed = True
+        partnership = services.partnership_change_end(
+            access=self.access,
+            partnership=partnership,
+            ends_at=data["ends_at"],
+            password_confirmed=password_confirmed,
+        )
+        return self.output(partnership)
+
+    @extend_schema(
+        summary="Accept the partner's renewal request",
+        description="Legal representatives only: the access goes on until the end the partner asked for, or "
+        "the one you give (`ends_at`). " + SESSION_PASSWORD_NOTE,
+        parameters=[PARTNERSHIP_ID],
+        request=serializers.RenewalAcceptInputSerializer,
+        responses={200: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def renewal_accept(self, request, org_id, id):
+        partnership = self.get_object()
+        data = self.parse(serializers.RenewalAcceptInputSerializer)
+        password_confirmed = False
+        if partnership.access == AccessLevel.FULL:
+            api_sudo_check(request)
+            password_confirmed = True
+        partnership = services.partnership_answer_renewal(
+            access=self.access,
+            partnership=partnership,
+            accept=True,
+            ends_at=data.get("ends_at", services.KEEP),
+            password_confirmed=password_confirmed,
+        )
+        return self.output(partnership)
+
+    @extend_schema(
+        summary="Refuse the partner's renewal request",
+        description="Legal representatives only; the access keeps its end and the partner is emailed.",
+        parameters=[PARTNERSHIP_ID],
+        request=None,
+        responses={200: serializers.PartnershipSerializer, **error_responses(403, 404, 409)},
+    )
+    def renewal_refuse(self, request, org_id, id):
+        return self.output(
+            services.partnership_answer_renewal(
+                access=self.access, partnership=self.get_object(), accept=False
+            )
+        )
 
     @extend_schema(
         summary="Refuse a partner's request for access",
@@ -373,6 +441,7 @@ class ClientRequestViewSet(PartnerSideMixin, mixins.ListModelMixin, viewsets.Gen
             client_email=data["client_email"],
             access_level=data["access"],
             payment_method=data["payment_method"],
+            ends_at=data.get("ends_at"),
         )
         # The same answer for every address: it must not tell who is a legal representative.
         return Response({"detail": str(services.CLIENT_REQUEST_SENT)}, status=status.HTTP_202_ACCEPTED)
@@ -412,8 +481,15 @@ MANAGED_CLIENT_FILTERS = [
         str,
         OpenApiParameter.QUERY,
         enum=list(selectors.MANAGED_CLIENT_ORDERINGS),
-        description="`name` (default), `since` (when the partnership became active) or `products` (count); "
-        "a leading `-` reverses it.",
+        description="`name` (default), `since` (when the partnership became active), `products` (count) "
+        "or `until` (soonest end first, no end last); a leading `-` reverses it.",
+    ),
+    OpenApiParameter(
+        "until",
+        str,
+        OpenApiParameter.QUERY,
+        enum=list(selectors.UNTIL_FILTERS),
+        description="`soon`: access ending within 30 days; `dated`: with an end; `none`: with no end.",
     ),
 ]
 
@@ -433,7 +509,11 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
     """Reseller Area → Managed Clients."""
 
     serializer_class = serializers.ManagedClientSerializer
-    permissions = {"list": Permission.VIEW_MANAGED_CLIENTS, "stop": Permission.MANAGE_CLIENTS}
+    permissions = {
+        "list": Permission.VIEW_MANAGED_CLIENTS,
+        "stop": Permission.MANAGE_CLIENTS,
+        "renewal_request": Permission.MANAGE_CLIENTS,
+    }
 
     def scoped_queryset(self, access):
         if self.action != "list":
@@ -446,6 +526,7 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
             search=filters.get("search", ""),
             access_level=filters.get("access", ""),
             payment_method=filters.get("payment_method", ""),
+            until=filters.get("until", ""),
             ordering=filters["ordering"],
         )
 
@@ -464,4 +545,24 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
         data = self.parse(serializers.PasswordInputSerializer)
         return self.output(
             services.partnership_stop(access=self.access, partnership=partnership, password=data["password"])
+        )
+
+    @extend_schema(
+        summary="Ask a client to renew your access",
+        description="Legal representatives of the partner, for a time-limited access still running: the "
+        "client's legal representatives are emailed and accept or refuse it (`until`: the end you ask for, "
+        "after the current one; null or left out: no end). A new request replaces one not yet answered.",
+        parameters=[CLIENT_ID],
+        request=serializers.RenewalRequestInputSerializer,
+        responses={200: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def renewal_request(self, request, org_id, client_id):
+        partnership = self.get_queryset().filter(client_id=client_id).first()
+        if partnership is None:
+            raise NotFound(_("No such managed client."))
+        data = self.parse(serializers.RenewalRequestInputSerializer)
+        return self.output(
+            services.partnership_request_renewal(
+                access=self.access, partnership=partnership, until=data.get("until")
+            )
         )

@@ -67,6 +67,7 @@ document.addEventListener("DOMContentLoaded", function () {
     setHidden(form, "q", scope === "matching" ? section.dataset.q : "");
     setHidden(form, "access", scope === "matching" ? section.dataset.access : "");
     setHidden(form, "payment_method", scope === "matching" ? section.dataset.paymentMethod : "");
+    setHidden(form, "until", scope === "matching" ? section.dataset.until : "");
     form.querySelectorAll("input[type=hidden][name=clients]").forEach(function (input) { input.remove(); });
     var chosen = ticked();
     if (scope === "selected") {
