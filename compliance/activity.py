@@ -674,6 +674,43 @@ def _partnership_ended(said: Said) -> Description:
     return Description(sentence, said.details("ends_at"))
 
 
+@describes("partnership.transfer_code_created")
+def _transfer_code_created(said: Said) -> Description:
+    sentence = _(
+        "%(actor)s created a transfer code to hand %(partner)s's partnership over to another partner."
+    ) % {
+        "actor": said.actor,
+        "partner": said.other,
+    }
+    return Description(sentence, said.details("expires_at"))
+
+
+@describes("partnership.handed_over")
+def _partnership_handed_over(said: Said) -> Description:
+    # Written in the client's log, with the new partner as the other side.
+    sentence = _(
+        "%(actor)s took over the partnership of %(client)s from %(previous)s, with the same access."
+    ) % {
+        "actor": said.actor,
+        "client": said.organization,
+        "previous": said.get("from_partner") or _("another partner"),
+    }
+    return Description(
+        sentence, said.details("payment_method", "products", "ends_at", "external_users_now_covered")
+    )
+
+
+@describes("partnership.handed_over_away")
+def _partnership_handed_over_away(said: Said) -> Description:
+    sentence = _(
+        "%(client)s handed its partnership over to %(partner)s; you no longer have access to it."
+    ) % {
+        "client": said.get("client") or _("a client"),
+        "partner": said.get("to_partner") or _("another partner"),
+    }
+    return Description(sentence, [])
+
+
 # Billing
 
 

@@ -58,11 +58,9 @@ def dashboard(request):
         client_url = row_url_format("dashboard", "org_id")
         for partnership in managed:
             partnership.open_url = client_url.format(partnership.client_id)
-        # Time-limited access that ends soon, to renew in time.
-        context["ending_clients"] = list(partner_selectors.ending_soon_as_partner(access))
         context["can_manage_clients"] = access.can(Permission.MANAGE_CLIENTS)
-    if access.can(Permission.VIEW_PARTNERS):
-        context["ending_partners"] = list(partner_selectors.ending_soon_as_client(access))
+    # Time-limited partner access that ends soon, on either side, to renew in time (one query).
+    context["ending_partners"], context["ending_clients"] = partner_selectors.ending_soon(access)
     return render(request, "console/dashboard.html", context)
 
 

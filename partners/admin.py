@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_countries.filters import CountryFilter
 
-from partners.models import PartnerProfile, Partnership, PartnershipReminder
+from partners.models import PartnerProfile, Partnership, PartnershipReminder, TransferCode
 from partners.services import partner_profile_save
 
 PROFILE_FIELDS = (
@@ -181,6 +181,41 @@ class PartnershipReminderAdmin(admin.ModelAdmin):
     list_filter = ("days_before",)
     search_fields = ("partnership__client__name", "partnership__partner__name")
     date_hierarchy = "sent_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TransferCode)
+class TransferCodeAdmin(admin.ModelAdmin):
+    """Handover codes (read-only; only a hash of each code is kept, and it is not shown)."""
+
+    list_display = ("partnership", "created_at", "expires_at", "used_at", "revoked_at", "new_partnership")
+    list_select_related = (
+        "partnership__client",
+        "partnership__partner",
+        "new_partnership__client",
+        "new_partnership__partner",
+    )
+    list_filter = ("created_at", "used_at", "revoked_at")
+    search_fields = ("partnership__client__name", "partnership__partner__name")
+    fields = (
+        "partnership",
+        "created_at",
+        "created_by",
+        "expires_at",
+        "used_at",
+        "used_by",
+        "revoked_at",
+        "new_partnership",
+    )
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

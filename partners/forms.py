@@ -110,6 +110,7 @@ class EndOfAccessForm(forms.Form):
         ],
         widget=forms.RadioSelect,
         initial="none",
+        required=False,  # left out: no end, as before access could be limited in time
     )
     last_day = forms.DateField(
         label=gettext_lazy("Last day of access"),
@@ -137,3 +138,12 @@ class EndOfAccessForm(forms.Form):
             return None
         next_day = self.cleaned_data["last_day"] + timedelta(days=1)
         return timezone.make_aware(datetime.combine(next_day, time.min))
+
+
+class TransferCodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Transfer code"),
+        max_length=40,
+        help_text=gettext_lazy("The code the client gave you, such as ABCD-EFGH-JKLM-NPQR."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )

@@ -74,6 +74,8 @@ class Status(models.TextChoices):
     EXPIRED = "expired", pgettext_lazy("partnership status", "Expired")
     # The end date of a time-limited access was reached.
     ENDED = "ended", pgettext_lazy("partnership status", "Ended")
+    # The client moved the partnership to another partner with a transfer code.
+    HANDOVER = "handover", pgettext_lazy("partnership status", "Handed over")
 
 
 class InitiatedBy(models.TextChoices):
@@ -235,6 +237,22 @@ class Partnership(models.Model):
             return None
         return timezone.localtime(self.ends_at - timedelta(microseconds=1)).date()
 
+    @property
+    def renewal_last_day(self):
+        """The last day of access the partner's renewal request asks for, or None (no end, or no request)."""
+        if self.renewal_until is None:
+            return None
+        return timezone.localtime(self.renewal_until - timedelta(microseconds=1)).date()
+
+    @property
+    def closed_on(self):
+        """The day the History shows as the end: the last day of a time-limited access that ended, else the
+        day it was stopped, refused, cancelled or expired (or answered)."""
+        if self.shown_status == Status.ENDED:
+            return self.last_day
+        moment = self.ended_at or self.answered_at
+        return timezone.localtime(moment).date() if moment else None
+
     def copy_client_name(self):
         """On creation; a rename of the client updates its partnerships (`partners.signals`)."""
         if self._state.adding and not self.client_name:
@@ -260,3 +278,30 @@ class PartnershipReminder(models.Model):
 
     def __str__(self):
         return f"{self.partnership_id}: {self.days_before} days before {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class TransferCode(models.Model):
+    """A code the client gives a new partner to take over a partnership (handover): shown once, stored
+    hashed, valid `TRANSFER_CODE_DAYS` days, used once."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="transfer_codes")
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    new_partnership = models.OneToOneField(
+        Partnership, null=True, blank=True, on_delete=models.SET_NULL, related_name="handed_over_by"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.partnership_id}: {self.created_at:%Y-%m-%d %H:%M}"

@@ -260,24 +260,23 @@ def live_partnership_with(access: Access, partner) -> Partnership | None:
     return partnerships_of_client(access).filter(partner=partner, status__in=LIVE).first()
 
 
-def ending_soon_as_partner(access: Access, *, limit: int = 5) -> QuerySet[Partnership]:
-    """The partner's dashboard: clients whose access ends within `ENDING_SOON_DAYS`, soonest first."""
-    if not access.can(Permission.VIEW_MANAGED_CLIENTS):
-        return Partnership.objects.none()
-    return (
-        managed_partnerships(access.organization, until="soon")
-        .select_related("client")
-        .order_by("ends_at", "pk")[:limit]
-    )
-
-
-def ending_soon_as_client(access: Access, *, limit: int = 5) -> QuerySet[Partnership]:
-    """The client's dashboard: partners whose access ends within `ENDING_SOON_DAYS`, soonest first."""
-    if not access.can(Permission.VIEW_PARTNERS):
-        return Partnership.objects.none()
-    return (
+def ending_soon(access: Access, *, limit: int = 10) -> tuple[list[Partnership], list[Partnership]]:
+    """The dashboard: access ending within `ENDING_SOON_DAYS`, soonest first, in one query: the partners
+    whose access to this organization ends (client side), and the clients the partner loses (partner
+    side)."""
+    sides = Q()
+    if access.can(Permission.VIEW_PARTNERS):
+        sides |= Q(client=access.organization)
+    if access.can(Permission.VIEW_MANAGED_CLIENTS):
+        sides |= Q(partner=access.organization)
+    if not sides:
+        return [], []
+    rows = list(
         Partnership.objects.active()
-        .filter(client=access.organization, ends_at__lte=timezone.now() + timedelta(days=ENDING_SOON_DAYS))
-        .select_related("partner")
+        .filter(sides, ends_at__lte=timezone.now() + timedelta(days=ENDING_SOON_DAYS))
+        .select_related("client", "partner")
         .order_by("ends_at", "pk")[:limit]
     )
+    as_client = [row for row in rows if row.client_id == access.organization.pk]
+    as_partner = [row for row in rows if row.partner_id == access.organization.pk]
+    return as_client, as_partner

@@ -16,6 +16,8 @@ access, changing who pays and stopping a collaboration need proof of the account
 the partnership's state refuses raises `InvalidTransition` (the API answers 409).
 """
 
+import hashlib
+import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -44,6 +46,7 @@ from partners.models import (
     PartnershipReminder,
     PaymentMethod,
     Status,
+    TransferCode,
 )
 
 # Reminders before a time-limited access ends, in days: each stage once per end date.
@@ -453,6 +456,7 @@ def no_longer_pending(status: str) -> str:
         Status.STOPPED: _("This invitation is stopped, no longer pending."),
         Status.EXPIRED: _("This invitation is expired, no longer pending."),
         Status.ENDED: _("This invitation is ended, no longer pending."),
+        Status.HANDOVER: _("This invitation is handed over, no longer pending."),
     }
     return wordings.get(status, _("This invitation is no longer pending."))
 
@@ -966,3 +970,152 @@ def partnerships_send_end_reminders(*, now: datetime | None = None) -> int:
         .values_list("pk", flat=True)
     )
     return sum(_remind_one(pk, now) for pk in list(ending))
+
+
+# Handover between partners
+
+TRANSFER_CODE_DAYS = 14
+# Letters and digits that cannot be mistaken for one another when typed from a message.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_GROUPS = 4
+
+
+def _code_hash(code: str) -> str:
+    normalized = "".join(character for character in (code or "").upper() if character.isalnum())
+    return hashlib.sha256(normalized.encode()).hexdigest()
+
+
+def _new_code() -> str:
+    return "-".join(
+        "".join(secrets.choice(CODE_ALPHABET) for _index in range(4)) for _group in range(CODE_GROUPS)
+    )
+
+
+@transaction.atomic
+def partnership_transfer_code_create(
+    *, access: Access, partnership: Partnership, password: str = "", password_confirmed: bool = False
+) -> tuple[str, TransferCode]:
+    """The client's legal representative creates a code for a new partner to take over this partnership
+    (same access, products, who pays and end), valid `TRANSFER_CODE_DAYS` days. The code is returned once
+    and only its hash is kept; a new code revokes the codes made before for this partnership."""
+    partnership = _lock(partnership)
+    if access.organization.pk != partnership.client_id:
+        raise PermissionDenied(_("Only the client can hand its partnership over to another partner."))
+    _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
+    require_password(user=access.user, password=password, password_confirmed=password_confirmed)
+    if partnership.status != Status.ACTIVE or partnership.has_ended:
+        raise InvalidTransition(_("Only an active partnership can be handed over."))
+    now = timezone.now()
+    TransferCode.objects.filter(
+        partnership=partnership, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    code = _new_code()
+    record = TransferCode.objects.create(
+        partnership=partnership,
+        code_hash=_code_hash(code),
+        created_by=access.user,
+        created_at=now,
+        expires_at=now + timedelta(days=TRANSFER_CODE_DAYS),
+    )
+    _audit(access, partnership, "partnership.transfer_code_created", {"expires_at": _iso(record.expires_at)})
+    return code, record
+
+
+INVALID_CODE = gettext_lazy("This transfer code is not valid: check it, or ask the client for a new one.")
+
+
+@transaction.atomic
+def partnership_handover_accept(*, access: Access, code: str) -> Partnership:
+    """A partner's legal representative enters a client's transfer code: in one transaction the client's
+    partnership with its current partner ends (handed over) and one with this partner starts, with the same
+    access, products, who pays and end. Of two acceptances at once, the first to lock the code wins."""
+    _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+    new_partner = access.organization
+    if not new_partner.is_referenced_partner:
+        raise PermissionDenied(_("Only a referenced partner can take over a client."))
+    record = TransferCode.objects.select_for_update().filter(code_hash=_code_hash(code)).first()
+    now = timezone.now()
+    if record is None or record.revoked_at is not None:
+        raise ValidationError({"code": INVALID_CODE})
+    if record.used_at is not None:
+        raise ValidationError({"code": _("This transfer code has already been used.")})
+    if record.expires_at <= now:
+        raise ValidationError({"code": _("This transfer code has expired; ask the client for a new one.")})
+    old = _lock(record.partnership)
+    if old.status != Status.ACTIVE or old.has_ended:
+        raise InvalidTransition(_("This partnership is no longer active: ask the client for a new code."))
+    if new_partner.pk in (old.partner_id, old.client_id):
+        raise ValidationError({"code": _("This code is for another partner to take over the client.")})
+    if Partnership.objects.live().filter(client_id=old.client_id, partner=new_partner).exists():
+        raise ValidationError(
+            {"code": _("You already have a pending invitation or an active partnership with this client.")}
+        )
+    old.status = Status.HANDOVER
+    old.ended_at = now
+    old.ended_by = access.user
+    old.renewal_requested_at = old.renewal_requested_by = old.renewal_until = None
+    old.save(
+        update_fields=[
+            "status",
+            "ended_at",
+            "ended_by",
+            "renewal_requested_at",
+            "renewal_requested_by",
+            "renewal_until",
+        ]
+    )
+    new = Partnership.objects.create(
+        client=old.client,
+        partner=new_partner,
+        access=old.access,
+        payment_method=old.payment_method,
+        status=Status.ACTIVE,
+        initiated_by=InitiatedBy.CLIENT,
+        invitation_nonce=new_nonce(),
+        created_by=record.created_by,
+        created_at=now,
+        invitation_sent_at=now,
+        answered_at=now,
+        answered_by=access.user,
+        ends_at=old.ends_at,
+    )
+    new.products.set(old.products.all())
+    record.used_at = now
+    record.used_by = access.user
+    record.new_partnership = new
+    record.save(update_fields=["used_at", "used_by", "new_partnership"])
+    covered = _close_external_memberships(access, new)
+    terms = {
+        "from_partner": old.partner.name,
+        "access": old.access,
+        "payment_method": old.payment_method,
+        "products": [product.pk for product in new.products.all()],
+        "ends_at": _iso(old.ends_at),
+    }
+    if covered:
+        terms["external_users_now_covered"] = covered
+    # One event in the client's log, which the new partner sees too; the former partner's own log says it
+    # lost the client.
+    audit_record(
+        actor=access.user,
+        organization=old.client,
+        counterparty=new_partner,
+        action="partnership.handed_over",
+        target=new,
+        changes=terms,
+    )
+    audit_record(
+        actor=access.user,
+        organization=old.partner,
+        action="partnership.handed_over_away",
+        target=old,
+        changes={"client": old.client.name, "to_partner": new_partner.name},
+    )
+    context = _email_context(new, previous_partner=old.partner.name)
+    email_on_commit(
+        to=client_recipients(new) + partner_recipients(new) + partner_recipients(old),
+        template="partnership_handed_over",
+        context=context,
+        fallback_language={**_languages_of_sides(new), **_languages_of_sides(old)},
+    )
+    return new

@@ -8,6 +8,7 @@ urlpatterns = [
     path("partners/add/", views.partner_add, name="partner_add"),
     path("partners/<id:partnership_id>/", views.partner_detail, name="partner_detail"),
     path("partners/<id:partnership_id>/payment/", views.partner_payment_edit, name="partner_payment_edit"),
+    path("partners/<id:partnership_id>/handover/", views.partner_handover, name="partner_handover"),
     path("partners/<id:partnership_id>/until/", views.partner_end_edit, name="partner_end_edit"),
     path(
         "partners/<id:partnership_id>/renewal/", views.partner_renewal_answer, name="partner_renewal_answer"
@@ -19,6 +20,7 @@ urlpatterns = [
     # Partner side: Reseller Area
     path("reseller/clients/", views.managed_clients, name="managed_clients"),
     path("reseller/clients/add/", views.client_request, name="client_request"),
+    path("reseller/clients/take-over/", views.client_handover, name="client_handover"),
     path("reseller/clients/<id:partnership_id>/stop/", views.partnership_stop, name="managed_client_stop"),
     path(
         "reseller/clients/<id:partnership_id>/renewal/",

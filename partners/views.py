@@ -23,6 +23,7 @@ from partners.forms import (
     PartnerSearchForm,
     PaymentMethodForm,
     StopForm,
+    TransferCodeForm,
 )
 from partners.invitations import read_invitation_token
 from partners.models import Access, InitiatedBy, Partnership, PaymentMethod, Status
@@ -222,6 +223,31 @@ def partner_end_edit(request, partnership_id):
                 "partner_detail", org_id=request.access.organization.pk, partnership_id=partnership.pk
             )
     return render(request, "partners/partner_end_edit.html", {"partnership": partnership, "form": form})
+
+
+@organization_view(Permission.MANAGE_PARTNERS)
+@require_http_methods(["GET", "POST"])
+def partner_handover(request, partnership_id):
+    """Hand over to another partner: what happens, then (password) a transfer code shown this once."""
+    partnership = _partnership_or_404(request, partnership_id)
+    if not _is_client_side(request, partnership):
+        raise Http404("No such partner.")
+    context = {"partnership": partnership, "valid_days": services.TRANSFER_CODE_DAYS}
+    if request.method == "POST":
+        asked = sudo_check(request)
+        if asked is not None:
+            return asked
+        try:
+            code, record = services.partnership_transfer_code_create(
+                access=request.access, partnership=partnership, password_confirmed=True
+            )
+        except (ValidationError, PermissionDenied) as refusal:
+            context["error"] = _refusal_message(refusal)
+        else:
+            context.update(code=code, record=record)
+    response = render(request, "partners/partner_handover.html", context)
+    response["Cache-Control"] = "no-store"  # the code is shown once
+    return response
 
 
 @organization_view(Permission.MANAGE_PARTNERS)
@@ -569,6 +595,30 @@ def client_request(request):
             messages.success(request, services.CLIENT_REQUEST_SENT)
             return redirect("managed_clients", org_id=request.access.organization.pk)
     return render(request, "partners/client_request.html", {"form": form, "end_form": end_form})
+
+
+@organization_view(Permission.MANAGE_CLIENTS)
+@require_http_methods(["GET", "POST"])
+def client_handover(request):
+    """Take over a client from another partner with the transfer code the client gave."""
+    form = TransferCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            partnership = services.partnership_handover_accept(
+                access=request.access, code=form.cleaned_data["code"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("You now manage %(client)s, with the access it gave its previous partner.")
+                % {"client": partnership.client.name},
+            )
+            return redirect("managed_clients", org_id=request.access.organization.pk)
+    return render(request, "partners/client_handover.html", {"form": form})
 
 
 @organization_view(Permission.MANAGE_CLIENTS)

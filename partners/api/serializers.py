@@ -262,3 +262,12 @@ class ManagedClientFilterInputSerializer(serializers.Serializer):
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False, allow_blank=True)
     until = serializers.ChoiceField(choices=list(UNTIL_FILTERS), required=False, allow_blank=True)
     ordering = serializers.ChoiceField(choices=list(MANAGED_CLIENT_ORDERINGS), required=False, default="name")
+
+
+class TransferCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True, help_text="Shown this once: only its hash is kept.")
+    expires_at = serializers.DateTimeField(read_only=True)
+
+
+class TransferCodeInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40, help_text="The transfer code the client gave you.")

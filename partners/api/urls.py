@@ -36,6 +36,7 @@ urlpatterns = [
             ("end-of-access", "end_of_access"),
             ("renewal/accept", "renewal_accept"),
             ("renewal/refuse", "renewal_refuse"),
+            ("transfer-code", "transfer_code"),
         )
     ),
     # Partner side: Reseller Area
@@ -67,6 +68,11 @@ urlpatterns = [
         "organizations/<id:org_id>/managed-clients",
         views.ManagedClientViewSet.as_view({"get": "list"}),
         name="managed-client-list",
+    ),
+    path(
+        "organizations/<id:org_id>/managed-clients/take-over",
+        _action(views.ManagedClientViewSet, "take_over"),
+        name="managed-client-take-over",
     ),
     path(
         "organizations/<id:org_id>/managed-clients/<id:client_id>/stop",

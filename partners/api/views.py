@@ -170,6 +170,7 @@ class PartnershipViewSet(
         "end_of_access": Permission.MANAGE_PARTNERS,
         "renewal_accept": Permission.MANAGE_PARTNERS,
         "renewal_refuse": Permission.MANAGE_PARTNERS,
+        "transfer_code": Permission.MANAGE_PARTNERS,
     }
 
     def scoped_queryset(self, access):
@@ -320,6 +321,30 @@ class PartnershipViewSet(
             services.partnership_answer_renewal(
                 access=self.access, partnership=self.get_object(), accept=False
             )
+        )
+
+    @extend_schema(
+        summary="Create a transfer code (handover to another partner)",
+        description=(
+            "Legal representatives only, on an active partnership. The code, shown this once and valid "
+            "14 days, lets another referenced partner take over with the same access, products, payment "
+            "and end; a new code cancels the previous one. With a browser session, the password must have "
+            "been confirmed within the last few minutes (403 otherwise)."
+        ),
+        parameters=[PARTNERSHIP_ID],
+        request=None,
+        responses={201: serializers.TransferCodeSerializer, **error_responses(403, 404, 409)},
+    )
+    def transfer_code(self, request, org_id, id):
+        partnership = self.get_object()
+        api_sudo_check(request)
+        code, record = services.partnership_transfer_code_create(
+            access=self.access, partnership=partnership, password_confirmed=True
+        )
+        return Response(
+            serializers.TransferCodeSerializer({"code": code, "expires_at": record.expires_at}).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Cache-Control": "no-store"},
         )
 
     @extend_schema(
@@ -513,6 +538,7 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
         "list": Permission.VIEW_MANAGED_CLIENTS,
         "stop": Permission.MANAGE_CLIENTS,
         "renewal_request": Permission.MANAGE_CLIENTS,
+        "take_over": Permission.MANAGE_CLIENTS,
     }
 
     def scoped_queryset(self, access):
@@ -566,3 +592,19 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
                 access=self.access, partnership=partnership, until=data.get("until")
             )
         )
+
+    @extend_schema(
+        summary="Take over a client with its transfer code",
+        description=(
+            "Legal representatives of a referenced partner. In one step the client's partnership with its "
+            "previous partner ends (`handover`) and yours starts with the same access, products, payment "
+            "and end; both partners and the client are emailed. A code works once (400 naming `code` when "
+            "it is wrong, used or expired)."
+        ),
+        request=serializers.TransferCodeInputSerializer,
+        responses={201: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def take_over(self, request, org_id):
+        data = self.parse(serializers.TransferCodeInputSerializer)
+        partnership = services.partnership_handover_accept(access=self.access, code=data["code"])
+        return self.output(partnership, status.HTTP_201_CREATED)

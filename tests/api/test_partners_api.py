@@ -51,6 +51,9 @@ PARTNERSHIP_FIELDS = {
     "invitation_sent_at",
     "expires_at",
     "answered_at",
+    "ends_at",
+    "renewal_requested_at",
+    "renewal_until",
     "ended_at",
 }
 
@@ -1016,6 +1019,8 @@ def test_managed_clients_lists_the_active_clients_with_their_product_counts(
             "access": "full",
             "payment_method": "client",
             "since": response.json()["results"][0]["since"],
+            "until": None,
+            "renewal_requested": False,
             "product_count": 2,
         }
     ]
@@ -1200,6 +1205,37 @@ CASES = [
         MANAGES_CLIENTS,
         {"password": PASSWORD},
     ),
+    # Time-limited access
+    Case(
+        "change the end of access",
+        "client",
+        "post",
+        lambda w: f"/partnerships/{w.ending().pk}/end-of-access",
+        MANAGES_PARTNERS,
+        {"ends_at": "<in 5 days>"},
+    ),
+    Case(
+        "accept a renewal",
+        "client",
+        "post",
+        lambda w: f"/partnerships/{w.renewal_asked().pk}/renewal/accept",
+        MANAGES_PARTNERS,
+    ),
+    Case(
+        "refuse a renewal",
+        "client",
+        "post",
+        lambda w: f"/partnerships/{w.renewal_asked().pk}/renewal/refuse",
+        MANAGES_PARTNERS,
+    ),
+    Case(
+        "ask for a renewal",
+        "partner",
+        "post",
+        lambda w: f"/managed-clients/{w.ending().client_id}/renewal-request",
+        MANAGES_CLIENTS,
+        {"until": None},
+    ),
 ]
 
 
@@ -1226,6 +1262,19 @@ def world(
     def _request():
         return request_access(partner_legal, partner, payment_method="client")
 
+    def _ending():
+        partnership = _active()
+        partnership.ends_at = timezone.now() + timedelta(days=10)
+        partnership.save(update_fields=["ends_at"])
+        return partnership
+
+    def _renewal_asked():
+        return services.partnership_request_renewal(
+            access=resolve_access(partner_legal, partner),
+            partnership=_ending(),
+            until=timezone.now() + timedelta(days=60),
+        )
+
     partner_callers = {
         "legal_representative": partner_legal,
         "administrator": partner_admin,
@@ -1240,6 +1289,8 @@ def world(
         pending=_pending,
         active=_active,
         request=_request,
+        ending=_ending,
+        renewal_asked=_renewal_asked,
         callers={
             "client": {**callers, "partner_acting": manager},
             "partner": partner_callers,
@@ -1249,7 +1300,9 @@ def world(
 
 def _state():
     return list(
-        Partnership.objects.order_by("pk").values_list("pk", "status", "payment_method", "invitation_nonce")
+        Partnership.objects.order_by("pk").values_list(
+            "pk", "status", "payment_method", "invitation_nonce", "ends_at", "renewal_requested_at"
+        )
     )
 
 
@@ -1262,9 +1315,11 @@ def _state():
 def test_each_role_gets_exactly_what_it_may(case, role, world, client_of, django_capture_on_commit_callbacks):
     organization = world.organization if case.side == "client" else world.partner
     path = case.path(world)
-    body = {
-        key: world.partner.pk if value == "<partner>" else value for key, value in (case.body or {}).items()
+    placeholders = {
+        "<partner>": world.partner.pk,
+        "<in 5 days>": (timezone.now() + timedelta(days=5)).isoformat(),
     }
+    body = {key: placeholders.get(value, value) for key, value in (case.body or {}).items()}
     before = _state()
 
     # What is queued on commit runs too ("Add a client" looks the address up in the background).

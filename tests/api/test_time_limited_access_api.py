@@ -1,0 +1,165 @@
+"""Time-limited partner access through the API: an end on an invitation, "ended" at once in the output, the
+client changing the end (a 400 naming `ends_at`, a 409 once ended), the partner's renewal request the client
+answers, and Managed Clients filtered and sorted by "until"."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from organizations.models import Role
+from partners.models import Partnership
+from tests.factories import PartnershipFactory, member
+
+from .test_partners_api import PARTNER_CONTACT, PARTNER_LEGAL, accept, invite, make_partner, org_url
+
+NOW = timezone.now().replace(microsecond=0)
+
+
+@pytest.fixture
+def partner(db):
+    return make_partner("Agence Léman SA", PARTNER_CONTACT)
+
+
+@pytest.fixture
+def partner_legal(partner):
+    return member(partner, Role.LEGAL_REPRESENTATIVE, email=PARTNER_LEGAL)
+
+
+@pytest.fixture
+def ending(organization, legal_representative, partner, partner_legal):
+    partnership = accept(partner_legal, invite(legal_representative, organization, partner))
+    partnership.ends_at = NOW + timedelta(days=10)
+    partnership.save(update_fields=["ends_at"])
+    return partnership
+
+
+def test_an_invitation_until_a_date_and_its_status_ended_at_that_moment(
+    client_of,
+    organization,
+    legal_representative,
+    partner,
+    partner_legal,
+):
+    end = NOW + timedelta(days=3)
+    created = client_of(legal_representative).post(
+        org_url(organization, "/partnerships"),
+        {"partner": partner.pk, "access": "full", "ends_at": end.isoformat()},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["ends_at"] is not None
+    accept(partner_legal, Partnership.objects.get(pk=created.json()["id"]))
+    url = org_url(organization, f"/partnerships/{created.json()['id']}")
+    with time_machine.travel(end + timedelta(seconds=1), tick=False):
+        client = client_of(legal_representative)
+        assert client.get(url).json()["status"] == "ended"
+        # The partner's managed clients no longer list it, and the client's API is closed to it.
+        partner_client = client_of(partner_legal)
+        assert partner_client.get(org_url(partner, "/managed-clients")).json()["count"] == 0
+        assert partner_client.get(org_url(organization, "/products")).status_code == 404
+
+
+def test_an_end_in_the_past_is_a_400_naming_ends_at(client_of, organization, legal_representative, partner):
+    response = client_of(legal_representative).post(
+        org_url(organization, "/partnerships"),
+        {"partner": partner.pk, "access": "full", "ends_at": (NOW - timedelta(days=1)).isoformat()},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "ends_at" in response.json()
+    assert not Partnership.objects.exists()
+
+
+def test_the_client_changes_the_end_and_cannot_once_ended(
+    client_of, organization, legal_representative, ending
+):
+    url = org_url(organization, f"/partnerships/{ending.pk}/end-of-access")
+    client = client_of(legal_representative)
+    response = client.post(url, {"ends_at": None}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["ends_at"] is None
+    response = client.post(url, {"ends_at": (NOW + timedelta(days=2)).isoformat()}, format="json")
+    assert response.status_code == 200
+    assert client.post(url, {}, format="json").status_code == 400  # `ends_at` is required (null: no end)
+    with time_machine.travel(NOW + timedelta(days=3), tick=False):
+        client = client_of(legal_representative)
+        response = client.post(url, {"ends_at": (NOW + timedelta(days=30)).isoformat()}, format="json")
+        assert response.status_code == 409
+
+
+def test_a_partner_cannot_change_its_own_end_through_the_client_side(
+    client_of,
+    organization,
+    partner,
+    partner_legal,
+    ending,
+):
+    response = client_of(partner_legal).post(
+        org_url(partner, f"/partnerships/{ending.pk}/end-of-access"), {"ends_at": None}, format="json"
+    )
+    assert response.status_code == 404  # not a partnership of which the partner is the client
+    ending.refresh_from_db()
+    assert ending.ends_at == NOW + timedelta(days=10)
+
+
+def test_renewal_asked_by_the_partner_and_accepted_by_the_client(
+    client_of,
+    organization,
+    legal_representative,
+    partner,
+    partner_legal,
+    ending,
+):
+    until = NOW + timedelta(days=90)
+    asked = client_of(partner_legal).post(
+        org_url(partner, f"/managed-clients/{organization.pk}/renewal-request"),
+        {"until": until.isoformat()},
+        format="json",
+    )
+    assert asked.status_code == 200, asked.content
+    assert asked.json()["renewal_requested_at"] is not None
+    listed = client_of(partner_legal).get(org_url(partner, "/managed-clients")).json()["results"]
+    assert listed[0]["renewal_requested"] is True
+    accepted = client_of(legal_representative).post(
+        org_url(organization, f"/partnerships/{ending.pk}/renewal/accept"), {}, format="json"
+    )
+    assert accepted.status_code == 200, accepted.content
+    ending.refresh_from_db()
+    assert (ending.ends_at, ending.renewal_requested_at) == (until, None)
+
+
+def test_a_renewal_for_a_client_of_another_partner_is_a_404(
+    client_of,
+    organization,
+    partner,
+    partner_legal,
+):
+    elsewhere = PartnershipFactory(client=organization, ends_at=NOW + timedelta(days=5))
+    response = client_of(partner_legal).post(
+        org_url(partner, f"/managed-clients/{elsewhere.client_id}/renewal-request"), {}, format="json"
+    )
+    assert response.status_code == 404
+    elsewhere.refresh_from_db()
+    assert elsewhere.renewal_requested_at is None
+
+
+def test_managed_clients_filtered_and_sorted_by_until(client_of, partner, partner_legal):
+    soon = PartnershipFactory(partner=partner, ends_at=NOW + timedelta(days=3))
+    later = PartnershipFactory(partner=partner, ends_at=NOW + timedelta(days=60))
+    forever = PartnershipFactory(partner=partner)
+    client = client_of(partner_legal)
+
+    def ids(query):
+        response = client.get(org_url(partner, f"/managed-clients?{query}"))
+        assert response.status_code == 200, response.content
+        return [row["partnership_id"] for row in response.json()["results"]]
+
+    assert ids("ordering=until") == [soon.pk, later.pk, forever.pk]
+    assert ids("ordering=-until") == [forever.pk, later.pk, soon.pk]
+    assert ids("until=soon") == [soon.pk]
+    assert ids("until=none") == [forever.pk]
+    response = client.get(org_url(partner, "/managed-clients?until=tomorrow"))
+    assert response.status_code == 400
+    assert "until" in response.json()
