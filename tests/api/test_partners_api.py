@@ -23,7 +23,7 @@ from core.models import AuditEvent
 from organizations.access import resolve_access
 from organizations.models import Role
 from partners import services
-from partners.models import InitiatedBy, Partnership, Status
+from partners.models import InitiatedBy, Partnership, Status, TransferCode
 from tests.factories import (
     PASSWORD,
     OrganizationFactory,
@@ -1229,6 +1229,21 @@ CASES = [
         MANAGES_PARTNERS,
     ),
     Case(
+        "create a transfer code",
+        "client",
+        "post",
+        lambda w: f"/partnerships/{w.active().pk}/transfer-code",
+        _with_status(MANAGES_PARTNERS, 201),
+    ),
+    Case(
+        "take over a client",
+        "partner",
+        "post",
+        lambda w: "/managed-clients/take-over",
+        _with_status(MANAGES_CLIENTS, 201),
+        {"code": "<transfer code>"},
+    ),
+    Case(
         "ask for a renewal",
         "partner",
         "post",
@@ -1268,6 +1283,16 @@ def world(
         partnership.save(update_fields=["ends_at"])
         return partnership
 
+    def _transfer_code():
+        """A code of Helvetia's partnership with Basel Digital (`manager`), for Agence Léman to take over."""
+        partnership = Partnership.objects.get(client=organization, partner__memberships__user=manager)
+        code, _record = services.partnership_transfer_code_create(
+            access=resolve_access(legal_representative, organization),
+            partnership=partnership,
+            password_confirmed=True,
+        )
+        return code
+
     def _renewal_asked():
         return services.partnership_request_renewal(
             access=resolve_access(partner_legal, partner),
@@ -1291,6 +1316,7 @@ def world(
         request=_request,
         ending=_ending,
         renewal_asked=_renewal_asked,
+        transfer_code=_transfer_code,
         callers={
             "client": {**callers, "partner_acting": manager},
             "partner": partner_callers,
@@ -1303,7 +1329,7 @@ def _state():
         Partnership.objects.order_by("pk").values_list(
             "pk", "status", "payment_method", "invitation_nonce", "ends_at", "renewal_requested_at"
         )
-    )
+    ) + list(TransferCode.objects.order_by("pk").values_list("pk", "used_at", "revoked_at"))
 
 
 @pytest.mark.parametrize(
@@ -1319,6 +1345,8 @@ def test_each_role_gets_exactly_what_it_may(case, role, world, client_of, django
         "<partner>": world.partner.pk,
         "<in 5 days>": (timezone.now() + timedelta(days=5)).isoformat(),
     }
+    if "<transfer code>" in (case.body or {}).values():
+        placeholders["<transfer code>"] = world.transfer_code()
     body = {key: placeholders.get(value, value) for key, value in (case.body or {}).items()}
     before = _state()
 

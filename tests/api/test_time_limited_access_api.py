@@ -1,6 +1,6 @@
-"""Time-limited partner access through the API: an end on an invitation, "ended" at once in the output, the
-client changing the end (a 400 naming `ends_at`, a 409 once ended), the partner's renewal request the client
-answers, and Managed Clients filtered and sorted by "until"."""
+"""Time-limited partner access and handover through the API: an end on an invitation, "ended" at once in
+the output, the client changing the end (a 400 naming `ends_at`, a 409 once ended), the partner's renewal
+request the client answers, Managed Clients filtered and sorted by "until", and a transfer code used once."""
 
 from datetime import timedelta
 
@@ -163,3 +163,53 @@ def test_managed_clients_filtered_and_sorted_by_until(client_of, partner, partne
     response = client.get(org_url(partner, "/managed-clients?until=tomorrow"))
     assert response.status_code == 400
     assert "until" in response.json()
+
+
+def test_a_handover_through_the_api_keeps_who_pays_and_a_code_works_once(
+    client_of, organization, legal_representative, partner, partner_legal
+):
+    basel = make_partner("Basel Digital AG", "hello@basel.example")
+    basel_legal = member(basel, Role.LEGAL_REPRESENTATIVE, email="legal@basel.example")
+    current = accept(basel_legal, invite(legal_representative, organization, basel, payment_method="partner"))
+    created = client_of(legal_representative).post(
+        org_url(organization, f"/partnerships/{current.pk}/transfer-code"), format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert created["Cache-Control"] == "no-store"
+    code = created.json()["code"]
+
+    taken = client_of(partner_legal).post(
+        org_url(partner, "/managed-clients/take-over"), {"code": code}, format="json"
+    )
+    assert taken.status_code == 201, taken.content
+    assert (taken.json()["partner"]["id"], taken.json()["payment_method"]) == (partner.pk, "partner")
+    current.refresh_from_db()
+    assert current.status == "handover"
+    assert client_of(basel_legal).get(org_url(organization, "/products")).status_code == 404
+
+    again = client_of(basel_legal).post(
+        org_url(basel, "/managed-clients/take-over"), {"code": code}, format="json"
+    )
+    assert again.status_code == 400
+    assert again.json()["code"] == ["This transfer code has already been used."]
+
+
+def test_an_expired_transfer_code_is_a_400_naming_code(
+    client_of, organization, legal_representative, partner, partner_legal
+):
+    basel = make_partner("Basel Digital AG", "hello@basel.example")
+    basel_legal = member(basel, Role.LEGAL_REPRESENTATIVE, email="legal@basel.example")
+    current = accept(basel_legal, invite(legal_representative, organization, basel))
+    code = (
+        client_of(legal_representative)
+        .post(org_url(organization, f"/partnerships/{current.pk}/transfer-code"), format="json")
+        .json()["code"]
+    )
+    with time_machine.travel(timezone.now() + timedelta(days=15), tick=False):
+        response = client_of(partner_legal).post(
+            org_url(partner, "/managed-clients/take-over"), {"code": code}, format="json"
+        )
+    assert response.status_code == 400
+    assert "code" in response.json()
+    current.refresh_from_db()
+    assert current.status == "active"
