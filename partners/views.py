@@ -65,6 +65,7 @@ def partners(request):
             "live": [p for p in partnerships if p.shown_status in (Status.PENDING, Status.ACTIVE)],
             "history": [p for p in partnerships if p.shown_status not in (Status.PENDING, Status.ACTIVE)],
             "can_manage": access.can(Permission.MANAGE_PARTNERS),
+            "can_view_activity": access.can(Permission.VIEW_ACTIVITY),
         },
     )
 
@@ -177,6 +178,7 @@ def partner_detail(request, partnership_id):
         {
             "partnership": partnership,
             "can_manage": request.access.can(Permission.MANAGE_PARTNERS),
+            "can_view_activity": request.access.can(Permission.VIEW_ACTIVITY),
             "running": partnership.status == Status.ACTIVE and not partnership.has_ended,
         },
     )
@@ -512,10 +514,12 @@ def managed_clients(request):
     open_url = row_url_format("dashboard", "org_id")
     stop_url = row_url_format("managed_client_stop", "partnership_id", org_id=access.organization.pk)
     renewal_url = row_url_format("managed_client_renewal", "partnership_id", org_id=access.organization.pk)
+    timeline_url = row_url_format("partnership_timeline", "partnership_id", org_id=access.organization.pk)
     for partnership in page.object_list:
         partnership.open_url = open_url.format(partnership.client_id)
         partnership.stop_url = stop_url.format(partnership.pk)
         partnership.renewal_url = renewal_url.format(partnership.pk)
+        partnership.timeline_url = timeline_url.format(partnership.pk)
     query = request.GET.copy()
     query.pop("page", None)
     expired = list(selectors.expired_requests_of_partner(access)[:PENDING_SHOWN])
@@ -539,6 +543,7 @@ def managed_clients(request):
             "expired_shown_days": selectors.EXPIRED_SHOWN_DAYS,
             "can_answer": access.can(Permission.ANSWER_INVITATIONS),
             "can_manage": access.can(Permission.MANAGE_CLIENTS),
+            "can_view_activity": access.can(Permission.VIEW_ACTIVITY),
             "script_texts": _managed_clients_script_texts(page.paginator.count),
         },
     )

@@ -499,6 +499,10 @@ PAGES: dict[str, list[Visit]] = {
             data={"limit": "until", "last_day": "2001-01-01"},
         ),
     ],
+    "partnership_timeline": [
+        Visit("client_legal", org("partnership_timeline", partnership_id="partnership")),
+        Visit("partner_legal", org("partnership_timeline", "partner", partnership_id="partnership")),
+    ],
     "partner_handover": [Visit("client_legal", org("partner_handover", partnership_id="partnership"))],
     "managed_client_renewal": [
         Visit("partner_legal", org("managed_client_renewal", "partner", partnership_id="partnership"))
