@@ -147,3 +147,28 @@ class TransferCodeForm(forms.Form):
         help_text=gettext_lazy("The code the client gave you, such as ABCD-EFGH-JKLM-NPQR."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+
+class BulkActionForm(forms.Form):
+    """What a bulk action of Managed Clients applies to: the ticked clients (`clients`, repeated), every
+    client matching the table's filters, or (to resend) every pending request sent."""
+
+    action = forms.ChoiceField(choices=[("stop", "stop"), ("renewal", "renewal"), ("resend", "resend")])
+    scope = forms.ChoiceField(
+        choices=[("selected", "selected"), ("matching", "matching"), ("requests", "requests")]
+    )
+    q = forms.CharField(required=False, max_length=200)
+    access = forms.CharField(required=False, max_length=10)
+    payment_method = forms.CharField(required=False, max_length=10)
+    until = forms.CharField(required=False, max_length=10)
+
+    def client_ids(self) -> list[int]:
+        return [int(value) for value in self.data.getlist("clients") if value.isdigit() and len(value) < 19]
+
+    def filters(self) -> dict:
+        return {
+            "search": self.cleaned_data.get("q") or "",
+            "access_level": self.cleaned_data.get("access") or "",
+            "payment_method": self.cleaned_data.get("payment_method") or "",
+            "until": self.cleaned_data.get("until") or "",
+        }

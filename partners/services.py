@@ -1119,3 +1119,52 @@ def partnership_handover_accept(*, access: Access, code: str) -> Partnership:
         fallback_language={**_languages_of_sides(new), **_languages_of_sides(old)},
     )
     return new
+
+
+# Bulk actions of Managed Clients: one call per partnership, each in its own transaction, so that every
+# client gets its own result (done, or why not) and one refusal stops nothing else.
+
+BULK_MAX = 200
+
+
+def _each(partnerships, call) -> list[tuple[Partnership, str]]:
+    """(partnership, "" when done, else the reason) for each partnership."""
+    results = []
+    for partnership in partnerships:
+        try:
+            call(partnership)
+        except (ValidationError, PermissionDenied) as refusal:
+            reason = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
+            results.append((partnership, reason or _("Refused.")))
+        else:
+            results.append((partnership, ""))
+    return results
+
+
+def partnerships_stop_many(
+    *, access: Access, partnerships, password: str = "", password_confirmed: bool = False
+) -> list[tuple[Partnership, str]]:
+    """Stop Collaboration with several clients at once, the password asked once for all of them."""
+    _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+    require_password(user=access.user, password=password, password_confirmed=password_confirmed)
+    return _each(
+        partnerships,
+        lambda partnership: partnership_stop(access=access, partnership=partnership, password_confirmed=True),
+    )
+
+
+def partnerships_request_renewal_many(
+    *, access: Access, partnerships, until: datetime | None
+) -> list[tuple[Partnership, str]]:
+    """Ask several clients at once to renew access that ends (access with no end is refused, by client)."""
+    _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+    return _each(
+        partnerships,
+        lambda partnership: partnership_request_renewal(access=access, partnership=partnership, until=until),
+    )
+
+
+def partnerships_resend_many(*, access: Access, partnerships) -> list[tuple[Partnership, str]]:
+    """Send again several pending requests, each with a fresh link."""
+    _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+    return _each(partnerships, lambda partnership: partnership_resend(access=access, partnership=partnership))

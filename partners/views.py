@@ -17,6 +17,7 @@ from organizations.web import organization_view
 from partners import selectors, services
 from partners.forms import (
     AccessChoiceForm,
+    BulkActionForm,
     ClientRequestForm,
     EndOfAccessForm,
     ManagedClientFilterForm,
@@ -600,6 +601,85 @@ def client_request(request):
             messages.success(request, services.CLIENT_REQUEST_SENT)
             return redirect("managed_clients", org_id=request.access.organization.pk)
     return render(request, "partners/client_request.html", {"form": form, "end_form": end_form})
+
+
+BULK_SHOWN = 50
+
+
+def _bulk_partnerships(access, form: BulkActionForm):
+    """The partnerships a bulk action applies to, in name order (the caller's own only)."""
+    if form.cleaned_data["scope"] == "requests":
+        return selectors.pending_partnerships_of_partner(access).filter(initiated_by=InitiatedBy.PARTNER)
+    partnerships = selectors.managed_partnerships(
+        access.organization, **(form.filters() if form.cleaned_data["scope"] == "matching" else {})
+    )
+    if form.cleaned_data["scope"] == "selected":
+        partnerships = partnerships.filter(client_id__in=form.client_ids())
+    return partnerships.select_related("client").order_by("client_name", "client_id")
+
+
+@organization_view(Permission.MANAGE_CLIENTS)
+@require_POST
+def managed_clients_bulk(request):
+    """Bulk actions of Managed Clients on the ticked clients or every client matching the filters: Stop
+    Collaboration (a summary, then one password), ask for a renewal (a summary and the end asked), resend
+    every pending request; then a result per client."""
+    access = request.access
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tick clients in the table first."))
+        return redirect("managed_clients", org_id=access.organization.pk)
+    action = form.cleaned_data["action"]
+    partnerships = list(_bulk_partnerships(access, form)[: services.BULK_MAX + 1])
+    if not partnerships:
+        messages.error(request, _("No client matches: nothing was done."))
+        return redirect("managed_clients", org_id=access.organization.pk)
+    if len(partnerships) > services.BULK_MAX:
+        messages.error(
+            request,
+            _("Choose at most %(count)s clients at a time: narrow the filters or tick fewer clients.")
+            % {"count": services.BULK_MAX},
+        )
+        return redirect("managed_clients", org_id=access.organization.pk)
+    confirmed = request.POST.get("confirmed") == "yes"
+    password_form = StopForm(request.POST if confirmed and action == "stop" else None)
+    end_form = EndOfAccessForm(
+        request.POST if confirmed and action == "renewal" else None, prefix="end", initial={"limit": "until"}
+    )
+    results = None
+    if confirmed and action == "resend":
+        results = services.partnerships_resend_many(access=access, partnerships=partnerships)
+    elif confirmed and action == "stop":
+        password_confirmed = sudo_active(request) and "password" not in request.POST
+        if not password_confirmed and password_form.is_valid():
+            refusal = sudo_refusal(request, password_form.cleaned_data["password"])
+            if refusal:
+                password_form.add_error("password", refusal)
+            else:
+                password_confirmed = True
+        if password_confirmed:
+            results = services.partnerships_stop_many(
+                access=access, partnerships=partnerships, password_confirmed=True
+            )
+    elif confirmed and action == "renewal" and end_form.is_valid():
+        results = services.partnerships_request_renewal_many(
+            access=access, partnerships=partnerships, until=end_form.ends_at()
+        )
+    context = {
+        "action": action,
+        "form": form,
+        "partnerships": partnerships[:BULK_SHOWN],
+        "count": len(partnerships),
+        "more": max(0, len(partnerships) - BULK_SHOWN),
+        "client_ids": form.client_ids() if form.cleaned_data["scope"] == "selected" else [],
+        "password_form": password_form,
+        "end_form": end_form,
+        "ask_password": not sudo_active(request),
+    }
+    if results is not None:
+        context.update(results=results, done=sum(1 for _row, reason in results if not reason))
+        return render(request, "partners/managed_clients_bulk_results.html", context)
+    return render(request, "partners/managed_clients_bulk.html", context)
 
 
 @organization_view(Permission.MANAGE_CLIENTS)

@@ -503,6 +503,18 @@ PAGES: dict[str, list[Visit]] = {
         Visit("client_legal", org("partnership_timeline", partnership_id="partnership")),
         Visit("partner_legal", org("partnership_timeline", "partner", partnership_id="partnership")),
     ],
+    "managed_clients_bulk": [
+        Visit(
+            "partner_legal",
+            org("managed_clients_bulk", "partner"),
+            data={"action": "stop", "scope": "matching"},
+        ),
+        Visit(
+            "partner_legal",
+            org("managed_clients_bulk", "partner"),
+            data={"action": "renewal", "scope": "matching", "confirmed": "yes", "end-limit": "none"},
+        ),
+    ],
     "partner_handover": [Visit("client_legal", org("partner_handover", partnership_id="partnership"))],
     "managed_client_renewal": [
         Visit("partner_legal", org("managed_client_renewal", "partner", partnership_id="partnership"))

@@ -87,6 +87,15 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   }
 
+  // The bulk actions (ask for a renewal, stop) post the ticked clients, or the filters of "all matching".
+  var bulkForm = document.getElementById("bulk-form");
+  if (bulkForm) {
+    bulkForm.addEventListener("submit", function () {
+      scope = matching ? "matching" : "selected";
+      applyScope(bulkForm);
+    });
+  }
+
   dialog.addEventListener("show.bs.modal", function (event) {
     var trigger = event.relatedTarget;
     scope = trigger && trigger.dataset.exportScope === "selected" ? (matching ? "matching" : "selected") : "all";
