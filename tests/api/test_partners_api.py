@@ -1229,6 +1229,20 @@ CASES = [
         MANAGES_PARTNERS,
     ),
     Case(
+        "partnership timeline",
+        "client",
+        "get",
+        lambda w: f"/partnerships/{w.active().pk}/timeline",
+        SEES_PARTNERS,
+    ),
+    Case(
+        "partnership timeline, partner side",
+        "partner",
+        "get",
+        lambda w: f"/partnerships/{w.active().pk}/timeline",
+        _expect(200, 200, 403, 403),
+    ),
+    Case(
         "create a transfer code",
         "client",
         "post",

@@ -40,6 +40,7 @@ def test_the_schema_describes_every_endpoint(client):
         "/api/v1/organizations/{org_id}/partnerships/{id}/renewal/accept",
         "/api/v1/organizations/{org_id}/partnerships/{id}/renewal/refuse",
         "/api/v1/organizations/{org_id}/partnerships/{id}/transfer-code",
+        "/api/v1/organizations/{org_id}/partnerships/{id}/timeline",
         "/api/v1/organizations/{org_id}/invitations",
         "/api/v1/organizations/{org_id}/invitations/{id}/accept",
         "/api/v1/organizations/{org_id}/invitations/{id}/refuse",

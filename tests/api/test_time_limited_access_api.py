@@ -213,3 +213,19 @@ def test_an_expired_transfer_code_is_a_400_naming_code(
     assert "code" in response.json()
     current.refresh_from_db()
     assert current.status == "active"
+
+
+def test_the_timeline_reads_the_same_from_both_sides(
+    client_of, organization, legal_representative, partner, partner_legal, ending
+):
+    client_of(partner_legal).post(
+        org_url(partner, f"/managed-clients/{organization.pk}/renewal-request"), {}, format="json"
+    )
+    sentences = {}
+    for user, side in ((legal_representative, organization), (partner_legal, partner)):
+        response = client_of(user).get(org_url(side, f"/partnerships/{ending.pk}/timeline"))
+        assert response.status_code == 200, response.content
+        sentences[side.pk] = [row["description"] for row in response.json()["results"]]
+    assert sentences[organization.pk] == sentences[partner.pk]
+    assert sentences[partner.pk][0].endswith("asked Helvetia Web AG to renew its access.")
+    assert any("invited Agence Léman SA as Full partner" in sentence for sentence in sentences[partner.pk])
