@@ -271,3 +271,42 @@ class TransferCodeSerializer(serializers.Serializer):
 
 class TransferCodeInputSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=40, help_text="The transfer code the client gave you.")
+
+
+class BulkClientsInputSerializer(serializers.Serializer):
+    """The clients of a bulk action: `clients` (ids), or every managed client matching the filters."""
+
+    clients = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_empty=False,
+        help_text="Ids of managed clients; left out: every client matching the filters below.",
+    )
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    access = serializers.ChoiceField(choices=Access.choices, required=False, allow_blank=True)
+    payment_method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False, allow_blank=True)
+    until_filter = serializers.ChoiceField(
+        choices=list(UNTIL_FILTERS),
+        required=False,
+        allow_blank=True,
+        help_text="As `until` of the Managed Clients list.",
+    )
+
+
+class BulkStopInputSerializer(BulkClientsInputSerializer):
+    password = serializers.CharField(
+        trim_whitespace=False, style={"input_type": "password"}, help_text="Your account password, once."
+    )
+
+
+class BulkRenewalInputSerializer(BulkClientsInputSerializer):
+    until = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="The end asked for; null or left out: no end."
+    )
+
+
+class BulkResultSerializer(serializers.Serializer):
+    client_id = serializers.IntegerField()
+    name = serializers.CharField()
+    done = serializers.BooleanField()
+    reason = serializers.CharField(help_text="Why it was not done; empty when done.")

@@ -70,6 +70,16 @@ urlpatterns = [
         name="managed-client-list",
     ),
     path(
+        "organizations/<id:org_id>/managed-clients/bulk-stop",
+        _action(views.ManagedClientViewSet, "bulk_stop"),
+        name="managed-client-bulk-stop",
+    ),
+    path(
+        "organizations/<id:org_id>/managed-clients/bulk-renewal-request",
+        _action(views.ManagedClientViewSet, "bulk_renewal_request"),
+        name="managed-client-bulk-renewal-request",
+    ),
+    path(
         "organizations/<id:org_id>/managed-clients/take-over",
         _action(views.ManagedClientViewSet, "take_over"),
         name="managed-client-take-over",

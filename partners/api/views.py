@@ -7,6 +7,7 @@ resolver first and reaches partnerships through `partners.selectors` only, so a 
 organizations is a 404.
 """
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -539,7 +540,38 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
         "stop": Permission.MANAGE_CLIENTS,
         "renewal_request": Permission.MANAGE_CLIENTS,
         "take_over": Permission.MANAGE_CLIENTS,
+        "bulk_stop": Permission.MANAGE_CLIENTS,
+        "bulk_renewal_request": Permission.MANAGE_CLIENTS,
     }
+
+    def _bulk_targets(self, data) -> list[Partnership]:
+        partnerships = selectors.managed_partnerships(
+            self.access.organization,
+            search=data.get("search", ""),
+            access_level=data.get("access", ""),
+            payment_method=data.get("payment_method", ""),
+            until=data.get("until_filter", ""),
+        )
+        if "clients" in data:
+            partnerships = partnerships.filter(client_id__in=data["clients"])
+        partnerships = list(
+            partnerships.select_related("client").order_by("client_name", "client_id")[
+                : services.BULK_MAX + 1
+            ]
+        )
+        if len(partnerships) > services.BULK_MAX:
+            raise ValidationError(
+                {"clients": _("Choose at most %(count)s clients at a time.") % {"count": services.BULK_MAX}}
+            )
+        return partnerships
+
+    @staticmethod
+    def _results(results) -> Response:
+        rows = [
+            {"client_id": row.client_id, "name": row.client.name, "done": not reason, "reason": reason}
+            for row, reason in results
+        ]
+        return Response({"results": serializers.BulkResultSerializer(rows, many=True).data})
 
     def scoped_queryset(self, access):
         if self.action != "list":
@@ -608,3 +640,49 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
         data = self.parse(serializers.TransferCodeInputSerializer)
         partnership = services.partnership_handover_accept(access=self.access, code=data["code"])
         return self.output(partnership, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Stop Collaboration with several clients",
+        description=(
+            "Legal representatives of the partner, with the password once for all. The ticked `clients`, or "
+            "every managed client matching the filters (at most 200); a result per client."
+        ),
+        request=serializers.BulkStopInputSerializer,
+        responses={
+            200: inline_serializer(
+                "BulkResults", fields={"results": serializers.BulkResultSerializer(many=True)}
+            ),
+            **error_responses(400, 403, 404),
+        },
+    )
+    def bulk_stop(self, request, org_id):
+        data = self.parse(serializers.BulkStopInputSerializer)
+        targets = self._bulk_targets(data)
+        return self._results(
+            services.partnerships_stop_many(
+                access=self.access, partnerships=targets, password=data["password"]
+            )
+        )
+
+    @extend_schema(
+        summary="Ask several clients to renew your access",
+        description=(
+            "Legal representatives of the partner: the ticked `clients`, or every managed client matching "
+            "the filters (at most 200); a client whose access has no end is refused in its result."
+        ),
+        request=serializers.BulkRenewalInputSerializer,
+        responses={
+            200: inline_serializer(
+                "BulkRenewalResults", fields={"results": serializers.BulkResultSerializer(many=True)}
+            ),
+            **error_responses(400, 403, 404),
+        },
+    )
+    def bulk_renewal_request(self, request, org_id):
+        data = self.parse(serializers.BulkRenewalInputSerializer)
+        targets = self._bulk_targets(data)
+        return self._results(
+            services.partnerships_request_renewal_many(
+                access=self.access, partnerships=targets, until=data.get("until")
+            )
+        )

@@ -1258,6 +1258,22 @@ CASES = [
         {"code": "<transfer code>"},
     ),
     Case(
+        "bulk stop",
+        "partner",
+        "post",
+        lambda w: (w.active(), "/managed-clients/bulk-stop")[1],
+        MANAGES_CLIENTS,
+        {"password": PASSWORD},
+    ),
+    Case(
+        "bulk renewal request",
+        "partner",
+        "post",
+        lambda w: (w.ending(), "/managed-clients/bulk-renewal-request")[1],
+        MANAGES_CLIENTS,
+        {"until": None},
+    ),
+    Case(
         "ask for a renewal",
         "partner",
         "post",

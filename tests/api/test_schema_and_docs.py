@@ -55,6 +55,8 @@ def test_the_schema_describes_every_endpoint(client):
         "/api/v1/organizations/{org_id}/managed-clients/{client_id}/stop",
         "/api/v1/organizations/{org_id}/managed-clients/{client_id}/renewal-request",
         "/api/v1/organizations/{org_id}/managed-clients/take-over",
+        "/api/v1/organizations/{org_id}/managed-clients/bulk-stop",
+        "/api/v1/organizations/{org_id}/managed-clients/bulk-renewal-request",
         "/api/v1/organizations/{org_id}/orders",
         "/api/v1/organizations/{org_id}/products/{id}/renew",
         "/api/v1/organizations/{org_id}/invoices",

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from organizations.models import Role
 from partners.models import Partnership
-from tests.factories import PartnershipFactory, member
+from tests.factories import PASSWORD, PartnershipFactory, member
 
 from .test_partners_api import PARTNER_CONTACT, PARTNER_LEGAL, accept, invite, make_partner, org_url
 
@@ -229,3 +229,34 @@ def test_the_timeline_reads_the_same_from_both_sides(
     assert sentences[organization.pk] == sentences[partner.pk]
     assert sentences[partner.pk][0].endswith("asked Helvetia Web AG to renew its access.")
     assert any("invited Agence Léman SA as Full partner" in sentence for sentence in sentences[partner.pk])
+
+
+def test_bulk_stop_and_renewal_through_the_api(client_of, partner, partner_legal):
+    soon = PartnershipFactory(partner=partner, ends_at=NOW + timedelta(days=3))
+    forever = PartnershipFactory(partner=partner)
+    elsewhere = PartnershipFactory()
+    client = client_of(partner_legal)
+    renewal = client.post(
+        org_url(partner, "/managed-clients/bulk-renewal-request"),
+        {"clients": [soon.client_id, forever.client_id, elsewhere.client_id]},
+        format="json",
+    )
+    assert renewal.status_code == 200, renewal.content
+    results = {row["client_id"]: row for row in renewal.json()["results"]}
+    assert set(results) == {soon.client_id, forever.client_id}  # never another partner's client
+    assert results[soon.client_id]["done"] is True
+    assert results[forever.client_id]["done"] is False
+    assert "nothing to renew" in results[forever.client_id]["reason"]
+
+    wrong = client.post(org_url(partner, "/managed-clients/bulk-stop"), {"password": "nope"}, format="json")
+    assert wrong.status_code == 400
+    assert "password" in wrong.json()
+    stopped = client.post(
+        org_url(partner, "/managed-clients/bulk-stop"),
+        {"password": PASSWORD, "until_filter": "soon"},
+        format="json",
+    )
+    assert stopped.status_code == 200
+    assert [row["client_id"] for row in stopped.json()["results"]] == [soon.client_id]
+    assert Partnership.objects.get(pk=soon.pk).status == "stopped"
+    assert Partnership.objects.get(pk=forever.pk).status == "active"
