@@ -116,3 +116,13 @@ _._iterable_class  # Django's QuerySet, set by partners/selectors.py
 _.generator  # tokens/schema.py, drf-spectacular's postprocessing hook signature
 _.parameter_name  # VatNumberSharedFilter in organizations/admin.py, read by Django's admin
 _.RefuseNullCharactersMiddleware  # core/middleware.py, MIDDLEWARE
+
+# Time-limited access, handover and bulk actions (partners): fields the ORM, admin, templates and API read.
+_.renewal_requested  # partners/api/serializers.py, ManagedClientSerializer
+_.until_filter  # partners/api/serializers.py, BulkClientsInputSerializer (read with data.get)
+_.renewal_requested_by  # Partnership, shown in the admin
+_.renewal_last_day  # Partnership, templates/partners/partner_detail.html
+_.closed_on  # Partnership, templates/partners/partners.html
+_.code_hash  # TransferCode, looked up by partners.services
+_.used_by  # TransferCode, shown in the admin
+_.new_partnership  # TransferCode, shown in the admin

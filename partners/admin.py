@@ -85,7 +85,7 @@ class EndFilter(admin.SimpleListFilter):
     title = gettext_lazy("access until")
     parameter_name = "until"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request, _model_admin):
         return [
             ("soon", gettext_lazy("Ending within 30 days")),
             ("dated", gettext_lazy("With an end date")),
