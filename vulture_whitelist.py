@@ -125,3 +125,13 @@ _.factor_types  # TwoFactorStatus, read by TwoFactorStatusSerializer
 _.authenticator_app  # TwoFactorStatusSerializer, an API field
 _.recovery_codes_remaining  # TwoFactorStatus and its serializer, read by the Security page
 _.code_hash  # RecoveryCode, the ORM (code_hash=...)
+
+# Time-limited access, handover and bulk actions (partners): fields the ORM, admin, templates and API read.
+_.renewal_requested  # partners/api/serializers.py, ManagedClientSerializer
+_.until_filter  # partners/api/serializers.py, BulkClientsInputSerializer (read with data.get)
+_.renewal_requested_by  # Partnership, shown in the admin
+_.renewal_last_day  # Partnership, templates/partners/partner_detail.html
+_.closed_on  # Partnership, templates/partners/partners.html
+_.code_hash  # TransferCode, looked up by partners.services
+_.used_by  # TransferCode, shown in the admin
+_.new_partnership  # TransferCode, shown in the admin

@@ -41,7 +41,7 @@ from core.streams import ordering_of, rows_after
 from organizations.models import Organization, Product, ProductStatus
 from partners.models import Access as AccessLevel
 from partners.models import Partnership, PaymentMethod
-from partners.selectors import managed_partnerships
+from partners.selectors import UNTIL_FILTERS, managed_partnerships
 
 CHUNK_SIZE = 2000
 MAX_PERIOD_YEARS = 5
@@ -145,18 +145,29 @@ class ClientFilter:
     search: str = ""
     access_level: str = ""
     payment_method: str = ""
+    until: str = ""  # `partners.selectors.UNTIL_FILTERS`
 
     @classmethod
-    def checked(cls, *, search: str = "", access_level: str = "", payment_method: str = "") -> "ClientFilter":
-        """The filter, or a `ValidationError` naming `access` / `payment_method` for an unknown value."""
+    def checked(
+        cls, *, search: str = "", access_level: str = "", payment_method: str = "", until: str = ""
+    ) -> "ClientFilter":
+        """The filter, or a `ValidationError` naming `access` / `payment_method` / `until` for an unknown
+        value."""
         errors = {}
+        if until and until not in UNTIL_FILTERS:
+            errors["until"] = _("Choose soon, dated or none.")
         if access_level and access_level not in AccessLevel.values:
             errors["access"] = _("Choose limited or full.")
         if payment_method and payment_method not in PaymentMethod.values:
             errors["payment_method"] = _("Choose client or partner.")
         if errors:
             raise ValidationError(errors)
-        return cls(search=(search or "").strip(), access_level=access_level, payment_method=payment_method)
+        return cls(
+            search=(search or "").strip(),
+            access_level=access_level,
+            payment_method=payment_method,
+            until=until,
+        )
 
     def as_dict(self) -> dict:
         return asdict(self)

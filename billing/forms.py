@@ -145,6 +145,7 @@ class BillingExportForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     access = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
     payment_method = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
+    until = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
 
     def __init__(self, *args, access, today, **kwargs):
         super().__init__(*args, **kwargs)
@@ -171,6 +172,7 @@ class BillingExportForm(forms.Form):
                 search=self.cleaned_data.get("q") or "",
                 access_level=self.cleaned_data.get("access") or "",
                 payment_method=self.cleaned_data.get("payment_method") or "",
+                until=self.cleaned_data.get("until") or "",
             )
         except ValidationError as error:
             raise ValidationError(

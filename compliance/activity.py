@@ -16,7 +16,7 @@ from babel.numbers import format_percent
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext_lazy, ngettext, to_locale
 from django.utils.translation import gettext as _
@@ -29,6 +29,8 @@ from organizations.models import EntityType, Product, ProductCategory, ProductTy
 EMPTY = "—"
 
 FIELD_LABELS = {
+    "ends_at": gettext_lazy("Access until"),
+    "until": gettext_lazy("Renewal asked until"),
     "name": gettext_lazy("Name"),
     "entity_type": gettext_lazy("Type of entity"),
     "country": gettext_lazy("Country"),
@@ -154,6 +156,18 @@ def _day(value) -> str:
     return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
+def _moment(value) -> str:
+    """An end of access: the local date and time, or "No end"."""
+    if not value:
+        return _("No end")
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    moment = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return f"{formats.date_format(moment, 'SHORT_DATE_FORMAT')} {formats.time_format(moment, 'H:i')}"
+
+
 class Said:
     """One event, with what its sentence and details need: names, labels and the values it recorded."""
 
@@ -190,6 +204,8 @@ class Said:
     # Values as people read them
 
     def label_of(self, field: str, value) -> str:
+        if field in {"ends_at", "until"} and not isinstance(value, list):
+            return _moment(value)
         if value is None or value == "" or value == []:
             return EMPTY
         if field == "products":
@@ -277,8 +293,10 @@ PAIRS = {
     "membership.covered_by_partnership": {"role"},
     "user.theme_changed": {"theme"},
     "user.language_changed": {"language"},
-    "partnership.accepted": {"access", "payment_method"},
+    "partnership.accepted": {"access", "payment_method", "ends_at"},
     "partnership.payment_method_changed": {"payment_method"},
+    "partnership.end_changed": {"ends_at"},
+    "partnership.renewal_accepted": {"ends_at"},
 }
 # Fields left out of the details when they hold nothing.
 OPTIONAL = {
@@ -525,14 +543,14 @@ def _access_of(said: Said) -> str:
 def _partnership_invited(said: Said) -> Description:
     template = INVITED.get(_access_of(said), gettext_lazy("%(actor)s invited %(partner)s as partner."))
     sentence = str(template) % {"actor": said.actor, "partner": said.other}
-    return Description(sentence, said.details("payment_method", "products"))
+    return Description(sentence, said.details("payment_method", "products", "ends_at"))
 
 
 @describes("partnership.requested")
 def _partnership_requested(said: Said) -> Description:
     template = REQUESTED.get(_access_of(said), gettext_lazy("%(actor)s asked %(client)s for access."))
     sentence = str(template) % {"actor": said.actor, "client": said.other}
-    return Description(sentence, said.details("payment_method"))
+    return Description(sentence, said.details("payment_method", "ends_at"))
 
 
 @describes("partnership.accepted")
@@ -546,7 +564,9 @@ def _partnership_accepted(said: Said) -> Description:
             "actor": said.actor,
             "organization": said.other,
         }
-    return Description(sentence, said.details("payment_method", "products", "external_users_now_covered"))
+    return Description(
+        sentence, said.details("payment_method", "products", "ends_at", "external_users_now_covered")
+    )
 
 
 @describes("partnership.refused")
@@ -665,6 +685,89 @@ def _partnership_stopped(said: Said) -> Description:
     sentence = _("%(actor)s stopped the collaboration with %(organization)s.") % {
         "actor": said.actor,
         "organization": said.other,
+    }
+    return Description(sentence, [])
+
+
+@describes("partnership.end_changed")
+def _partnership_end_changed(said: Said) -> Description:
+    sentence = _("%(actor)s changed how long %(partner)s has access.") % {
+        "actor": said.actor,
+        "partner": said.other,
+    }
+    return Description(sentence, said.details("ends_at"))
+
+
+@describes("partnership.renewal_requested")
+def _partnership_renewal_requested(said: Said) -> Description:
+    sentence = _("%(actor)s asked %(client)s to renew its access.") % {
+        "actor": said.actor,
+        "client": said.other,
+    }
+    return Description(sentence, said.details("until"))
+
+
+@describes("partnership.renewal_accepted")
+def _partnership_renewal_accepted(said: Said) -> Description:
+    sentence = _("%(actor)s renewed the access of %(partner)s.") % {
+        "actor": said.actor,
+        "partner": said.other,
+    }
+    return Description(sentence, said.details("ends_at"))
+
+
+@describes("partnership.renewal_refused")
+def _partnership_renewal_refused(said: Said) -> Description:
+    sentence = _("%(actor)s refused to renew the access of %(partner)s.") % {
+        "actor": said.actor,
+        "partner": said.other,
+    }
+    return Description(sentence, [])
+
+
+@describes("partnership.ended")
+def _partnership_ended(said: Said) -> Description:
+    # Written in the client's log, with the partner as the other side.
+    sentence = _("The access of %(partner)s to %(client)s ended at its end date.") % {
+        "client": said.organization,
+        "partner": said.other,
+    }
+    return Description(sentence, said.details("ends_at"))
+
+
+@describes("partnership.transfer_code_created")
+def _transfer_code_created(said: Said) -> Description:
+    sentence = _(
+        "%(actor)s created a transfer code to hand %(partner)s's partnership over to another partner."
+    ) % {
+        "actor": said.actor,
+        "partner": said.other,
+    }
+    return Description(sentence, said.details("expires_at"))
+
+
+@describes("partnership.handed_over")
+def _partnership_handed_over(said: Said) -> Description:
+    # Written in the client's log, with the new partner as the other side.
+    sentence = _(
+        "%(actor)s took over the partnership of %(client)s from %(previous)s, with the same access."
+    ) % {
+        "actor": said.actor,
+        "client": said.organization,
+        "previous": said.get("from_partner") or _("another partner"),
+    }
+    return Description(
+        sentence, said.details("payment_method", "products", "ends_at", "external_users_now_covered")
+    )
+
+
+@describes("partnership.handed_over_away")
+def _partnership_handed_over_away(said: Said) -> Description:
+    sentence = _(
+        "%(client)s handed its partnership over to %(partner)s; you no longer have access to it."
+    ) % {
+        "client": said.get("client") or _("a client"),
+        "partner": said.get("to_partner") or _("another partner"),
     }
     return Description(sentence, [])
 

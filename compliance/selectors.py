@@ -1,6 +1,7 @@
-from datetime import date
+from datetime import date, datetime, time
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from compliance.consent import CONSENT_VERSION, Consent
 from compliance.models import CookieConsent, DpaCertificate
@@ -28,6 +29,32 @@ def audit_events_visible_to(access: Access) -> QuerySet[AuditEvent]:
             | Q(action__in=PARTNERSHIP_ACTIONS)
         )
     ).select_related("organization", "on_behalf_of", "counterparty", "actor")
+
+
+def partnership_timeline(
+    access: Access,
+    *,
+    partnership_ids: list[int],
+    client_id: int,
+    partner_id: int,
+    since: datetime,
+    until: datetime | None,
+) -> QuerySet[AuditEvent]:
+    """The partnership's own timeline, newest first, as the caller's activity log shows it: the events whose
+    target is the partnership (invited, accepted, who pays, end, renewal, stopped, ended, handed over), and
+    while it lasted, the orders the partner placed for the client and the external users it came to cover.
+    The caller (a side of the partnership) is checked by the one who names the partnership."""
+    period = Q(created_at__gte=since) & (Q(created_at__lte=until) if until is not None else Q())
+    concerns = (
+        Q(target_type="partnership", target_id__in=[str(pk) for pk in partnership_ids])
+        | period & Q(organization_id=client_id, on_behalf_of_id=partner_id, action__startswith="order.")
+        | period & Q(organization_id=client_id, counterparty_id=partner_id, action__in=PARTNERSHIP_ACTIONS)
+    )
+    return audit_events_visible_to(access).filter(concerns).order_by("-created_at", "-pk")
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def audit_events_filtered(

@@ -100,6 +100,7 @@ def dashboard(request):
     context["figures"] = dashboard_figures(access)
     if access.can(Permission.VIEW_MANAGED_CLIENTS):
         context["clients"] = list(partner_selectors.managed_clients(access)[:12])
+    context["ending"] = partner_selectors.ending_soon(access)
     return _render(DASHBOARD, request, **context)
 
 

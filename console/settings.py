@@ -249,6 +249,9 @@ TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=5)
 PERIODIC_TASKS = {
     "renewals": ("billing.tasks.run_renewals", env.int("RENEWALS_EVERY_SECONDS", default=3600)),
     "invitation-expiry": ("partners.tasks.expire_invitations", 3600),
+    # Time-limited partner access: record what ended, remind 30, 7 and 1 days before (access itself ends at
+    # its moment, read at each request).
+    "partner-access-endings": ("partners.tasks.end_time_limited_access", 900),
     "export-cleanup": ("billing.tasks.delete_expired_billing_exports", 3600),
     "partner-statements": ("billing.tasks.produce_partner_statements", 24 * 3600),
     "idle-tokens": ("tokens.tasks.disable_idle_tokens", 24 * 3600),

@@ -26,6 +26,11 @@ urlpatterns = [
     path("browser-not-supported/", views.outdated_browser, name="outdated_browser"),
     path("terms/", views.terms, name="terms"),
     path("o/<id:org_id>/", views.dashboard, name="dashboard"),
+    path(
+        "o/<id:org_id>/partnerships/<id:partnership_id>/timeline/",
+        views.partnership_timeline,
+        name="partnership_timeline",
+    ),
     path("o/<id:org_id>/", include("organizations.urls")),
     path("o/<id:org_id>/", include("compliance.urls")),
     path("o/<id:org_id>/", include("partners.urls")),

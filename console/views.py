@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,6 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing import selectors as billing_selectors
 from billing.figures import dashboard_figures
+from compliance import selectors as compliance_selectors
+from compliance.activity import describe_events
 from console.models import MailboxMessage
 from core.row_urls import row_url_format
 from organizations import selectors, services
@@ -60,6 +63,9 @@ def dashboard(request):
         client_url = row_url_format("dashboard", "org_id")
         for partnership in managed:
             partnership.open_url = client_url.format(partnership.client_id)
+        context["can_manage_clients"] = access.can(Permission.MANAGE_CLIENTS)
+    # Time-limited partner access that ends soon, on either side, to renew in time (one query).
+    context["ending_partners"], context["ending_clients"] = partner_selectors.ending_soon(access)
     return render(request, "console/dashboard.html", context)
 
 
@@ -167,3 +173,36 @@ def permission_denied(request, exception):
     if access is not None and request.user.is_authenticated:
         context["advice"] = refusal_advice(access, getattr(request, "denied_permission", None))
     return render(request, "403.html", context, status=403)
+
+
+PARTNERSHIP_TIMELINE_PAGE_SIZE = 25
+
+
+@organization_view(Permission.VIEW_ACTIVITY)
+def partnership_timeline(request, partnership_id):
+    """The partnership's own timeline, from either side: readable sentences of its activity, in pages."""
+    access = request.access
+    partnership = partner_selectors.partnership_for(access, partnership_id)
+    if partnership is None:
+        raise Http404("No such partnership.")
+    events = compliance_selectors.partnership_timeline(
+        access,
+        partnership_ids=[partnership.pk],
+        client_id=partnership.client_id,
+        partner_id=partnership.partner_id,
+        since=partnership.created_at,
+        until=partnership.ended_at,
+    )
+    page = Paginator(events, PARTNERSHIP_TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = describe_events(page.object_list)
+    client_side = partnership.client_id == access.organization.pk
+    return render(
+        request,
+        "console/partnership_timeline.html",
+        {
+            "partnership": partnership,
+            "client_side": client_side,
+            "other": partnership.partner if client_side else partnership.client,
+            "page": page,
+        },
+    )

@@ -6,12 +6,15 @@ partnership (invite, accept, who pays, stop) has rules and emails in the service
 read here.
 """
 
+from datetime import timedelta
+
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_countries.filters import CountryFilter
 
-from partners.models import PartnerProfile, Partnership
+from partners.models import PartnerProfile, Partnership, PartnershipReminder, TransferCode
 from partners.services import partner_profile_save
 
 PROFILE_FIELDS = (
@@ -76,6 +79,31 @@ class PartnerProfileAdmin(admin.ModelAdmin):
         return False
 
 
+class EndFilter(admin.SimpleListFilter):
+    """Time-limited access: with an end, ending within 30 days, no end."""
+
+    title = gettext_lazy("access until")
+    parameter_name = "until"
+
+    def lookups(self, request, _model_admin):
+        return [
+            ("soon", gettext_lazy("Ending within 30 days")),
+            ("dated", gettext_lazy("With an end date")),
+            ("none", gettext_lazy("No end")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "soon":
+            return queryset.filter(
+                ends_at__gt=timezone.now(), ends_at__lte=timezone.now() + timedelta(days=30)
+            )
+        if self.value() == "dated":
+            return queryset.filter(ends_at__isnull=False)
+        if self.value() == "none":
+            return queryset.filter(ends_at__isnull=True)
+        return queryset
+
+
 @admin.register(Partnership)
 class PartnershipAdmin(admin.ModelAdmin):
     list_display = (
@@ -87,10 +115,11 @@ class PartnershipAdmin(admin.ModelAdmin):
         "initiated_by",
         "created_at",
         "answered_at",
+        "ends_at",
         "ended_at",
     )
     list_select_related = ("client", "partner")
-    list_filter = ("status", "access", "payment_method", "initiated_by")
+    list_filter = ("status", "access", "payment_method", "initiated_by", EndFilter)
     search_fields = ("client__name", "partner__name", "partner__partner_profile__public_name")
     date_hierarchy = "created_at"
     # The invitation nonce is left out: together with a signature it makes the accept / refuse link.
@@ -108,15 +137,85 @@ class PartnershipAdmin(admin.ModelAdmin):
         "answered_at",
         "answered_by",
         "payment_method_changed_at",
+        "ends_at",
+        "renewal_requested_at",
+        "renewal_requested_by",
+        "renewal_until",
+        "reminders_sent",
         "ended_at",
         "ended_by",
     )
     readonly_fields = fields
 
+    @admin.display(description=gettext_lazy("reminders sent"))
+    def reminders_sent(self, obj):
+        reminders = obj.reminders.order_by("sent_at")
+        return (
+            ", ".join(
+                f"{reminder.days_before} d ({reminder.sent_at:%Y-%m-%d %H:%M})" for reminder in reminders
+            )
+            or "—"
+        )
+
     @admin.display(description=gettext_lazy("granted products"))
     def granted_products(self, obj):
         products = obj.products.select_related("product_type").order_by("name")
         return ", ".join(str(product) for product in products) or "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PartnershipReminder)
+class PartnershipReminderAdmin(admin.ModelAdmin):
+    """The reminders sent before a time-limited access ends (read-only: the periodic job writes them)."""
+
+    list_display = ("partnership", "days_before", "ends_at", "sent_at")
+    list_select_related = ("partnership__client", "partnership__partner")
+    list_filter = ("days_before",)
+    search_fields = ("partnership__client__name", "partnership__partner__name")
+    date_hierarchy = "sent_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TransferCode)
+class TransferCodeAdmin(admin.ModelAdmin):
+    """Handover codes (read-only; only a hash of each code is kept, and it is not shown)."""
+
+    list_display = ("partnership", "created_at", "expires_at", "used_at", "revoked_at", "new_partnership")
+    list_select_related = (
+        "partnership__client",
+        "partnership__partner",
+        "new_partnership__client",
+        "new_partnership__partner",
+    )
+    list_filter = ("created_at", "used_at", "revoked_at")
+    search_fields = ("partnership__client__name", "partnership__partner__name")
+    fields = (
+        "partnership",
+        "created_at",
+        "created_by",
+        "expires_at",
+        "used_at",
+        "used_by",
+        "revoked_at",
+        "new_partnership",
+    )
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,7 @@
+from datetime import datetime, time, timedelta
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from partners.models import Access, PaymentMethod
@@ -67,6 +70,18 @@ class ManagedClientFilterForm(forms.Form):
             ("since", gettext_lazy("Oldest clients first")),
             ("-products", gettext_lazy("Most products first")),
             ("products", gettext_lazy("Fewest products first")),
+            ("until", gettext_lazy("Access ending soonest first")),
+            ("-until", gettext_lazy("Access ending latest first")),
+        ],
+    )
+    until = forms.ChoiceField(
+        label=gettext_lazy("Until"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("All")),
+            ("soon", gettext_lazy("Ending within 30 days")),
+            ("dated", gettext_lazy("With an end date")),
+            ("none", gettext_lazy("No end")),
         ],
     )
 
@@ -78,5 +93,82 @@ class ManagedClientFilterForm(forms.Form):
             "search": cleaned.get("q") or "",
             "access_level": cleaned.get("access") or "",
             "payment_method": cleaned.get("payment_method") or "",
+            "until": cleaned.get("until") or "",
             "ordering": cleaned.get("sort") or "name",
+        }
+
+
+class EndOfAccessForm(forms.Form):
+    """How long a partner has access: no end, or until a last day included (access ends when the next day
+    begins, in the console's time zone)."""
+
+    limit = forms.ChoiceField(
+        label=gettext_lazy("How long?"),
+        choices=[
+            ("none", gettext_lazy("No end")),
+            ("until", gettext_lazy("Until a date")),
+        ],
+        widget=forms.RadioSelect,
+        initial="none",
+        required=False,  # left out: no end, as before access could be limited in time
+    )
+    last_day = forms.DateField(
+        label=gettext_lazy("Last day of access"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": gettext_lazy("Enter a date such as 2025-12-31.")},
+    )
+
+    @staticmethod
+    def initial_for(ends_at) -> dict:
+        if ends_at is None:
+            return {"limit": "none"}
+        last = timezone.localtime(ends_at - timedelta(microseconds=1)).date()
+        return {"limit": "until", "last_day": last}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("limit") == "until" and not cleaned.get("last_day") and "last_day" not in self.errors:
+            self.add_error("last_day", gettext_lazy("Choose the last day of access."))
+        return cleaned
+
+    def ends_at(self):
+        """The moment access ends (the start of the day after the last day), or None for no end."""
+        if self.cleaned_data.get("limit") != "until":
+            return None
+        next_day = self.cleaned_data["last_day"] + timedelta(days=1)
+        return timezone.make_aware(datetime.combine(next_day, time.min))
+
+
+class TransferCodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Transfer code"),
+        max_length=40,
+        help_text=gettext_lazy("The code the client gave you, such as ABCD-EFGH-JKLM-NPQR."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class BulkActionForm(forms.Form):
+    """What a bulk action of Managed Clients applies to: the ticked clients (`clients`, repeated), every
+    client matching the table's filters, or (to resend) every pending request sent."""
+
+    action = forms.ChoiceField(choices=[("stop", "stop"), ("renewal", "renewal"), ("resend", "resend")])
+    scope = forms.ChoiceField(
+        choices=[("selected", "selected"), ("matching", "matching"), ("requests", "requests")]
+    )
+    q = forms.CharField(required=False, max_length=200)
+    access = forms.CharField(required=False, max_length=10)
+    payment_method = forms.CharField(required=False, max_length=10)
+    until = forms.CharField(required=False, max_length=10)
+
+    def client_ids(self) -> list[int]:
+        return [int(value) for value in self.data.getlist("clients") if value.isdigit() and len(value) < 19]
+
+    def filters(self) -> dict:
+        return {
+            "search": self.cleaned_data.get("q") or "",
+            "access_level": self.cleaned_data.get("access") or "",
+            "payment_method": self.cleaned_data.get("payment_method") or "",
+            "until": self.cleaned_data.get("until") or "",
         }

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -72,6 +72,10 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("partnership status", "Cancelled")
     STOPPED = "stopped", pgettext_lazy("partnership status", "Stopped")
     EXPIRED = "expired", pgettext_lazy("partnership status", "Expired")
+    # The end date of a time-limited access was reached.
+    ENDED = "ended", pgettext_lazy("partnership status", "Ended")
+    # The client moved the partnership to another partner with a transfer code.
+    HANDOVER = "handover", pgettext_lazy("partnership status", "Handed over")
 
 
 class InitiatedBy(models.TextChoices):
@@ -90,10 +94,16 @@ class PartnershipQuerySet(models.QuerySet):
         """The partnerships that give a partner access to its client at `at` (now by default).
 
         The one definition of an active partnership: every read that decides or lists what a partner may
-        reach goes through it. Today a partnership gives access while its status is active, whatever `at`;
-        when access becomes limited in time, this is where its validity window will be read.
+        reach goes through it. A partnership gives access while its status is active and its end (`ends_at`,
+        none for no end) is still ahead: access stops at that moment, whether or not the periodic sweep has
+        marked it ended yet.
         """
-        return self.filter(status=Status.ACTIVE)
+        at = at or timezone.now()
+        return self.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at), status=Status.ACTIVE)
+
+    def ended_unswept(self, at: datetime | None = None):
+        """Still marked active, but their end has passed: the sweep marks them ended."""
+        return self.filter(status=Status.ACTIVE, ends_at__lte=at or timezone.now())
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
@@ -148,6 +158,16 @@ class Partnership(models.Model):
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Time-limited access: the moment access ends (none: no end). On a pending invitation or request, the
+    # end it proposes.
+    ends_at = models.DateTimeField(gettext_lazy("access until"), null=True, blank=True)
+    # The partner asked for its access to go on (until `renewal_until`, or with no end when that is empty);
+    # the client answers it like a request.
+    renewal_requested_at = models.DateTimeField(null=True, blank=True)
+    renewal_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    renewal_until = models.DateTimeField(null=True, blank=True)
 
     objects = PartnershipQuerySet.as_manager()
 
@@ -172,6 +192,9 @@ class Partnership(models.Model):
                 fields=["partner", "status", "client_name", "client"], name="partnership_clients_by_name"
             ),
             models.Index(fields=["client", "status"]),
+            # Managed Clients sorted and filtered by "Until", and the sweep of ended access.
+            models.Index(fields=["partner", "status", "ends_at"], name="partnership_partner_ends_at"),
+            models.Index(fields=["status", "ends_at"], name="partnership_status_ends_at"),
         ]
 
     def __str__(self):
@@ -192,6 +215,43 @@ class Partnership(models.Model):
     def link_expired(self) -> bool:
         """Pending, but its link has expired: the periodic task has yet to mark it expired."""
         return self.status == Status.PENDING and self.expires_at < timezone.now()
+
+    @property
+    def has_ended(self) -> bool:
+        """Active in the table, but its end date has passed: no access any more (see `active`)."""
+        return self.status == Status.ACTIVE and self.ends_at is not None and self.ends_at <= timezone.now()
+
+    @property
+    def shown_status(self) -> str:
+        """The status both sides read: "ended" as soon as the end passed, before the sweep records it."""
+        return Status.ENDED if self.has_ended else self.status
+
+    def get_shown_status_display(self) -> str:
+        return Status(self.shown_status).label
+
+    @property
+    def last_day(self):
+        """The last day of access in the local time zone (access ends at the start of the next day when set
+        from the console), or None."""
+        if self.ends_at is None:
+            return None
+        return timezone.localtime(self.ends_at - timedelta(microseconds=1)).date()
+
+    @property
+    def renewal_last_day(self):
+        """The last day of access the partner's renewal request asks for, or None (no end, or no request)."""
+        if self.renewal_until is None:
+            return None
+        return timezone.localtime(self.renewal_until - timedelta(microseconds=1)).date()
+
+    @property
+    def closed_on(self):
+        """The day the History shows as the end: the last day of a time-limited access that ended, else the
+        day it was stopped, refused, cancelled or expired (or answered)."""
+        if self.shown_status == Status.ENDED:
+            return self.last_day
+        moment = self.ended_at or self.answered_at
+        return timezone.localtime(moment).date() if moment else None
 
     def copy_client_name(self):
         """On creation; a rename of the client updates its partnerships (`partners.signals`)."""
@@ -237,6 +297,8 @@ class ClientRequest(models.Model):
     # When the request was sent (or sent again): its link expires `PARTNER_INVITATION_MAX_AGE_DAYS` later.
     sent_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The end of access the partner proposes (none: no end).
+    ends_at = models.DateTimeField(null=True, blank=True)
     partnership = models.OneToOneField(
         Partnership, null=True, blank=True, on_delete=models.SET_NULL, related_name="client_request"
     )
@@ -268,3 +330,51 @@ class ClientRequest(models.Model):
     def link_expired(self) -> bool:
         """Shown as expired in the pending list (the same test for every request: its link's age)."""
         return self.expires_at < timezone.now()
+
+
+class PartnershipReminder(models.Model):
+    """A reminder sent before a time-limited access ends: one per partnership, end and stage (30, 7 or 1
+    days before), so two workers running the job at once send it once."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="reminders")
+    ends_at = models.DateTimeField()
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "ends_at", "days_before"], name="partnership_reminder_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.partnership_id}: {self.days_before} days before {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class TransferCode(models.Model):
+    """A code the client gives a new partner to take over a partnership (handover): shown once, stored
+    hashed, valid `TRANSFER_CODE_DAYS` days, used once."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="transfer_codes")
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    new_partnership = models.OneToOneField(
+        Partnership, null=True, blank=True, on_delete=models.SET_NULL, related_name="handed_over_by"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.partnership_id}: {self.created_at:%Y-%m-%d %H:%M}"

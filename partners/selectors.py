@@ -3,7 +3,7 @@
 from datetime import timedelta
 from itertools import islice
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.utils import timezone
@@ -54,7 +54,13 @@ MANAGED_CLIENT_ORDERINGS = {
     "-since": ("-answered_at", "-pk"),
     "products": ("client_product_count", "client_name", "pk"),
     "-products": ("-client_product_count", "client_name", "pk"),
+    # Soonest end first, access with no end last (index on partner, status, ends_at).
+    "until": (F("ends_at").asc(nulls_last=True), "pk"),
+    "-until": (F("ends_at").desc(nulls_first=True), "-pk"),
 }
+# The "Until" filter of Managed Clients: access ending within this many days counts as "ending soon".
+ENDING_SOON_DAYS = 30
+UNTIL_FILTERS = ("soon", "dated", "none")
 # Product counts are read for this many rows at a time: a page's worth in one query.
 PRODUCT_COUNT_BATCH = 500
 
@@ -118,7 +124,12 @@ def _product_count_for_sorting():
 
 
 def managed_partnerships(
-    partner: Organization, *, search: str = "", access_level: str = "", payment_method: str = ""
+    partner: Organization,
+    *,
+    search: str = "",
+    access_level: str = "",
+    payment_method: str = "",
+    until: str = "",
 ) -> QuerySet[Partnership]:
     """The partner organization's active partnerships that match the Managed Clients filters, unannotated
     and unordered: the table builds on it, and the billing export reads its `client_id`s as a subquery
@@ -134,6 +145,12 @@ def managed_partnerships(
         partnerships = partnerships.filter(access=access_level)
     if payment_method:
         partnerships = partnerships.filter(payment_method=payment_method)
+    if until == "soon":
+        partnerships = partnerships.filter(ends_at__lte=timezone.now() + timedelta(days=ENDING_SOON_DAYS))
+    elif until == "dated":
+        partnerships = partnerships.filter(ends_at__isnull=False)
+    elif until == "none":
+        partnerships = partnerships.filter(ends_at__isnull=True)
     return partnerships
 
 
@@ -143,18 +160,24 @@ def managed_clients(
     search: str = "",
     access_level: str = "",
     payment_method: str = "",
+    until: str = "",
     ordering: str = "name",
 ) -> QuerySet[Partnership]:
     """Reseller Area → Managed Clients: the active partnerships of the partner, each read with
     `client_product_count` (`WithProductCounts`: one query for the rows read, however many match).
 
     `search` matches part of the client's name or of the email of one of its users; `access_level` and
-    `payment_method` keep one value; `ordering` is a key of `MANAGED_CLIENT_ORDERINGS`.
+    `payment_method` keep one value; `until` is one of `UNTIL_FILTERS` (ending within `ENDING_SOON_DAYS`,
+    with an end, with no end); `ordering` is a key of `MANAGED_CLIENT_ORDERINGS`.
     """
     if not access.can(Permission.VIEW_MANAGED_CLIENTS):
         return Partnership.objects.none()
     partnerships = managed_partnerships(
-        access.organization, search=search, access_level=access_level, payment_method=payment_method
+        access.organization,
+        search=search,
+        access_level=access_level,
+        payment_method=payment_method,
+        until=until,
     ).select_related("client")
     ordering = ordering if ordering in MANAGED_CLIENT_ORDERINGS else "name"
     if ordering in ("products", "-products"):
@@ -256,3 +279,25 @@ def products_by_category(access: Access) -> list[tuple]:
 def live_partnership_with(access: Access, partner) -> Partnership | None:
     """The client's pending or active partnership with this partner, to warn before the wizard goes on."""
     return partnerships_of_client(access).filter(partner=partner, status__in=LIVE).first()
+
+
+def ending_soon(access: Access, *, limit: int = 10) -> tuple[list[Partnership], list[Partnership]]:
+    """The dashboard: access ending within `ENDING_SOON_DAYS`, soonest first, in one query: the partners
+    whose access to this organization ends (client side), and the clients the partner loses (partner
+    side)."""
+    sides = Q()
+    if access.can(Permission.VIEW_PARTNERS):
+        sides |= Q(client=access.organization)
+    if access.can(Permission.VIEW_MANAGED_CLIENTS):
+        sides |= Q(partner=access.organization)
+    if not sides:
+        return [], []
+    rows = list(
+        Partnership.objects.active()
+        .filter(sides, ends_at__lte=timezone.now() + timedelta(days=ENDING_SOON_DAYS))
+        .select_related("client", "partner")
+        .order_by("ends_at", "pk")[:limit]
+    )
+    as_client = [row for row in rows if row.client_id == access.organization.pk]
+    as_partner = [row for row in rows if row.partner_id == access.organization.pk]
+    return as_client, as_partner

@@ -3,6 +3,7 @@
 The state machine of a partnership:
 
     pending ──accept──▶ active ──stop──▶ stopped
+                          └──(its end date passed)──▶ ended
        │ ├──refuse──▶ refused
        │ ├──cancel──▶ cancelled   ("delete" the invitation, by the side that sent it)
        │ └──(link older than the limit)──▶ expired
@@ -14,6 +15,10 @@ access, changing who pays and stopping a collaboration need proof of the account
 `password_confirmed=True` from a caller that checked it (the console's and the API's password window). A move
 the partnership's state refuses raises `InvalidTransition` (the API answers 409).
 """
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,10 +44,16 @@ from partners.models import (
     InitiatedBy,
     PartnerProfile,
     Partnership,
+    PartnershipReminder,
     PaymentMethod,
     RequestStatus,
     Status,
+    TransferCode,
 )
+
+# Reminders before a time-limited access ends, in days: each stage once per end date.
+REMINDER_DAYS = (30, 7, 1)
+KEEP = object()  # "leave as it is", where None means "no end"
 
 ONLY_LEGAL_REPRESENTATIVE = gettext_lazy(
     "Only a legal representative of the organization can manage its partners."
@@ -115,6 +126,7 @@ def _email_context(partnership: Partnership, **extra) -> dict:
         "access": AccessLevel(partnership.access).label,
         "payment_method": PaymentMethod(partnership.payment_method).label,
         "products": [str(product) for product in partnership.products.all()],
+        "ends_at": partnership.ends_at,
         **extra,
     }
 
@@ -165,6 +177,23 @@ def _clean_terms(
     return access_level, products, payment_method
 
 
+def clean_end(ends_at: datetime | None, *, field: str = "ends_at") -> datetime | None:
+    """An end of access: none (no end), or a moment still ahead."""
+    if ends_at is None:
+        return None
+    if not isinstance(ends_at, datetime):
+        raise ValidationError({field: _("Enter a valid date.")})
+    if timezone.is_naive(ends_at):
+        ends_at = timezone.make_aware(ends_at)
+    if ends_at <= timezone.now():
+        raise ValidationError({field: _("Choose an end of access in the future, or no end.")})
+    return ends_at
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
 def _lock(partnership: Partnership) -> Partnership:
     return Partnership.objects.select_for_update().select_related("client", "partner").get(pk=partnership.pk)
 
@@ -174,7 +203,7 @@ def is_stale(partnership: Partnership) -> bool:
 
 
 def _create_pending(
-    *, client, partner, by, initiated_by, access_level, products, payment_method
+    *, client, partner, by, initiated_by, access_level, products, payment_method, ends_at=None
 ) -> Partnership:
     # The caller named the other side: the partner (Add a partner) or the client's email (Add a client).
     field = "partner" if initiated_by == InitiatedBy.CLIENT else "client_email"
@@ -191,6 +220,7 @@ def _create_pending(
                 initiated_by=initiated_by,
                 invitation_nonce=new_nonce(),
                 created_by=by,
+                ends_at=ends_at,
             )
     except IntegrityError:
         raise ValidationError(duplicate) from None
@@ -261,6 +291,7 @@ def partnership_invite(
     access_level: str,
     products=None,
     payment_method: str = PaymentMethod.CLIENT,
+    ends_at: datetime | None = None,
     password: str = "",
     password_confirmed: bool = False,
 ) -> Partnership:
@@ -282,6 +313,7 @@ def partnership_invite(
         payment_method=payment_method,
         products_required=True,
     )
+    ends_at = clean_end(ends_at)
     if access_level == AccessLevel.FULL:
         require_password(user=access.user, password=password, password_confirmed=password_confirmed)
     partnership = _create_pending(
@@ -292,13 +324,12 @@ def partnership_invite(
         access_level=access_level,
         products=products,
         payment_method=payment_method,
+        ends_at=ends_at,
     )
-    _audit(
-        access,
-        partnership,
-        "partnership.invited",
-        {"access": access_level, "payment_method": payment_method, "products": [p.pk for p in products]},
-    )
+    changes = {"access": access_level, "payment_method": payment_method, "products": [p.pk for p in products]}
+    if ends_at is not None:
+        changes["ends_at"] = _iso(ends_at)
+    _audit(access, partnership, "partnership.invited", changes)
     _send_invitation(partnership, sent_by=access.user)
     return partnership
 
@@ -310,7 +341,12 @@ CLIENT_REQUEST_SENT = gettext_lazy(
 
 @transaction.atomic
 def partnership_request(
-    *, access: Access, client_email: str, access_level: str, payment_method: str = PaymentMethod.CLIENT
+    *,
+    access: Access,
+    client_email: str,
+    access_level: str,
+    payment_method: str = PaymentMethod.CLIENT,
+    ends_at: datetime | None = None,
 ) -> ClientRequest:
     """A partner's legal representative asks a client for access ("Add a client"), by the client's email.
 
@@ -329,11 +365,13 @@ def partnership_request(
         payment_method=payment_method,
         products_required=False,
     )
+    ends_at = clean_end(ends_at)
     client_request = ClientRequest.objects.create(
         partner=access.organization,
         client_email=(client_email or "").strip().lower(),
         access=access_level,
         payment_method=payment_method,
+        ends_at=ends_at,
         created_by=access.user,
     )
     _audit_request(access, client_request, "client_request.sent")
@@ -354,6 +392,7 @@ def _audit_request(access: Access, client_request: ClientRequest, action: str) -
             "client_email": client_request.client_email,
             "access": client_request.access,
             "payment_method": client_request.payment_method,
+            **({"ends_at": _iso(client_request.ends_at)} if client_request.ends_at else {}),
         },
     )
 
@@ -391,6 +430,7 @@ def partnership_request_deliver(*, client_request: ClientRequest, by: User) -> P
         products_required=False,
     )
     try:
+        ends_at = clean_end(client_request.ends_at)  # the end may have passed while the request was queued
         partnership = _create_pending(
             client=client,
             partner=partner,
@@ -399,9 +439,10 @@ def partnership_request_deliver(*, client_request: ClientRequest, by: User) -> P
             access_level=access_level,
             products=[],
             payment_method=payment_method,
+            ends_at=ends_at,
         )
     except ValidationError:
-        return None  # already pending or active
+        return None  # already pending or active, or its end passed while queued
     partnership.invitation_sent_at = client_request.sent_at  # it expires with the request
     partnership.save(update_fields=["invitation_sent_at"])
     client_request.partnership = partnership
@@ -514,6 +555,8 @@ def no_longer_pending(status: str) -> str:
         Status.CANCELLED: _("This invitation is cancelled, no longer pending."),
         Status.STOPPED: _("This invitation is stopped, no longer pending."),
         Status.EXPIRED: _("This invitation is expired, no longer pending."),
+        Status.ENDED: _("This invitation is ended, no longer pending."),
+        Status.HANDOVER: _("This invitation is handed over, no longer pending."),
     }
     return wordings.get(status, _("This invitation is no longer pending."))
 
@@ -613,17 +656,28 @@ def partnership_accept(
     access_level: str | None = None,
     products=None,
     payment_method: str | None = None,
+    ends_at=KEEP,
     password: str = "",
     password_confirmed: bool = False,
 ) -> Partnership:
     """The invited side accepts. A client answering a partner's request may narrow what was asked: Limited
     instead of Full, the products to grant, and keeping its own wallet; granting Full access needs the
-    password."""
+    password. The client may also set the end of access (`ends_at`: a moment, or None for no end); an
+    invitation whose proposed end has passed can no longer be accepted."""
     partnership = _lock(partnership)
     _require_answering_side(access, partnership)
     _require_pending(partnership)
     _require_fresh(partnership)
     changes = {}
+    if ends_at is not KEEP:
+        if partnership.initiated_by != InitiatedBy.PARTNER:
+            raise ValidationError({"ends_at": _("A partner accepts the invitation as the client sent it.")})
+        new_end = clean_end(ends_at)
+        if new_end != partnership.ends_at:
+            changes["ends_at"] = [_iso(partnership.ends_at), _iso(new_end)]
+        partnership.ends_at = new_end
+    elif partnership.ends_at is not None and partnership.ends_at <= timezone.now():
+        raise InvalidTransition(_("The end of access proposed in this invitation has passed."))
     if partnership.initiated_by == InitiatedBy.PARTNER:
         new_access = access_level or partnership.access
         new_payment = payment_method or partnership.payment_method
@@ -642,7 +696,7 @@ def partnership_accept(
         )
         if new_access == AccessLevel.FULL:
             require_password(user=access.user, password=password, password_confirmed=password_confirmed)
-        changes = {
+        changes |= {
             "access": [partnership.access, new_access],
             "payment_method": [partnership.payment_method, new_payment],
             "products": [product.pk for product in new_products],
@@ -655,7 +709,9 @@ def partnership_accept(
     partnership.status = Status.ACTIVE
     partnership.answered_at = timezone.now()
     partnership.answered_by = access.user
-    partnership.save(update_fields=["status", "access", "payment_method", "answered_at", "answered_by"])
+    partnership.save(
+        update_fields=["status", "access", "payment_method", "answered_at", "answered_by", "ends_at"]
+    )
     covered = _close_external_memberships(access, partnership)
     if covered:
         changes["external_users_now_covered"] = covered
@@ -711,7 +767,7 @@ def partnership_change_payment_method(
         raise PermissionDenied(_("Only the client decides who pays."))
     _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
     require_password(user=access.user, password=password, password_confirmed=password_confirmed)
-    if partnership.status != Status.ACTIVE:
+    if partnership.status != Status.ACTIVE or partnership.has_ended:
         raise InvalidTransition(_("Only an active partnership has a payment method to change."))
     if payment_method not in PaymentMethod.values:
         raise ValidationError({"payment_method": _("Choose who pays.")})
@@ -756,7 +812,7 @@ def partnership_stop(
     else:
         raise PermissionDenied(_("This partnership belongs to other organizations."))
     require_password(user=access.user, password=password, password_confirmed=password_confirmed)
-    if partnership.status != Status.ACTIVE:
+    if partnership.status != Status.ACTIVE or partnership.has_ended:
         raise InvalidTransition(_("Only an active partnership can be stopped."))
     _end(partnership, Status.STOPPED, by=access.user)
     side = "client" if access.organization.pk == partnership.client_id else "partner"
@@ -781,3 +837,439 @@ def partnerships_expire_stale() -> int:
         _expire_if_stale(partnership)
         count += 1
     return count
+
+
+# Time-limited access
+
+
+def _require_client_side(access: Access, partnership: Partnership) -> None:
+    if access.organization.pk != partnership.client_id:
+        raise PermissionDenied(_("Only the client decides how long its partner has access."))
+    _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
+
+
+def _extends(previous: datetime | None, new: datetime | None) -> bool:
+    if previous is None:
+        return False
+    return new is None or new > previous
+
+
+def _require_running(partnership: Partnership) -> None:
+    if partnership.status != Status.ACTIVE or partnership.has_ended:
+        raise InvalidTransition(_("Only an active partnership has an end of access to change."))
+
+
+@transaction.atomic
+def partnership_change_end(
+    *,
+    access: Access,
+    partnership: Partnership,
+    ends_at: datetime | None,
+    password: str = "",
+    password_confirmed: bool = False,
+) -> Partnership:
+    """The client extends or shortens its partner's access, or lifts its end (`ends_at=None`). Ending access
+    now is Stop Collaboration. Reminders start again for the new end. Extending Full access grants the
+    organization for longer: the password first."""
+    partnership = _lock(partnership)
+    _require_client_side(access, partnership)
+    _require_running(partnership)
+    ends_at = clean_end(ends_at)
+    if ends_at == partnership.ends_at:
+        return partnership
+    if partnership.access == AccessLevel.FULL and _extends(partnership.ends_at, ends_at):
+        require_password(user=access.user, password=password, password_confirmed=password_confirmed)
+    previous = partnership.ends_at
+    partnership.ends_at = ends_at
+    partnership.save(update_fields=["ends_at"])
+    _audit(access, partnership, "partnership.end_changed", {"ends_at": [_iso(previous), _iso(ends_at)]})
+    email_on_commit(
+        to=partner_recipients(partnership),
+        template="partnership_end_changed",
+        context=_email_context(partnership, changed_by=access.user.get_full_name(), previous=previous),
+        fallback_language=_languages_of_sides(partnership),
+    )
+    return partnership
+
+
+@transaction.atomic
+def partnership_request_renewal(
+    *, access: Access, partnership: Partnership, until: datetime | None = None
+) -> Partnership:
+    """The partner asks its client to let its time-limited access go on, until `until` (None: with no end);
+    the client answers it like a request (`partnership_answer_renewal`)."""
+    partnership = _lock(partnership)
+    if access.organization.pk != partnership.partner_id:
+        raise PermissionDenied(_("Only the partner can ask for its access to be renewed."))
+    _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+    _require_running(partnership)
+    if partnership.ends_at is None:
+        raise InvalidTransition(_("This access has no end: there is nothing to renew."))
+    until = clean_end(until, field="until")
+    if until is not None and until <= partnership.ends_at:
+        raise ValidationError({"until": _("Choose a date after the current end of access.")})
+    partnership.renewal_requested_at = timezone.now()
+    partnership.renewal_requested_by = access.user
+    partnership.renewal_until = until
+    partnership.save(update_fields=["renewal_requested_at", "renewal_requested_by", "renewal_until"])
+    _audit(access, partnership, "partnership.renewal_requested", {"until": _iso(until)})
+    email_on_commit(
+        to=client_recipients(partnership),
+        template="partnership_renewal_requested",
+        context=_email_context(partnership, sent_by=access.user.get_full_name(), until=until),
+        fallback_language=_languages_of_sides(partnership),
+    )
+    return partnership
+
+
+@transaction.atomic
+def partnership_answer_renewal(
+    *,
+    access: Access,
+    partnership: Partnership,
+    accept: bool,
+    ends_at=KEEP,
+    password: str = "",
+    password_confirmed: bool = False,
+) -> Partnership:
+    """The client accepts its partner's renewal request (as asked, or with another end: `ends_at`) or
+    refuses it; either way the request is answered. Renewing Full access needs the password."""
+    partnership = _lock(partnership)
+    _require_client_side(access, partnership)
+    _require_running(partnership)
+    if partnership.renewal_requested_at is None:
+        raise InvalidTransition(_("There is no renewal request to answer."))
+    previous = partnership.ends_at
+    if accept:
+        new_end = clean_end(partnership.renewal_until if ends_at is KEEP else ends_at)
+        if partnership.access == AccessLevel.FULL and _extends(previous, new_end):
+            require_password(user=access.user, password=password, password_confirmed=password_confirmed)
+        partnership.ends_at = new_end
+    partnership.renewal_requested_at = None
+    partnership.renewal_requested_by = None
+    partnership.renewal_until = None
+    partnership.save(
+        update_fields=["ends_at", "renewal_requested_at", "renewal_requested_by", "renewal_until"]
+    )
+    if accept:
+        _audit(
+            access,
+            partnership,
+            "partnership.renewal_accepted",
+            {"ends_at": [_iso(previous), _iso(partnership.ends_at)]},
+        )
+    else:
+        _audit(access, partnership, "partnership.renewal_refused")
+    email_on_commit(
+        to=partner_recipients(partnership),
+        template="partnership_renewal_answered",
+        context=_email_context(partnership, accepted=accept, answered_by=access.user.get_full_name()),
+        fallback_language=_languages_of_sides(partnership),
+    )
+    return partnership
+
+
+def _end_one(partnership_id: int, now: datetime) -> bool:
+    with transaction.atomic():
+        partnership = (
+            Partnership.objects.select_for_update()
+            .select_related("client", "partner")
+            .filter(pk=partnership_id)
+            .first()
+        )
+        if (
+            partnership is None
+            or partnership.status != Status.ACTIVE
+            or partnership.ends_at is None
+            or partnership.ends_at > now
+        ):
+            return False  # another worker got there first, or the client moved the end meanwhile
+        partnership.status = Status.ENDED
+        partnership.ended_at = partnership.ends_at
+        partnership.ended_by = None
+        partnership.renewal_requested_at = None
+        partnership.renewal_requested_by = None
+        partnership.renewal_until = None
+        partnership.save(
+            update_fields=[
+                "status",
+                "ended_at",
+                "ended_by",
+                "renewal_requested_at",
+                "renewal_requested_by",
+                "renewal_until",
+            ]
+        )
+        audit_record(
+            actor=None,
+            organization=partnership.client,
+            counterparty=partnership.partner,
+            action="partnership.ended",
+            target=partnership,
+            changes={"ends_at": _iso(partnership.ends_at)},
+        )
+        email_on_commit(
+            to=client_recipients(partnership) + partner_recipients(partnership),
+            template="partnership_ended",
+            context=_email_context(partnership),
+            fallback_language=_languages_of_sides(partnership),
+        )
+    return True
+
+
+def partnerships_end_due(*, now: datetime | None = None) -> int:
+    """Mark ended the active partnerships whose end has passed, one transaction each, with one event and
+    one email to both sides. Access itself ended at that moment already (`Partnership.objects.active`): this
+    only records it. Safe when two workers run it at once (the row lock and the second look)."""
+    now = now or timezone.now()
+    due = list(Partnership.objects.ended_unswept(now).order_by("ends_at", "pk").values_list("pk", flat=True))
+    return sum(_end_one(pk, now) for pk in due)
+
+
+def reminder_stage(ends_at: datetime, now: datetime) -> int | None:
+    """The reminder due at `now` for access ending at `ends_at`: the closest stage reached (a grant made 5
+    days before its end gets the 7-day reminder only), or None."""
+    left = ends_at - now
+    if left <= timedelta(0):
+        return None
+    reached = [days for days in REMINDER_DAYS if left <= timedelta(days=days)]
+    return min(reached) if reached else None
+
+
+def _remind_one(partnership_id: int, now: datetime) -> bool:
+    with transaction.atomic():
+        partnership = (
+            Partnership.objects.active(at=now).select_related("client", "partner").filter(pk=partnership_id)
+        ).first()
+        if partnership is None or partnership.ends_at is None:
+            return False
+        stage = reminder_stage(partnership.ends_at, now)
+        if stage is None:
+            return False
+        try:
+            with transaction.atomic():
+                PartnershipReminder.objects.create(
+                    partnership=partnership, ends_at=partnership.ends_at, days_before=stage, sent_at=now
+                )
+        except IntegrityError:
+            return False  # sent already (by this job earlier, or by another worker just now)
+        email_on_commit(
+            to=client_recipients(partnership) + partner_recipients(partnership),
+            template="partnership_ending_reminder",
+            context=_email_context(
+                partnership, days=stage, renewal_requested=bool(partnership.renewal_requested_at)
+            ),
+            fallback_language=_languages_of_sides(partnership),
+        )
+    return True
+
+
+def partnerships_send_end_reminders(*, now: datetime | None = None) -> int:
+    """Email both sides 30, 7 and 1 days before a time-limited access ends, each reminder once per end date
+    (a unique row per partnership, end and stage: two workers running it at once send it once)."""
+    now = now or timezone.now()
+    ending = (
+        Partnership.objects.active(at=now)
+        .filter(ends_at__lte=now + timedelta(days=max(REMINDER_DAYS)))
+        .order_by("ends_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(_remind_one(pk, now) for pk in list(ending))
+
+
+# Handover between partners
+
+TRANSFER_CODE_DAYS = 14
+# Letters and digits that cannot be mistaken for one another when typed from a message.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_GROUPS = 4
+
+
+def _code_hash(code: str) -> str:
+    normalized = "".join(character for character in (code or "").upper() if character.isalnum())
+    return hashlib.sha256(normalized.encode()).hexdigest()
+
+
+def _new_code() -> str:
+    return "-".join(
+        "".join(secrets.choice(CODE_ALPHABET) for _index in range(4)) for _group in range(CODE_GROUPS)
+    )
+
+
+@transaction.atomic
+def partnership_transfer_code_create(
+    *, access: Access, partnership: Partnership, password: str = "", password_confirmed: bool = False
+) -> tuple[str, TransferCode]:
+    """The client's legal representative creates a code for a new partner to take over this partnership
+    (same access, products, who pays and end), valid `TRANSFER_CODE_DAYS` days. The code is returned once
+    and only its hash is kept; a new code revokes the codes made before for this partnership."""
+    partnership = _lock(partnership)
+    if access.organization.pk != partnership.client_id:
+        raise PermissionDenied(_("Only the client can hand its partnership over to another partner."))
+    _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
+    require_password(user=access.user, password=password, password_confirmed=password_confirmed)
+    if partnership.status != Status.ACTIVE or partnership.has_ended:
+        raise InvalidTransition(_("Only an active partnership can be handed over."))
+    now = timezone.now()
+    TransferCode.objects.filter(
+        partnership=partnership, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    code = _new_code()
+    record = TransferCode.objects.create(
+        partnership=partnership,
+        code_hash=_code_hash(code),
+        created_by=access.user,
+        created_at=now,
+        expires_at=now + timedelta(days=TRANSFER_CODE_DAYS),
+    )
+    _audit(access, partnership, "partnership.transfer_code_created", {"expires_at": _iso(record.expires_at)})
+    return code, record
+
+
+INVALID_CODE = gettext_lazy("This transfer code is not valid: check it, or ask the client for a new one.")
+
+
+@transaction.atomic
+def partnership_handover_accept(*, access: Access, code: str) -> Partnership:
+    """A partner's legal representative enters a client's transfer code: in one transaction the client's
+    partnership with its current partner ends (handed over) and one with this partner starts, with the same
+    access, products, who pays and end. Of two acceptances at once, the first to lock the code wins."""
+    _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+    new_partner = access.organization
+    if not new_partner.is_referenced_partner:
+        raise PermissionDenied(_("Only a referenced partner can take over a client."))
+    record = TransferCode.objects.select_for_update().filter(code_hash=_code_hash(code)).first()
+    now = timezone.now()
+    if record is None or record.revoked_at is not None:
+        raise ValidationError({"code": INVALID_CODE})
+    if record.used_at is not None:
+        raise ValidationError({"code": _("This transfer code has already been used.")})
+    if record.expires_at <= now:
+        raise ValidationError({"code": _("This transfer code has expired; ask the client for a new one.")})
+    old = _lock(record.partnership)
+    if old.status != Status.ACTIVE or old.has_ended:
+        raise InvalidTransition(_("This partnership is no longer active: ask the client for a new code."))
+    if new_partner.pk in (old.partner_id, old.client_id):
+        raise ValidationError({"code": _("This code is for another partner to take over the client.")})
+    if Partnership.objects.live().filter(client_id=old.client_id, partner=new_partner).exists():
+        raise ValidationError(
+            {"code": _("You already have a pending invitation or an active partnership with this client.")}
+        )
+    old.status = Status.HANDOVER
+    old.ended_at = now
+    old.ended_by = access.user
+    old.renewal_requested_at = old.renewal_requested_by = old.renewal_until = None
+    old.save(
+        update_fields=[
+            "status",
+            "ended_at",
+            "ended_by",
+            "renewal_requested_at",
+            "renewal_requested_by",
+            "renewal_until",
+        ]
+    )
+    new = Partnership.objects.create(
+        client=old.client,
+        partner=new_partner,
+        access=old.access,
+        payment_method=old.payment_method,
+        status=Status.ACTIVE,
+        initiated_by=InitiatedBy.CLIENT,
+        invitation_nonce=new_nonce(),
+        created_by=record.created_by,
+        created_at=now,
+        invitation_sent_at=now,
+        answered_at=now,
+        answered_by=access.user,
+        ends_at=old.ends_at,
+    )
+    new.products.set(old.products.all())
+    record.used_at = now
+    record.used_by = access.user
+    record.new_partnership = new
+    record.save(update_fields=["used_at", "used_by", "new_partnership"])
+    covered = _close_external_memberships(access, new)
+    terms = {
+        "from_partner": old.partner.name,
+        "access": old.access,
+        "payment_method": old.payment_method,
+        "products": [product.pk for product in new.products.all()],
+        "ends_at": _iso(old.ends_at),
+    }
+    if covered:
+        terms["external_users_now_covered"] = covered
+    # One event in the client's log, which the new partner sees too; the former partner's own log says it
+    # lost the client.
+    audit_record(
+        actor=access.user,
+        organization=old.client,
+        counterparty=new_partner,
+        action="partnership.handed_over",
+        target=new,
+        changes=terms,
+    )
+    audit_record(
+        actor=access.user,
+        organization=old.partner,
+        action="partnership.handed_over_away",
+        target=old,
+        changes={"client": old.client.name, "to_partner": new_partner.name},
+    )
+    context = _email_context(new, previous_partner=old.partner.name)
+    email_on_commit(
+        to=client_recipients(new) + partner_recipients(new) + partner_recipients(old),
+        template="partnership_handed_over",
+        context=context,
+        fallback_language={**_languages_of_sides(new), **_languages_of_sides(old)},
+    )
+    return new
+
+
+# Bulk actions of Managed Clients: one call per partnership, each in its own transaction, so that every
+# client gets its own result (done, or why not) and one refusal stops nothing else.
+
+BULK_MAX = 200
+
+
+def _each(partnerships, call) -> list[tuple[Partnership, str]]:
+    """(partnership, "" when done, else the reason) for each partnership."""
+    results = []
+    for partnership in partnerships:
+        try:
+            call(partnership)
+        except (ValidationError, PermissionDenied) as refusal:
+            reason = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
+            results.append((partnership, reason or _("Refused.")))
+        else:
+            results.append((partnership, ""))
+    return results
+
+
+def partnerships_stop_many(
+    *, access: Access, partnerships, password: str = "", password_confirmed: bool = False
+) -> list[tuple[Partnership, str]]:
+    """Stop Collaboration with several clients at once, the password asked once for all of them."""
+    _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+    require_password(user=access.user, password=password, password_confirmed=password_confirmed)
+    return _each(
+        partnerships,
+        lambda partnership: partnership_stop(access=access, partnership=partnership, password_confirmed=True),
+    )
+
+
+def partnerships_request_renewal_many(
+    *, access: Access, partnerships, until: datetime | None
+) -> list[tuple[Partnership, str]]:
+    """Ask several clients at once to renew access that ends (access with no end is refused, by client)."""
+    _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+    return _each(
+        partnerships,
+        lambda partnership: partnership_request_renewal(access=access, partnership=partnership, until=until),
+    )
+
+
+def partnerships_resend_many(*, access: Access, partnerships) -> list[tuple[Partnership, str]]:
+    """Send again several pending requests, each with a fresh link."""
+    _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+    return _each(partnerships, lambda partnership: partnership_resend(access=access, partnership=partnership))

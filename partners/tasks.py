@@ -4,13 +4,25 @@ from django.tasks import task
 
 from organizations.models import User
 from partners.models import ClientRequest
-from partners.services import partnership_request_deliver, partnerships_expire_stale
+from partners.services import (
+    partnership_request_deliver,
+    partnerships_end_due,
+    partnerships_expire_stale,
+    partnerships_send_end_reminders,
+)
 
 
 @task()
 def expire_invitations() -> int:
     """Mark pending invitations whose links have expired (as `manage.py expire_partner_invitations`)."""
     return partnerships_expire_stale()
+
+
+@task()
+def end_time_limited_access() -> dict:
+    """Record as ended the access whose end has passed (access itself stopped at that moment), then send
+    the reminders due 30, 7 and 1 days before an end."""
+    return {"ended": partnerships_end_due(), "reminded": partnerships_send_end_reminders()}
 
 
 @task()

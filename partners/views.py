@@ -17,11 +17,14 @@ from organizations.web import organization_view
 from partners import selectors, services
 from partners.forms import (
     AccessChoiceForm,
+    BulkActionForm,
     ClientRequestForm,
+    EndOfAccessForm,
     ManagedClientFilterForm,
     PartnerSearchForm,
     PaymentMethodForm,
     StopForm,
+    TransferCodeForm,
 )
 from partners.invitations import read_invitation_token
 from partners.models import (
@@ -67,9 +70,10 @@ def partners(request):
         request,
         "partners/partners.html",
         {
-            "live": [p for p in partnerships if p.status in (Status.PENDING, Status.ACTIVE)],
-            "history": [p for p in partnerships if p.status not in (Status.PENDING, Status.ACTIVE)],
+            "live": [p for p in partnerships if p.shown_status in (Status.PENDING, Status.ACTIVE)],
+            "history": [p for p in partnerships if p.shown_status not in (Status.PENDING, Status.ACTIVE)],
             "can_manage": access.can(Permission.MANAGE_PARTNERS),
+            "can_view_activity": access.can(Permission.VIEW_ACTIVITY),
         },
     )
 
@@ -124,8 +128,12 @@ def partner_add(request):
         categories=selectors.products_by_category(access),
         payment_form=PaymentMethodForm(initial={"payment_method": PaymentMethod.CLIENT}),
         selected_products=[int(pk) for pk in request.POST.getlist("products") if pk.isdigit()],
+        end_form=EndOfAccessForm(prefix="end"),
     )
     if step == "access":
+        return render(request, "partners/partner_add.html", context)
+    end_form = context["end_form"] = EndOfAccessForm(request.POST, prefix="end")
+    if not end_form.is_valid():
         return render(request, "partners/partner_add.html", context)
 
     payment_method = PaymentMethod.CLIENT
@@ -151,9 +159,12 @@ def partner_add(request):
             access_level=access_level,
             products=products,
             payment_method=payment_method,
+            ends_at=end_form.ends_at(),
             password_confirmed=password_confirmed,
         )
     except ValidationError as error:
+        if "ends_at" in getattr(error, "error_dict", {}):
+            end_form.add_error("last_day", error.error_dict["ends_at"])
         context["error"] = _refusal_message(error)
         return render(request, "partners/partner_add.html", context)
     messages.success(
@@ -172,8 +183,113 @@ def partner_detail(request, partnership_id):
     return render(
         request,
         "partners/partner_detail.html",
-        {"partnership": partnership, "can_manage": request.access.can(Permission.MANAGE_PARTNERS)},
+        {
+            "partnership": partnership,
+            "can_manage": request.access.can(Permission.MANAGE_PARTNERS),
+            "can_view_activity": request.access.can(Permission.VIEW_ACTIVITY),
+            "running": partnership.status == Status.ACTIVE and not partnership.has_ended,
+        },
     )
+
+
+@organization_view(Permission.MANAGE_PARTNERS)
+@require_http_methods(["GET", "POST"])
+def partner_end_edit(request, partnership_id):
+    """The pencil of "Access until": extend or shorten the partner's access, or lift its end; extending Full
+    access asks for the password."""
+    partnership = _partnership_or_404(request, partnership_id)
+    if not _is_client_side(request, partnership):
+        raise Http404("No such partner.")
+    form = EndOfAccessForm(request.POST or None, initial=EndOfAccessForm.initial_for(partnership.ends_at))
+    if request.method == "POST" and form.is_valid():
+        ends_at = form.ends_at()
+        password_confirmed = False
+        if partnership.access == Access.FULL and services._extends(partnership.ends_at, ends_at):
+            asked = sudo_check(request)
+            if asked is not None:
+                return asked
+            password_confirmed = True
+        try:
+            services.partnership_change_end(
+                access=request.access,
+                partnership=partnership,
+                ends_at=ends_at,
+                password_confirmed=password_confirmed,
+            )
+        except ValidationError as error:
+            if "ends_at" in getattr(error, "error_dict", {}):
+                form.add_error("last_day", error.error_dict["ends_at"])
+            else:
+                form.add_error(None, _refusal_message(error))
+        except PermissionDenied as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("The end of access has been saved; %(partner)s was notified.")
+                % {"partner": partnership.partner.name},
+            )
+            return redirect(
+                "partner_detail", org_id=request.access.organization.pk, partnership_id=partnership.pk
+            )
+    return render(request, "partners/partner_end_edit.html", {"partnership": partnership, "form": form})
+
+
+@organization_view(Permission.MANAGE_PARTNERS)
+@require_http_methods(["GET", "POST"])
+def partner_handover(request, partnership_id):
+    """Hand over to another partner: what happens, then (password) a transfer code shown this once."""
+    partnership = _partnership_or_404(request, partnership_id)
+    if not _is_client_side(request, partnership):
+        raise Http404("No such partner.")
+    context = {"partnership": partnership, "valid_days": services.TRANSFER_CODE_DAYS}
+    if request.method == "POST":
+        asked = sudo_check(request)
+        if asked is not None:
+            return asked
+        try:
+            code, record = services.partnership_transfer_code_create(
+                access=request.access, partnership=partnership, password_confirmed=True
+            )
+        except (ValidationError, PermissionDenied) as refusal:
+            context["error"] = _refusal_message(refusal)
+        else:
+            context.update(code=code, record=record)
+    response = render(request, "partners/partner_handover.html", context)
+    response["Cache-Control"] = "no-store"  # the code is shown once
+    return response
+
+
+@organization_view(Permission.MANAGE_PARTNERS)
+@require_POST
+def partner_renewal_answer(request, partnership_id):
+    """Accept (as asked) or refuse the partner's renewal request; renewing Full access asks for the
+    password."""
+    partnership = _partnership_or_404(request, partnership_id)
+    if not _is_client_side(request, partnership):
+        raise Http404("No such partner.")
+    accept = request.POST.get("answer") == "accept"
+    password_confirmed = False
+    if accept and partnership.access == Access.FULL:
+        asked = sudo_check(request)
+        if asked is not None:
+            return asked
+        password_confirmed = True
+    try:
+        services.partnership_answer_renewal(
+            access=request.access,
+            partnership=partnership,
+            accept=accept,
+            password_confirmed=password_confirmed,
+        )
+    except (ValidationError, PermissionDenied) as refusal:
+        messages.error(request, _refusal_message(refusal))
+    else:
+        if accept:
+            messages.success(request, _("The access has been renewed."))
+        else:
+            messages.success(request, _("The renewal request has been refused."))
+    return redirect("partner_detail", org_id=request.access.organization.pk, partnership_id=partnership.pk)
 
 
 @organization_view(Permission.MANAGE_PARTNERS)
@@ -306,6 +422,9 @@ def partnership_answer(request, partnership_id):
     payment_form = PaymentMethodForm(
         request.POST or None, initial={"payment_method": partnership.payment_method}
     )
+    end_form = EndOfAccessForm(
+        request.POST or None, prefix="end", initial=EndOfAccessForm.initial_for(partnership.ends_at)
+    )
     error = None
     if request.method == "POST":
         try:
@@ -324,7 +443,12 @@ def partnership_answer(request, partnership_id):
                     password_confirmed = True
                 categories = selectors.products_by_category(access)
                 chosen = {int(pk) for pk in request.POST.getlist("products") if pk.isdigit()}
+                if not end_form.is_valid():
+                    raise ValidationError(
+                        [message for messages_ in end_form.errors.values() for message in messages_]
+                    )
                 services.partnership_accept(
+                    ends_at=end_form.ends_at(),
                     access=access,
                     partnership=partnership,
                     access_level=access_form.cleaned_data.get("access", partnership.access),
@@ -354,6 +478,7 @@ def partnership_answer(request, partnership_id):
             "narrowing": narrowing,
             "access_form": access_form,
             "payment_form": payment_form,
+            "end_form": end_form,
             "categories": selectors.products_by_category(access) if narrowing else [],
             "error": error,
             "expired": partnership.status == Status.PENDING and services.is_stale(partnership),
@@ -373,6 +498,8 @@ MANAGED_CLIENT_COLUMNS = (
     "access",
     "payment_method",
     "answered_at",
+    "ends_at",
+    "renewal_requested_at",
     "client__name",
 )
 # The page's script counts ticked clients in the browser: it gets both forms of each count sentence, with
@@ -395,9 +522,13 @@ def managed_clients(request):
     page.object_list = list(page.object_list)
     open_url = row_url_format("dashboard", "org_id")
     stop_url = row_url_format("managed_client_stop", "partnership_id", org_id=access.organization.pk)
+    renewal_url = row_url_format("managed_client_renewal", "partnership_id", org_id=access.organization.pk)
+    timeline_url = row_url_format("partnership_timeline", "partnership_id", org_id=access.organization.pk)
     for partnership in page.object_list:
         partnership.open_url = open_url.format(partnership.client_id)
         partnership.stop_url = stop_url.format(partnership.pk)
+        partnership.renewal_url = renewal_url.format(partnership.pk)
+        partnership.timeline_url = timeline_url.format(partnership.pk)
     query = request.GET.copy()
     query.pop("page", None)
     expired = list(selectors.expired_client_requests(access)[:PENDING_SHOWN])
@@ -408,7 +539,7 @@ def managed_clients(request):
             "form": form,
             "page": page,
             "clients": page.object_list,
-            "filtered": any(filters[name] for name in ("search", "access_level", "payment_method")),
+            "filtered": any(filters[name] for name in ("search", "access_level", "payment_method", "until")),
             "query": query.urlencode(),
             "sort": filters["ordering"],
             "received": received[:PENDING_SHOWN],
@@ -419,6 +550,7 @@ def managed_clients(request):
             "expired_shown_days": selectors.EXPIRED_SHOWN_DAYS,
             "can_answer": access.can(Permission.ANSWER_INVITATIONS),
             "can_manage": access.can(Permission.MANAGE_CLIENTS),
+            "can_view_activity": access.can(Permission.VIEW_ACTIVITY),
             "script_texts": _managed_clients_script_texts(page.paginator.count),
         },
     )
@@ -454,7 +586,8 @@ def _managed_clients_script_texts(total: int) -> dict:
 def client_request(request):
     """Add a client: ask a client's legal representative for access."""
     form = ClientRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    end_form = EndOfAccessForm(request.POST or None, prefix="end")
+    if request.method == "POST" and form.is_valid() and end_form.is_valid():
         try:
             services.partnership_request(
                 access=request.access,
@@ -463,14 +596,149 @@ def client_request(request):
                 payment_method=form.cleaned_data["payment_method"]
                 if form.cleaned_data["access"] == Access.FULL
                 else PaymentMethod.CLIENT,
+                ends_at=end_form.ends_at() if end_form.is_valid() else None,
             )
         except ValidationError as error:
+            if "ends_at" in getattr(error, "error_dict", {}):
+                end_form.add_error("last_day", error.error_dict.pop("ends_at"))
             apply_service_errors(form, error)
         else:
             # The same words for every address: the page must not tell who is a legal representative.
             messages.success(request, services.CLIENT_REQUEST_SENT)
             return redirect("managed_clients", org_id=request.access.organization.pk)
-    return render(request, "partners/client_request.html", {"form": form})
+    return render(request, "partners/client_request.html", {"form": form, "end_form": end_form})
+
+
+BULK_SHOWN = 50
+
+
+def _bulk_partnerships(access, form: BulkActionForm):
+    """The partnerships a bulk action applies to, in name order (the caller's own only)."""
+    if form.cleaned_data["scope"] == "requests":
+        return selectors.pending_partnerships_of_partner(access).filter(initiated_by=InitiatedBy.PARTNER)
+    partnerships = selectors.managed_partnerships(
+        access.organization, **(form.filters() if form.cleaned_data["scope"] == "matching" else {})
+    )
+    if form.cleaned_data["scope"] == "selected":
+        partnerships = partnerships.filter(client_id__in=form.client_ids())
+    return partnerships.select_related("client").order_by("client_name", "client_id")
+
+
+@organization_view(Permission.MANAGE_CLIENTS)
+@require_POST
+def managed_clients_bulk(request):
+    """Bulk actions of Managed Clients on the ticked clients or every client matching the filters: Stop
+    Collaboration (a summary, then one password), ask for a renewal (a summary and the end asked), resend
+    every pending request; then a result per client."""
+    access = request.access
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tick clients in the table first."))
+        return redirect("managed_clients", org_id=access.organization.pk)
+    action = form.cleaned_data["action"]
+    partnerships = list(_bulk_partnerships(access, form)[: services.BULK_MAX + 1])
+    if not partnerships:
+        messages.error(request, _("No client matches: nothing was done."))
+        return redirect("managed_clients", org_id=access.organization.pk)
+    if len(partnerships) > services.BULK_MAX:
+        messages.error(
+            request,
+            _("Choose at most %(count)s clients at a time: narrow the filters or tick fewer clients.")
+            % {"count": services.BULK_MAX},
+        )
+        return redirect("managed_clients", org_id=access.organization.pk)
+    confirmed = request.POST.get("confirmed") == "yes"
+    password_form = StopForm(request.POST if confirmed and action == "stop" else None)
+    end_form = EndOfAccessForm(
+        request.POST if confirmed and action == "renewal" else None, prefix="end", initial={"limit": "until"}
+    )
+    results = None
+    if confirmed and action == "resend":
+        results = services.partnerships_resend_many(access=access, partnerships=partnerships)
+    elif confirmed and action == "stop":
+        password_confirmed = sudo_active(request) and "password" not in request.POST
+        if not password_confirmed and password_form.is_valid():
+            refusal = sudo_refusal(request, password_form.cleaned_data["password"])
+            if refusal:
+                password_form.add_error("password", refusal)
+            else:
+                password_confirmed = True
+        if password_confirmed:
+            results = services.partnerships_stop_many(
+                access=access, partnerships=partnerships, password_confirmed=True
+            )
+    elif confirmed and action == "renewal" and end_form.is_valid():
+        results = services.partnerships_request_renewal_many(
+            access=access, partnerships=partnerships, until=end_form.ends_at()
+        )
+    context = {
+        "action": action,
+        "form": form,
+        "partnerships": partnerships[:BULK_SHOWN],
+        "count": len(partnerships),
+        "more": max(0, len(partnerships) - BULK_SHOWN),
+        "client_ids": form.client_ids() if form.cleaned_data["scope"] == "selected" else [],
+        "password_form": password_form,
+        "end_form": end_form,
+        "ask_password": not sudo_active(request),
+    }
+    if results is not None:
+        context.update(results=results, done=sum(1 for _row, reason in results if not reason))
+        return render(request, "partners/managed_clients_bulk_results.html", context)
+    return render(request, "partners/managed_clients_bulk.html", context)
+
+
+@organization_view(Permission.MANAGE_CLIENTS)
+@require_http_methods(["GET", "POST"])
+def client_handover(request):
+    """Take over a client from another partner with the transfer code the client gave."""
+    form = TransferCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            partnership = services.partnership_handover_accept(
+                access=request.access, code=form.cleaned_data["code"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("You now manage %(client)s, with the access it gave its previous partner.")
+                % {"client": partnership.client.name},
+            )
+            return redirect("managed_clients", org_id=request.access.organization.pk)
+    return render(request, "partners/client_handover.html", {"form": form})
+
+
+@organization_view(Permission.MANAGE_CLIENTS)
+@require_http_methods(["GET", "POST"])
+def client_renewal_request(request, partnership_id):
+    """Ask the client to let a time-limited access go on: until a new last day, or with no end."""
+    partnership = _partnership_or_404(request, partnership_id)
+    if _is_client_side(request, partnership):
+        raise Http404("No such client.")
+    form = EndOfAccessForm(request.POST or None, initial={"limit": "until"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partnership_request_renewal(
+                access=request.access, partnership=partnership, until=form.ends_at()
+            )
+        except ValidationError as error:
+            if "until" in getattr(error, "error_dict", {}):
+                form.add_error("last_day", error.error_dict["until"])
+            else:
+                form.add_error(None, _refusal_message(error))
+        except PermissionDenied as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("Your renewal request was sent to %(client)s.") % {"client": partnership.client.name},
+            )
+            return redirect("managed_clients", org_id=request.access.organization.pk)
+    return render(request, "partners/client_renewal_request.html", {"partnership": partnership, "form": form})
 
 
 def _client_request_or_404(request, request_id) -> ClientRequest:

@@ -1,11 +1,16 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from console.api.views import SwaggerView
+from console.api.views import PartnershipTimelineViewSet, SwaggerView
 
 app_name = "api"
 
 urlpatterns = [
+    path(
+        "v1/organizations/<id:org_id>/partnerships/<id:id>/timeline",
+        PartnershipTimelineViewSet.as_view({"get": "list"}),
+        name="partnership-timeline",
+    ),
     path("v1/", include("organizations.api.urls")),
     path("v1/", include("partners.api.urls")),
     path("v1/", include("billing.api.urls")),

@@ -21,7 +21,7 @@ from partners.models import (
     RequestStatus,
     Status,
 )
-from partners.selectors import MANAGED_CLIENT_ORDERINGS
+from partners.selectors import MANAGED_CLIENT_ORDERINGS, UNTIL_FILTERS
 
 NOT_IN_DIRECTORY = gettext_lazy("Choose a partner from the directory of referenced partners.")
 
@@ -62,6 +62,25 @@ class PartnershipSerializer(serializers.ModelSerializer):
     expires_at = serializers.SerializerMethodField(
         help_text="When the link of a pending invitation or request stops working; null once it is answered."
     )
+    status = serializers.ChoiceField(
+        source="shown_status",
+        choices=Status.choices,
+        read_only=True,
+        help_text="`ended` as soon as a time-limited access reached its end (`ends_at`).",
+    )
+    ends_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the partner's access ends (proposed, while pending); null: no end.",
+    )
+    renewal_requested_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the partner asked for a renewal not yet answered."
+    )
+    renewal_until = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="The end the partner asked for in its renewal request (null: no end, or no request).",
+    )
 
     class Meta:
         model = Partnership
@@ -78,6 +97,9 @@ class PartnershipSerializer(serializers.ModelSerializer):
             "invitation_sent_at",
             "expires_at",
             "answered_at",
+            "ends_at",
+            "renewal_requested_at",
+            "renewal_until",
             "ended_at",
         ]
         read_only_fields = fields
@@ -107,14 +129,39 @@ class ManagedClientSerializer(serializers.ModelSerializer):
     product_count = serializers.IntegerField(
         source="client_product_count", read_only=True, help_text="Products installed in the client."
     )
+    until = serializers.DateTimeField(
+        source="ends_at", read_only=True, allow_null=True, help_text="When your access ends; null: no end."
+    )
+    renewal_requested = serializers.SerializerMethodField(
+        help_text="You asked for a renewal the client has not answered yet."
+    )
 
     class Meta:
         model = Partnership
-        fields = ["id", "name", "partnership_id", "access", "payment_method", "since", "product_count"]
+        fields = [
+            "id",
+            "name",
+            "partnership_id",
+            "access",
+            "payment_method",
+            "since",
+            "until",
+            "renewal_requested",
+            "product_count",
+        ]
         read_only_fields = fields
+
+    def get_renewal_requested(self, partnership: Partnership) -> bool:
+        return partnership.renewal_requested_at is not None
 
 
 # Input
+
+ENDS_AT_HELP = "When the partner's access ends (ISO 8601, in the future); null or left out: no end."
+
+
+def ends_at_field(**kwargs):
+    return serializers.DateTimeField(required=False, allow_null=True, help_text=ENDS_AT_HELP, **kwargs)
 
 
 class DirectoryPartnerField(serializers.PrimaryKeyRelatedField):
@@ -144,6 +191,30 @@ class PartnershipInviteInputSerializer(serializers.Serializer):
         default=PaymentMethod.CLIENT,
         help_text="`partner` (the partner pays) only with Full access.",
     )
+    ends_at = ends_at_field()
+
+
+class EndOfAccessInputSerializer(serializers.Serializer):
+    ends_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The new end of the partner's access (ISO 8601, in the future), or null for no end.",
+    )
+
+
+class RenewalRequestInputSerializer(serializers.Serializer):
+    until = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="The end you ask for (after the current one); null or left out: no end.",
+    )
+
+
+class RenewalAcceptInputSerializer(serializers.Serializer):
+    ends_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Left out: as the partner asked. Else the end you grant (null: no end).",
+    )
 
 
 class PaymentMethodInputSerializer(serializers.Serializer):
@@ -169,6 +240,11 @@ class RequestAnswerInputSerializer(serializers.Serializer):
         choices=PaymentMethod.choices,
         required=False,
         help_text="`client` keeps your own wallet when the partner offered to pay.",
+    )
+    ends_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Left out: the end the partner proposed. Else the end you grant (null: no end).",
     )
 
 
@@ -196,6 +272,7 @@ class ClientRequestInputSerializer(serializers.Serializer):
         default=PaymentMethod.CLIENT,
         help_text="`partner` (you pay) only with Full access.",
     )
+    ends_at = ends_at_field()
 
 
 class ManagedClientFilterInputSerializer(serializers.Serializer):
@@ -204,4 +281,53 @@ class ManagedClientFilterInputSerializer(serializers.Serializer):
     search = serializers.CharField(required=False, allow_blank=True, max_length=200)
     access = serializers.ChoiceField(choices=Access.choices, required=False, allow_blank=True)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False, allow_blank=True)
+    until = serializers.ChoiceField(choices=list(UNTIL_FILTERS), required=False, allow_blank=True)
     ordering = serializers.ChoiceField(choices=list(MANAGED_CLIENT_ORDERINGS), required=False, default="name")
+
+
+class TransferCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True, help_text="Shown this once: only its hash is kept.")
+    expires_at = serializers.DateTimeField(read_only=True)
+
+
+class TransferCodeInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40, help_text="The transfer code the client gave you.")
+
+
+class BulkClientsInputSerializer(serializers.Serializer):
+    """The clients of a bulk action: `clients` (ids), or every managed client matching the filters."""
+
+    clients = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_empty=False,
+        help_text="Ids of managed clients; left out: every client matching the filters below.",
+    )
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    access = serializers.ChoiceField(choices=Access.choices, required=False, allow_blank=True)
+    payment_method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False, allow_blank=True)
+    until_filter = serializers.ChoiceField(
+        choices=list(UNTIL_FILTERS),
+        required=False,
+        allow_blank=True,
+        help_text="As `until` of the Managed Clients list.",
+    )
+
+
+class BulkStopInputSerializer(BulkClientsInputSerializer):
+    password = serializers.CharField(
+        trim_whitespace=False, style={"input_type": "password"}, help_text="Your account password, once."
+    )
+
+
+class BulkRenewalInputSerializer(BulkClientsInputSerializer):
+    until = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="The end asked for; null or left out: no end."
+    )
+
+
+class BulkResultSerializer(serializers.Serializer):
+    client_id = serializers.IntegerField()
+    name = serializers.CharField()
+    done = serializers.BooleanField()
+    reason = serializers.CharField(help_text="Why it was not done; empty when done.")

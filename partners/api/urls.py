@@ -26,6 +26,19 @@ urlpatterns = [
         )
         for name in ("resend", "stop", "accept", "refuse")
     ),
+    *(
+        path(
+            f"organizations/<id:org_id>/partnerships/<id:id>/{segment}",
+            _action(views.PartnershipViewSet, name),
+            name=f"partnership-{segment.replace('/', '-')}",
+        )
+        for segment, name in (
+            ("end-of-access", "end_of_access"),
+            ("renewal/accept", "renewal_accept"),
+            ("renewal/refuse", "renewal_refuse"),
+            ("transfer-code", "transfer_code"),
+        )
+    ),
     # Partner side: Reseller Area
     path(
         "organizations/<id:org_id>/invitations",
@@ -57,8 +70,28 @@ urlpatterns = [
         name="managed-client-list",
     ),
     path(
+        "organizations/<id:org_id>/managed-clients/bulk-stop",
+        _action(views.ManagedClientViewSet, "bulk_stop"),
+        name="managed-client-bulk-stop",
+    ),
+    path(
+        "organizations/<id:org_id>/managed-clients/bulk-renewal-request",
+        _action(views.ManagedClientViewSet, "bulk_renewal_request"),
+        name="managed-client-bulk-renewal-request",
+    ),
+    path(
+        "organizations/<id:org_id>/managed-clients/take-over",
+        _action(views.ManagedClientViewSet, "take_over"),
+        name="managed-client-take-over",
+    ),
+    path(
         "organizations/<id:org_id>/managed-clients/<id:client_id>/stop",
         _action(views.ManagedClientViewSet, "stop"),
         name="managed-client-stop",
+    ),
+    path(
+        "organizations/<id:org_id>/managed-clients/<id:client_id>/renewal-request",
+        _action(views.ManagedClientViewSet, "renewal_request"),
+        name="managed-client-renewal-request",
     ),
 ]

@@ -7,6 +7,7 @@ resolver first and reaches partnerships through `partners.selectors` only, so a 
 organizations is a 404.
 """
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -167,6 +168,10 @@ class PartnershipViewSet(
         "stop": Permission.MANAGE_PARTNERS,
         "accept": Permission.MANAGE_PARTNERS,
         "refuse": Permission.MANAGE_PARTNERS,
+        "end_of_access": Permission.MANAGE_PARTNERS,
+        "renewal_accept": Permission.MANAGE_PARTNERS,
+        "renewal_refuse": Permission.MANAGE_PARTNERS,
+        "transfer_code": Permission.MANAGE_PARTNERS,
     }
 
     def scoped_queryset(self, access):
@@ -184,6 +189,7 @@ class PartnershipViewSet(
             access_level=data["access"],
             products=data.get("products", []),
             payment_method=data["payment_method"],
+            ends_at=data.get("ends_at"),
             password_confirmed=password_confirmed,
         )
         return self.output(partnership, status.HTTP_201_CREATED)
@@ -250,9 +256,97 @@ class PartnershipViewSet(
             access_level=data.get("access"),
             products=data.get("products"),
             payment_method=data.get("payment_method"),
+            ends_at=data.get("ends_at", services.KEEP),
             password_confirmed=password_confirmed,
         )
         return self.output(partnership)
+
+    @extend_schema(
+        summary="Change how long the partner has access",
+        description="Legal representatives only, on an active partnership: extend or shorten it, or lift its "
+        "end (`null`). To end it now, stop the collaboration. The partner is emailed; reminders start again "
+        "for the new end. "
+        + SESSION_PASSWORD_NOTE.replace("Full access and who pays", "extending Full access"),
+        parameters=[PARTNERSHIP_ID],
+        request=serializers.EndOfAccessInputSerializer,
+        responses={200: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def end_of_access(self, request, org_id, id):
+        partnership = self.get_object()
+        data = self.parse(serializers.EndOfAccessInputSerializer)
+        password_confirmed = False
+        if partnership.access == AccessLevel.FULL and services._extends(partnership.ends_at, data["ends_at"]):
+            api_sudo_check(request)
+            password_confirmed = True
+        partnership = services.partnership_change_end(
+            access=self.access,
+            partnership=partnership,
+            ends_at=data["ends_at"],
+            password_confirmed=password_confirmed,
+        )
+        return self.output(partnership)
+
+    @extend_schema(
+        summary="Accept the partner's renewal request",
+        description="Legal representatives only: the access goes on until the end the partner asked for, or "
+        "the one you give (`ends_at`). " + SESSION_PASSWORD_NOTE,
+        parameters=[PARTNERSHIP_ID],
+        request=serializers.RenewalAcceptInputSerializer,
+        responses={200: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def renewal_accept(self, request, org_id, id):
+        partnership = self.get_object()
+        data = self.parse(serializers.RenewalAcceptInputSerializer)
+        password_confirmed = False
+        if partnership.access == AccessLevel.FULL:
+            api_sudo_check(request)
+            password_confirmed = True
+        partnership = services.partnership_answer_renewal(
+            access=self.access,
+            partnership=partnership,
+            accept=True,
+            ends_at=data.get("ends_at", services.KEEP),
+            password_confirmed=password_confirmed,
+        )
+        return self.output(partnership)
+
+    @extend_schema(
+        summary="Refuse the partner's renewal request",
+        description="Legal representatives only; the access keeps its end and the partner is emailed.",
+        parameters=[PARTNERSHIP_ID],
+        request=None,
+        responses={200: serializers.PartnershipSerializer, **error_responses(403, 404, 409)},
+    )
+    def renewal_refuse(self, request, org_id, id):
+        return self.output(
+            services.partnership_answer_renewal(
+                access=self.access, partnership=self.get_object(), accept=False
+            )
+        )
+
+    @extend_schema(
+        summary="Create a transfer code (handover to another partner)",
+        description=(
+            "Legal representatives only, on an active partnership. The code, shown this once and valid "
+            "14 days, lets another referenced partner take over with the same access, products, payment "
+            "and end; a new code cancels the previous one. With a browser session, the password must have "
+            "been confirmed within the last few minutes (403 otherwise)."
+        ),
+        parameters=[PARTNERSHIP_ID],
+        request=None,
+        responses={201: serializers.TransferCodeSerializer, **error_responses(403, 404, 409)},
+    )
+    def transfer_code(self, request, org_id, id):
+        partnership = self.get_object()
+        api_sudo_check(request)
+        code, record = services.partnership_transfer_code_create(
+            access=self.access, partnership=partnership, password_confirmed=True
+        )
+        return Response(
+            serializers.TransferCodeSerializer({"code": code, "expires_at": record.expires_at}).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Cache-Control": "no-store"},
+        )
 
     @extend_schema(
         summary="Refuse a partner's request for access",
@@ -387,6 +481,7 @@ class ClientRequestViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
             client_email=data["client_email"],
             access_level=data["access"],
             payment_method=data["payment_method"],
+            ends_at=data.get("ends_at"),
         )
         # The same answer for every address: it must not tell who is a legal representative.
         return Response({"detail": str(services.CLIENT_REQUEST_SENT)}, status=status.HTTP_202_ACCEPTED)
@@ -428,8 +523,15 @@ MANAGED_CLIENT_FILTERS = [
         str,
         OpenApiParameter.QUERY,
         enum=list(selectors.MANAGED_CLIENT_ORDERINGS),
-        description="`name` (default), `since` (when the partnership became active) or `products` (count); "
-        "a leading `-` reverses it.",
+        description="`name` (default), `since` (when the partnership became active), `products` (count) "
+        "or `until` (soonest end first, no end last); a leading `-` reverses it.",
+    ),
+    OpenApiParameter(
+        "until",
+        str,
+        OpenApiParameter.QUERY,
+        enum=list(selectors.UNTIL_FILTERS),
+        description="`soon`: access ending within 30 days; `dated`: with an end; `none`: with no end.",
     ),
 ]
 
@@ -449,7 +551,43 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
     """Reseller Area → Managed Clients."""
 
     serializer_class = serializers.ManagedClientSerializer
-    permissions = {"list": Permission.VIEW_MANAGED_CLIENTS, "stop": Permission.MANAGE_CLIENTS}
+    permissions = {
+        "list": Permission.VIEW_MANAGED_CLIENTS,
+        "stop": Permission.MANAGE_CLIENTS,
+        "renewal_request": Permission.MANAGE_CLIENTS,
+        "take_over": Permission.MANAGE_CLIENTS,
+        "bulk_stop": Permission.MANAGE_CLIENTS,
+        "bulk_renewal_request": Permission.MANAGE_CLIENTS,
+    }
+
+    def _bulk_targets(self, data) -> list[Partnership]:
+        partnerships = selectors.managed_partnerships(
+            self.access.organization,
+            search=data.get("search", ""),
+            access_level=data.get("access", ""),
+            payment_method=data.get("payment_method", ""),
+            until=data.get("until_filter", ""),
+        )
+        if "clients" in data:
+            partnerships = partnerships.filter(client_id__in=data["clients"])
+        partnerships = list(
+            partnerships.select_related("client").order_by("client_name", "client_id")[
+                : services.BULK_MAX + 1
+            ]
+        )
+        if len(partnerships) > services.BULK_MAX:
+            raise ValidationError(
+                {"clients": _("Choose at most %(count)s clients at a time.") % {"count": services.BULK_MAX}}
+            )
+        return partnerships
+
+    @staticmethod
+    def _results(results) -> Response:
+        rows = [
+            {"client_id": row.client_id, "name": row.client.name, "done": not reason, "reason": reason}
+            for row, reason in results
+        ]
+        return Response({"results": serializers.BulkResultSerializer(rows, many=True).data})
 
     def scoped_queryset(self, access):
         if self.action != "list":
@@ -462,6 +600,7 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
             search=filters.get("search", ""),
             access_level=filters.get("access", ""),
             payment_method=filters.get("payment_method", ""),
+            until=filters.get("until", ""),
             ordering=filters["ordering"],
         )
 
@@ -480,4 +619,86 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
         data = self.parse(serializers.PasswordInputSerializer)
         return self.output(
             services.partnership_stop(access=self.access, partnership=partnership, password=data["password"])
+        )
+
+    @extend_schema(
+        summary="Ask a client to renew your access",
+        description="Legal representatives of the partner, for a time-limited access still running: the "
+        "client's legal representatives are emailed and accept or refuse it (`until`: the end you ask for, "
+        "after the current one; null or left out: no end). A new request replaces one not yet answered.",
+        parameters=[CLIENT_ID],
+        request=serializers.RenewalRequestInputSerializer,
+        responses={200: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def renewal_request(self, request, org_id, client_id):
+        partnership = self.get_queryset().filter(client_id=client_id).first()
+        if partnership is None:
+            raise NotFound(_("No such managed client."))
+        data = self.parse(serializers.RenewalRequestInputSerializer)
+        return self.output(
+            services.partnership_request_renewal(
+                access=self.access, partnership=partnership, until=data.get("until")
+            )
+        )
+
+    @extend_schema(
+        summary="Take over a client with its transfer code",
+        description=(
+            "Legal representatives of a referenced partner. In one step the client's partnership with its "
+            "previous partner ends (`handover`) and yours starts with the same access, products, payment "
+            "and end; both partners and the client are emailed. A code works once (400 naming `code` when "
+            "it is wrong, used or expired)."
+        ),
+        request=serializers.TransferCodeInputSerializer,
+        responses={201: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def take_over(self, request, org_id):
+        data = self.parse(serializers.TransferCodeInputSerializer)
+        partnership = services.partnership_handover_accept(access=self.access, code=data["code"])
+        return self.output(partnership, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Stop Collaboration with several clients",
+        description=(
+            "Legal representatives of the partner, with the password once for all. The ticked `clients`, or "
+            "every managed client matching the filters (at most 200); a result per client."
+        ),
+        request=serializers.BulkStopInputSerializer,
+        responses={
+            200: inline_serializer(
+                "BulkResults", fields={"results": serializers.BulkResultSerializer(many=True)}
+            ),
+            **error_responses(400, 403, 404),
+        },
+    )
+    def bulk_stop(self, request, org_id):
+        data = self.parse(serializers.BulkStopInputSerializer)
+        targets = self._bulk_targets(data)
+        return self._results(
+            services.partnerships_stop_many(
+                access=self.access, partnerships=targets, password=data["password"]
+            )
+        )
+
+    @extend_schema(
+        summary="Ask several clients to renew your access",
+        description=(
+            "Legal representatives of the partner: the ticked `clients`, or every managed client matching "
+            "the filters (at most 200); a client whose access has no end is refused in its result."
+        ),
+        request=serializers.BulkRenewalInputSerializer,
+        responses={
+            200: inline_serializer(
+                "BulkRenewalResults", fields={"results": serializers.BulkResultSerializer(many=True)}
+            ),
+            **error_responses(400, 403, 404),
+        },
+    )
+    def bulk_renewal_request(self, request, org_id):
+        data = self.parse(serializers.BulkRenewalInputSerializer)
+        targets = self._bulk_targets(data)
+        return self._results(
+            services.partnerships_request_renewal_many(
+                access=self.access, partnerships=targets, until=data.get("until")
+            )
         )

@@ -23,7 +23,7 @@ from core.models import AuditEvent
 from organizations.access import resolve_access
 from organizations.models import Role
 from partners import services
-from partners.models import InitiatedBy, Partnership, Status
+from partners.models import InitiatedBy, Partnership, Status, TransferCode
 from tests.factories import (
     PASSWORD,
     ClientRequestFactory,
@@ -52,6 +52,9 @@ PARTNERSHIP_FIELDS = {
     "invitation_sent_at",
     "expires_at",
     "answered_at",
+    "ends_at",
+    "renewal_requested_at",
+    "renewal_until",
     "ended_at",
 }
 
@@ -1018,6 +1021,8 @@ def test_managed_clients_lists_the_active_clients_with_their_product_counts(
             "access": "full",
             "payment_method": "client",
             "since": response.json()["results"][0]["since"],
+            "until": None,
+            "renewal_requested": False,
             "product_count": 2,
         }
     ]
@@ -1202,6 +1207,82 @@ CASES = [
         MANAGES_CLIENTS,
         {"password": PASSWORD},
     ),
+    # Time-limited access
+    Case(
+        "change the end of access",
+        "client",
+        "post",
+        lambda w: f"/partnerships/{w.ending().pk}/end-of-access",
+        MANAGES_PARTNERS,
+        {"ends_at": "<in 5 days>"},
+    ),
+    Case(
+        "accept a renewal",
+        "client",
+        "post",
+        lambda w: f"/partnerships/{w.renewal_asked().pk}/renewal/accept",
+        MANAGES_PARTNERS,
+    ),
+    Case(
+        "refuse a renewal",
+        "client",
+        "post",
+        lambda w: f"/partnerships/{w.renewal_asked().pk}/renewal/refuse",
+        MANAGES_PARTNERS,
+    ),
+    Case(
+        "partnership timeline",
+        "client",
+        "get",
+        lambda w: f"/partnerships/{w.active().pk}/timeline",
+        SEES_PARTNERS,
+    ),
+    Case(
+        "partnership timeline, partner side",
+        "partner",
+        "get",
+        lambda w: f"/partnerships/{w.active().pk}/timeline",
+        _expect(200, 200, 403, 403),
+    ),
+    Case(
+        "create a transfer code",
+        "client",
+        "post",
+        lambda w: f"/partnerships/{w.active().pk}/transfer-code",
+        _with_status(MANAGES_PARTNERS, 201),
+    ),
+    Case(
+        "take over a client",
+        "partner",
+        "post",
+        lambda w: "/managed-clients/take-over",
+        _with_status(MANAGES_CLIENTS, 201),
+        {"code": "<transfer code>"},
+    ),
+    Case(
+        "bulk stop",
+        "partner",
+        "post",
+        lambda w: (w.active(), "/managed-clients/bulk-stop")[1],
+        MANAGES_CLIENTS,
+        {"password": PASSWORD},
+    ),
+    Case(
+        "bulk renewal request",
+        "partner",
+        "post",
+        lambda w: (w.ending(), "/managed-clients/bulk-renewal-request")[1],
+        MANAGES_CLIENTS,
+        {"until": None},
+    ),
+    Case(
+        "ask for a renewal",
+        "partner",
+        "post",
+        lambda w: f"/managed-clients/{w.ending().client_id}/renewal-request",
+        MANAGES_CLIENTS,
+        {"until": None},
+    ),
 ]
 
 
@@ -1228,6 +1309,29 @@ def world(
     def _request():
         return request_access(partner_legal, partner, payment_method="client")
 
+    def _ending():
+        partnership = _active()
+        partnership.ends_at = timezone.now() + timedelta(days=10)
+        partnership.save(update_fields=["ends_at"])
+        return partnership
+
+    def _transfer_code():
+        """A code of Helvetia's partnership with Basel Digital (`manager`), for Agence Léman to take over."""
+        partnership = Partnership.objects.get(client=organization, partner__memberships__user=manager)
+        code, _record = services.partnership_transfer_code_create(
+            access=resolve_access(legal_representative, organization),
+            partnership=partnership,
+            password_confirmed=True,
+        )
+        return code
+
+    def _renewal_asked():
+        return services.partnership_request_renewal(
+            access=resolve_access(partner_legal, partner),
+            partnership=_ending(),
+            until=timezone.now() + timedelta(days=60),
+        )
+
     partner_callers = {
         "legal_representative": partner_legal,
         "administrator": partner_admin,
@@ -1242,6 +1346,9 @@ def world(
         pending=_pending,
         active=_active,
         request=_request,
+        ending=_ending,
+        renewal_asked=_renewal_asked,
+        transfer_code=_transfer_code,
         callers={
             "client": {**callers, "partner_acting": manager},
             "partner": partner_callers,
@@ -1251,8 +1358,10 @@ def world(
 
 def _state():
     return list(
-        Partnership.objects.order_by("pk").values_list("pk", "status", "payment_method", "invitation_nonce")
-    )
+        Partnership.objects.order_by("pk").values_list(
+            "pk", "status", "payment_method", "invitation_nonce", "ends_at", "renewal_requested_at"
+        )
+    ) + list(TransferCode.objects.order_by("pk").values_list("pk", "used_at", "revoked_at"))
 
 
 @pytest.mark.parametrize(
@@ -1264,9 +1373,13 @@ def _state():
 def test_each_role_gets_exactly_what_it_may(case, role, world, client_of, django_capture_on_commit_callbacks):
     organization = world.organization if case.side == "client" else world.partner
     path = case.path(world)
-    body = {
-        key: world.partner.pk if value == "<partner>" else value for key, value in (case.body or {}).items()
+    placeholders = {
+        "<partner>": world.partner.pk,
+        "<in 5 days>": (timezone.now() + timedelta(days=5)).isoformat(),
     }
+    if "<transfer code>" in (case.body or {}).values():
+        placeholders["<transfer code>"] = world.transfer_code()
+    body = {key: placeholders.get(value, value) for key, value in (case.body or {}).items()}
     before = _state()
 
     # What is queued on commit runs too ("Add a client" looks the address up in the background).

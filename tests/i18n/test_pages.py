@@ -509,6 +509,38 @@ PAGES: dict[str, list[Visit]] = {
             "client_legal", org("partnership_stop", partnership_id="partnership"), data={"confirmed": "yes"}
         ),
     ],
+    "partner_end_edit": [
+        Visit("client_legal", org("partner_end_edit", partnership_id="partnership")),
+        Visit(
+            "client_legal",
+            org("partner_end_edit", partnership_id="partnership"),
+            data={"limit": "until", "last_day": "2001-01-01"},
+        ),
+    ],
+    "partnership_timeline": [
+        Visit("client_legal", org("partnership_timeline", partnership_id="partnership")),
+        Visit("partner_legal", org("partnership_timeline", "partner", partnership_id="partnership")),
+    ],
+    "managed_clients_bulk": [
+        Visit(
+            "partner_legal",
+            org("managed_clients_bulk", "partner"),
+            data={"action": "stop", "scope": "matching"},
+        ),
+        Visit(
+            "partner_legal",
+            org("managed_clients_bulk", "partner"),
+            data={"action": "renewal", "scope": "matching", "confirmed": "yes", "end-limit": "none"},
+        ),
+    ],
+    "partner_handover": [Visit("client_legal", org("partner_handover", partnership_id="partnership"))],
+    "managed_client_renewal": [
+        Visit("partner_legal", org("managed_client_renewal", "partner", partnership_id="partnership"))
+    ],
+    "client_handover": [
+        Visit("partner_legal", org("client_handover", "partner")),
+        Visit("partner_legal", org("client_handover", "partner"), data={"code": "AAAA-BBBB-CCCC-DDDD"}),
+    ],
     "partnership_answer": [Visit("berg_legal", org("partnership_answer", "berg", partnership_id="request"))],
     "partnership_delete": [
         Visit("alpine_legal", org("partnership_delete", "alpine", partnership_id="invitation"))
@@ -561,6 +593,7 @@ NOT_PAGES = {
     "partner_invitation": "the emailed link: redirects to the invitation's page (walked: invitation_answer)",
     "partnership_resend": "POST, then back",
     "request_resend": "POST, then back",
+    "partner_renewal_answer": "POST, then back to the partner's page",
     "api_tokens_revoke": "POST, then back",
     "dpa_certificate_generate": "a PDF (tests/i18n/test_documents.py)",
     "invoice_pdf": "a PDF (tests/i18n/test_documents.py)",

@@ -67,6 +67,7 @@ document.addEventListener("DOMContentLoaded", function () {
     setHidden(form, "q", scope === "matching" ? section.dataset.q : "");
     setHidden(form, "access", scope === "matching" ? section.dataset.access : "");
     setHidden(form, "payment_method", scope === "matching" ? section.dataset.paymentMethod : "");
+    setHidden(form, "until", scope === "matching" ? section.dataset.until : "");
     form.querySelectorAll("input[type=hidden][name=clients]").forEach(function (input) { input.remove(); });
     var chosen = ticked();
     if (scope === "selected") {
@@ -84,6 +85,15 @@ document.addEventListener("DOMContentLoaded", function () {
         : scope === "matching" ? texts.allMatching
         : texts.allClients;
     }
+  }
+
+  // The bulk actions (ask for a renewal, stop) post the ticked clients, or the filters of "all matching".
+  var bulkForm = document.getElementById("bulk-form");
+  if (bulkForm) {
+    bulkForm.addEventListener("submit", function () {
+      scope = matching ? "matching" : "selected";
+      applyScope(bulkForm);
+    });
   }
 
   dialog.addEventListener("show.bs.modal", function (event) {
