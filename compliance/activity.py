@@ -25,6 +25,7 @@ from django_countries import countries
 from core.models import AuditEvent
 from core.templatetags.money import format_money
 from organizations.models import EntityType, Product, ProductCategory, ProductType, Role, Theme
+from organizations.two_factor import FACTOR_LABELS
 
 EMPTY = "—"
 
@@ -32,6 +33,7 @@ FIELD_LABELS = {
     "ends_at": gettext_lazy("Access until"),
     "until": gettext_lazy("Renewal asked until"),
     "name": gettext_lazy("Name"),
+    "remaining": gettext_lazy("Recovery codes left"),
     "entity_type": gettext_lazy("Type of entity"),
     "country": gettext_lazy("Country"),
     "vat_number": gettext_lazy("VAT number"),
@@ -489,6 +491,56 @@ def _password_changed(said: Said) -> Description:
 @describes("user.signed_out_everywhere")
 def _signed_out_everywhere(said: Said) -> Description:
     return Description(_("%(actor)s signed out of every session.") % {"actor": said.actor}, [])
+
+
+@describes("user.two_factor_added")
+def _two_factor_added(said: Said) -> Description:
+    factor = str(FACTOR_LABELS.get(said.get("factor"), said.get("factor")))
+    sentence = _("%(actor)s added a second factor for signing in: %(factor)s.") % {
+        "actor": said.actor,
+        "factor": factor,
+    }
+    return Description(sentence, said.details("name"))
+
+
+@describes("user.two_factor_removed")
+def _two_factor_removed(said: Said) -> Description:
+    factor = str(FACTOR_LABELS.get(said.get("factor"), said.get("factor")))
+    sentence = _("%(actor)s removed a second factor for signing in: %(factor)s.") % {
+        "actor": said.actor,
+        "factor": factor,
+    }
+    return Description(sentence, said.details("name"))
+
+
+@describes("user.recovery_codes_regenerated")
+def _recovery_codes_regenerated(said: Said) -> Description:
+    return Description(_("%(actor)s made new recovery codes.") % {"actor": said.actor}, [])
+
+
+@describes("user.recovery_code_used")
+def _recovery_code_used(said: Said) -> Description:
+    sentence = _("%(actor)s signed in with a recovery code.") % {"actor": said.actor}
+    return Description(sentence, said.details("remaining"))
+
+
+@describes("user.two_factor_reset")
+def _two_factor_reset(said: Said) -> Description:
+    sentence = _("%(actor)s reset the two-factor sign-in of %(user)s.") % {
+        "actor": said.actor,
+        "user": said.target,
+    }
+    return Description(sentence, [])
+
+
+@describes("organization.two_factor_requirement_changed")
+def _two_factor_requirement_changed(said: Said) -> Description:
+    required = said.get("two_factor_required", [False, False])
+    if isinstance(required, list) and required and required[-1]:
+        sentence = _("%(actor)s required every member to use two-factor sign-in.")
+    else:
+        sentence = _("%(actor)s no longer requires members to use two-factor sign-in.")
+    return Description(sentence % {"actor": said.actor}, [])
 
 
 @describes("user.password_compromised")

@@ -16,6 +16,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from compliance.activity import describe
 from console.models import MailboxMessage
 from core import sudo
 from core.models import AuditEvent
@@ -388,6 +389,9 @@ def test_only_legal_representatives_and_administrators_with_a_factor_set_the_req
     event = AuditEvent.objects.get(action="organization.two_factor_requirement_changed")
     assert event.organization == organization
     assert event.changes == {"two_factor_required": [False, True]}
+    assert describe(event).sentence == (
+        f"{administrator.get_full_name()} required every member to use two-factor sign-in."
+    )
 
 
 def test_a_partner_acting_for_the_client_cannot_set_the_requirement(organization, partner_org, partner_legal):
