@@ -1,3 +1,4 @@
+# ruff: noqa: F811
 """Subscriptions in a browser, with the clock moved as the periodic renewal job would meet it: an
 auto-renewing product renews on its date and a cancelled one ends; an upgrade issues the prorated invoice
 with Swiss VAT; the who-pays preview lists the amounts the renewals then invoice; the client's pages never
@@ -27,6 +28,7 @@ from tests.e2e.test_billing import (
     PARTNER_PASSWORD,
     RESELLER_DISCOUNT,
     Billing,
+    billing,  # noqa: F401
     heading,
     status_message,
     with_swiss_vat,
