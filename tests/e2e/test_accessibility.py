@@ -1,11 +1,16 @@
-"""Accessibility (WCAG 2.2 AA) of every console and public page, as axe-core and a phone's screen see it.
+"""Accessibility (WCAG 2.2 AA) of every console and public page, with axe-core, the keyboard and a phone.
 
 Every page the language walk knows (tests/i18n/test_pages.py: PAGES and the error pages, as the users who
-see them, with the data they show) is opened in a browser in four modes: light and dark theme, on a desktop
-screen and on a 390 px wide phone. On each page axe-core (bundled by axe-playwright-python, no network)
-must find no serious or critical violation, and on the phone no page may be wider than the screen (a page
-that pans sideways hides its right edge). One browser context per user and mode keeps the signed-in session
-for all of that user's pages.
+see them, with the data they show; a page added there is walked here too) is opened in a browser in four
+modes: light and dark theme, on a desktop screen and on a 390 px wide phone. On each page axe-core (bundled
+by axe-playwright-python: no network) must find no serious or critical violation: every rule in light, on the
+desktop and on the phone, and the rules that the colours decide in dark. The menus of the main pages are
+opened and checked too, and on the phone no page may be wider than the screen (a page that pans sideways
+hides its right edge). One browser context per user and mode keeps the signed-in session for all of that
+user's pages. A failure names the page, the user, the rule and the element.
+
+A main guide (Partner → Add a partner) is then followed with the keyboard alone, the focus visible at every
+step, and the dashboard's charts are checked for whole, readable month labels.
 """
 
 import itertools
@@ -34,14 +39,29 @@ world = test_pages.world
 guides = test_partner_guides.guides
 
 PHONE = {"width": 390, "height": 844}
+# The rules that the colours decide: a page that passes every rule in light is checked for these in dark.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+
+
+@dataclass(frozen=True)
+class Mode:
+    color_scheme: str
+    viewport: dict
+    rules: list[str] | None = None  # axe-core's rules to run; None: all of them
+    forms_sent: bool = False  # also the pages shown after a form is sent (its errors), not only those opened
+
+    @property
+    def browser_options(self) -> dict:
+        return {"color_scheme": self.color_scheme, "viewport": self.viewport}
+
+
 MODES = {
-    "light": {"color_scheme": "light", "viewport": VIEWPORT},
-    "dark": {"color_scheme": "dark", "viewport": VIEWPORT},
-    "phone-light": {"color_scheme": "light", "viewport": PHONE},
-    "phone-dark": {"color_scheme": "dark", "viewport": PHONE},
+    "light": Mode("light", VIEWPORT, forms_sent=True),
+    "dark": Mode("dark", VIEWPORT, rules=COLOUR_RULES, forms_sent=True),
+    "phone-light": Mode("light", PHONE),
+    "phone-dark": Mode("dark", PHONE, rules=COLOUR_RULES),
 }
 BLOCKING_IMPACTS = {"serious", "critical"}
-AXE_OPTIONS = {"resultTypes": ["violations"]}
 
 
 def visits() -> list[tuple[str, Visit]]:
@@ -70,14 +90,14 @@ class Browsing:
 
     browser: Browser
     base_url: str
-    mode: dict
+    mode: Mode
     errors: BrowserErrors
     contexts: dict[tuple[str, bool], BrowserContext] = field(default_factory=dict)
 
     def page_for(self, world: World, visit: Visit) -> Page:
         key = (visit.user, visit.sudo)
         if key not in self.contexts:
-            context = self.browser.new_context(base_url=self.base_url, **self.mode)
+            context = self.browser.new_context(base_url=self.base_url, **self.mode.browser_options)
             context.set_default_timeout(TIMEOUT_MS)
             user = world.users[visit.user]
             if user is not None:
@@ -121,10 +141,15 @@ def csrf_token(page: Page) -> str | None:
     return cookies.get(settings.CSRF_COOKIE_NAME)
 
 
-def serious_violations(page: Page) -> list[str]:
-    """axe-core's serious and critical violations on the page, one line per element: rule, target, why."""
-    page.evaluate(AXE_SCRIPT)
-    results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+def serious_violations(page: Page, rules: list[str] | None = None, within: str | None = None) -> list[str]:
+    """axe-core's serious and critical violations on the page (or `within` the elements a CSS selector
+    names), one line per element: rule, target, why."""
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.evaluate(AXE_SCRIPT)
+    options = {"resultTypes": ["violations"]}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": rules}
+    results = page.evaluate("([within, options]) => axe.run(within || document, options)", [within, options])
     found = []
     for violation in results["violations"]:
         if violation["impact"] not in BLOCKING_IMPACTS:
@@ -150,6 +175,25 @@ WIDTHS = """() => {
 }"""
 
 
+# Pages whose menus (user menu, organization switcher, a row's ⋮) are opened and checked too.
+MENU_PAGES = {"dashboard", "members", "partners", "managed_clients"}
+
+
+def menu_violations(page: Page, rules: list[str] | None) -> list[str]:
+    """Open each menu of the page in turn (the keyboard's Enter on its button) and check what it shows."""
+    found = []
+    toggles = page.locator("[data-bs-toggle=dropdown]:visible")
+    for index in range(min(toggles.count(), 3)):
+        toggle = toggles.nth(index)
+        toggle.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(".dropdown-menu.show")).to_be_visible()
+        menu = toggle.evaluate("e => e.getAttribute('aria-label') || e.innerText.trim()")
+        found += [f"menu {menu!r}: {line}" for line in serious_violations(page, rules, ".dropdown-menu.show")]
+        page.keyboard.press("Escape")
+    return found
+
+
 def wider_than_screen(page: Page) -> str | None:
     widths = page.evaluate(WIDTHS)
     if widths["page"] > widths["screen"]:
@@ -162,10 +206,11 @@ def test_every_page_has_no_serious_accessibility_violation(mode, catalog, world,
     errors = BrowserErrors()
     errors.allow(r"status of 40[034]")  # the refused and missing pages of the walk say so to the console
     browsing = Browsing(browser=browser, base_url=live_server.url, mode=MODES[mode], errors=errors)
+    walked = [(name, visit) for name, visit in visits() if MODES[mode].forms_sent or visit.data is None]
     problems = []
     counted = 0
     try:
-        for name, visit in visits():
+        for name, visit in walked:
             page = browsing.page_for(world, visit)
             where = f"{name} ({visit.url(world)}, as {visit.user}{', posted' if visit.data else ''})"
             response = open_visit(page, visit, world, live_server.url)
@@ -176,10 +221,12 @@ def test_every_page_has_no_serious_accessibility_violation(mode, catalog, world,
                 SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
                 shot = f"a11y-{os.environ['A11Y_SCREENSHOTS']}-{mode}-{name}-{visit.user}.png"
                 page.screenshot(path=str(SCREENSHOTS_DIR / shot), full_page=True, caret="initial")
-            found = serious_violations(page)
+            found = serious_violations(page, MODES[mode].rules)
+            if name in MENU_PAGES and MODES[mode].viewport is VIEWPORT:
+                found += menu_violations(page, MODES[mode].rules)
             counted += len(found)
             problems += [f"{where}: {line}" for line in found]
-            if MODES[mode]["viewport"] is PHONE and (too_wide := wider_than_screen(page)):
+            if MODES[mode].viewport is PHONE and (too_wide := wider_than_screen(page)):
                 problems.append(f"{where}: the page is {too_wide}")
     finally:
         browsing.close()
@@ -263,7 +310,7 @@ def tab_to(page: Page, target, *, limit: int = 60) -> None:
 
 
 @pytest.mark.parametrize("color_scheme", ["light", "dark"])
-def test_adding_a_partner_with_the_keyboard_alone(page, guides, color_scheme):
+def test_adding_a_partner_with_the_keyboard_alone(page, guides, color_scheme, screenshot):
     """Partner → Add a partner → search → tick → Continue → Limited → products → Continue, with Tab, Enter,
     Space and the arrow keys only, the focus always visible; the skip link leads to the main content."""
     # Focused elements are scrolled to at once, not smoothly, so that where they are can be checked.
@@ -309,6 +356,7 @@ def test_adding_a_partner_with_the_keyboard_alone(page, guides, color_scheme):
     tick = page.get_by_role("checkbox", name=f"Select {PARTNER}")
     expect(tick).to_be_visible()
     tab_to(page, tick)
+    screenshot(page, f"keyboard-partner-add-search-{color_scheme}")
     page.keyboard.press("Space")
     expect(tick).to_be_checked()
     tab_to(page, page.get_by_role("button", name="Continue"))
@@ -324,6 +372,7 @@ def test_adding_a_partner_with_the_keyboard_alone(page, guides, color_scheme):
     page.keyboard.press("ArrowLeft")
     expect(limited).to_be_checked()
     expect_visible_focus(page)
+    screenshot(page, f"keyboard-partner-add-access-{color_scheme}")
     tab_to(page, page.get_by_role("button", name="Continue"))
     page.keyboard.press("Enter")
 
