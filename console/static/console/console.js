@@ -26,14 +26,20 @@ document.addEventListener("DOMContentLoaded", function () {
 
 // A table wider than its frame scrolls inside it (.table-responsive): the frame becomes a region that the
 // keyboard reaches (Tab, then the arrow keys scroll it) and that a screen reader names after the table's
-// caption or the heading above it. A frame whose table fits stays out of the Tab order.
+// caption or the heading above it (or of the section around it). A frame whose table fits stays out of the
+// Tab order.
 (function () {
+  // The named landmark (a section with its heading) around the frame, if any.
+  function section(frame) {
+    var around = frame.parentElement && frame.parentElement.closest("section[aria-labelledby], [role=region][aria-labelledby]");
+    return around ? document.getElementById(around.getAttribute("aria-labelledby")) : null;
+  }
   function heading(frame) {
     var table = frame.querySelector("table");
     var caption = table && table.querySelector("caption");
     if (caption && caption.textContent.trim()) return caption;
-    var section = frame.closest("[aria-labelledby]");
-    if (section) return document.getElementById(section.getAttribute("aria-labelledby"));
+    var around = section(frame);
+    if (around) return around;
     // The nearest heading before the frame in the page's order.
     var headings = Array.prototype.slice.call(document.querySelectorAll("main h1, main h2, main h3, main h4"));
     var before = headings.filter(function (h) {
@@ -54,7 +60,8 @@ document.addEventListener("DOMContentLoaded", function () {
       }
       var label = heading(frame);
       frame.setAttribute("tabindex", "0");
-      frame.setAttribute("role", "region");
+      // Inside a section that is already a landmark of that name, a group: no second landmark of the name.
+      frame.setAttribute("role", section(frame) ? "group" : "region");
       if (label) {
         if (!label.id) label.id = "table-label-" + (++counter);
         frame.setAttribute("aria-labelledby", label.id);
