@@ -131,7 +131,7 @@ def open_visit(page: Page, visit: Visit, world: World, base_url: str) -> Respons
             headers = {**route.request.headers, "content-type": "application/x-www-form-urlencoded"}
             route.continue_(method="POST", post_data=body, headers=headers)
 
-        page.route(base_url + url, as_post, times=1)
+        page.route(re.compile(re.escape(base_url + url) + "$"), as_post, times=1)
         response = page.goto(url)
     assert response is not None
     return response
