@@ -151,12 +151,10 @@ class TransferCodeForm(forms.Form):
 
 class BulkActionForm(forms.Form):
     """What a bulk action of Managed Clients applies to: the ticked clients (`clients`, repeated), every
-    client matching the table's filters, or (to resend) every pending request sent."""
+    client matching the table's filters."""
 
-    action = forms.ChoiceField(choices=[("stop", "stop"), ("renewal", "renewal"), ("resend", "resend")])
-    scope = forms.ChoiceField(
-        choices=[("selected", "selected"), ("matching", "matching"), ("requests", "requests")]
-    )
+    action = forms.ChoiceField(choices=[("stop", "stop"), ("renewal", "renewal")])
+    scope = forms.ChoiceField(choices=[("selected", "selected"), ("matching", "matching")])
     q = forms.CharField(required=False, max_length=200)
     access = forms.CharField(required=False, max_length=10)
     payment_method = forms.CharField(required=False, max_length=10)

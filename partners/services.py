@@ -50,6 +50,7 @@ from partners.models import (
     Status,
     TransferCode,
 )
+from partners.selectors import pending_client_requests
 
 # Reminders before a time-limited access ends, in days: each stage once per end date.
 REMINDER_DAYS = (30, 7, 1)
@@ -1269,7 +1270,12 @@ def partnerships_request_renewal_many(
     )
 
 
-def partnerships_resend_many(*, access: Access, partnerships) -> list[tuple[Partnership, str]]:
-    """Send again several pending requests, each with a fresh link."""
+@transaction.atomic
+def client_requests_resend_all(*, access: Access) -> int:
+    """Send again every request the partner sent that still waits for an answer, each with a fresh link;
+    how many. The requests are the partner's as it typed them, so this tells nothing of which matched."""
     _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
-    return _each(partnerships, lambda partnership: partnership_resend(access=access, partnership=partnership))
+    pending = list(pending_client_requests(access).order_by("pk"))
+    for client_request in pending:
+        client_request_resend(access=access, client_request=client_request)
+    return len(pending)

@@ -29,6 +29,7 @@ urlpatterns = [
         name="managed_client_renewal",
     ),
     path("reseller/invitations/<id:partnership_id>/", views.partnership_answer, name="invitation_answer"),
+    path("reseller/requests/resend/", views.client_requests_resend, name="client_requests_resend"),
     path("reseller/requests/<id:request_id>/resend/", views.client_request_resend, name="request_resend"),
     path("reseller/requests/<id:request_id>/delete/", views.client_request_delete, name="request_delete"),
 ]

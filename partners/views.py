@@ -614,8 +614,6 @@ BULK_SHOWN = 50
 
 def _bulk_partnerships(access, form: BulkActionForm):
     """The partnerships a bulk action applies to, in name order (the caller's own only)."""
-    if form.cleaned_data["scope"] == "requests":
-        return selectors.pending_partnerships_of_partner(access).filter(initiated_by=InitiatedBy.PARTNER)
     partnerships = selectors.managed_partnerships(
         access.organization, **(form.filters() if form.cleaned_data["scope"] == "matching" else {})
     )
@@ -628,8 +626,8 @@ def _bulk_partnerships(access, form: BulkActionForm):
 @require_POST
 def managed_clients_bulk(request):
     """Bulk actions of Managed Clients on the ticked clients or every client matching the filters: Stop
-    Collaboration (a summary, then one password), ask for a renewal (a summary and the end asked), resend
-    every pending request; then a result per client."""
+    Collaboration (a summary, then one password), ask for a renewal (a summary and the end asked); then a
+    result per client."""
     access = request.access
     form = BulkActionForm(request.POST)
     if not form.is_valid():
@@ -653,9 +651,7 @@ def managed_clients_bulk(request):
         request.POST if confirmed and action == "renewal" else None, prefix="end", initial={"limit": "until"}
     )
     results = None
-    if confirmed and action == "resend":
-        results = services.partnerships_resend_many(access=access, partnerships=partnerships)
-    elif confirmed and action == "stop":
+    if confirmed and action == "stop":
         password_confirmed = sudo_active(request) and "password" not in request.POST
         if not password_confirmed and password_form.is_valid():
             refusal = sudo_refusal(request, password_form.cleaned_data["password"])
@@ -686,6 +682,27 @@ def managed_clients_bulk(request):
         context.update(results=results, done=sum(1 for _row, reason in results if not reason))
         return render(request, "partners/managed_clients_bulk_results.html", context)
     return render(request, "partners/managed_clients_bulk.html", context)
+
+
+@organization_view(Permission.MANAGE_CLIENTS)
+@require_POST
+def client_requests_resend(request):
+    """Send again every request still waiting for an answer ("Resend every request")."""
+    try:
+        count = services.client_requests_resend_all(access=request.access)
+    except PermissionDenied as refusal:
+        messages.error(request, _refusal_message(refusal))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s request has been sent again with a new link.",
+                "%(count)s requests have been sent again with new links.",
+                count,
+            )
+            % {"count": count},
+        )
+    return redirect("managed_clients", org_id=request.access.organization.pk)
 
 
 @organization_view(Permission.MANAGE_CLIENTS)

@@ -593,6 +593,7 @@ NOT_PAGES = {
     "partner_invitation": "the emailed link: redirects to the invitation's page (walked: invitation_answer)",
     "partnership_resend": "POST, then back",
     "request_resend": "POST, then back",
+    "client_requests_resend": "POST, then back",
     "partner_renewal_answer": "POST, then back to the partner's page",
     "api_tokens_revoke": "POST, then back",
     "dpa_certificate_generate": "a PDF (tests/i18n/test_documents.py)",

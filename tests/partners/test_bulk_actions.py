@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.models import AuditEvent
 from partners import services
 from partners.models import Partnership
-from tests.factories import PASSWORD, OrganizationFactory, PartnershipFactory
+from tests.factories import PASSWORD, ClientRequestFactory, OrganizationFactory, PartnershipFactory
 
 
 @pytest.fixture
@@ -113,17 +113,30 @@ def test_renewal_for_several_clients_with_a_result_per_client(client, clients, p
 
 
 def test_resend_every_pending_request(client, partner_org, partner_legal, acting):
-    requests = [
-        PartnershipFactory(partner=partner_org, status="pending", initiated_by="partner")
-        for _index in range(2)
-    ]
-    nonces = {row.pk: row.invitation_nonce for row in requests}
+    """Every request the partner sent goes again, whether or not its address matched a client (a matched one
+    gets a new link), and the answer counts them alike."""
+    a_week_ago = timezone.now() - timedelta(days=7)
+    unmatched = ClientRequestFactory(partner=partner_org, sent_at=a_week_ago)
+    pending = PartnershipFactory(partner=partner_org, status="pending", initiated_by="partner")
+    matched = ClientRequestFactory(partner=partner_org, sent_at=a_week_ago, partnership=pending)
+    nonce = pending.invitation_nonce
     client.force_login(partner_legal)
-    done = bulk(client, partner_org, action="resend", scope="requests", confirmed="yes")
-    assert "Done for 2 of 2 clients" in done.text
-    for row in requests:
+    done = client.post(reverse("client_requests_resend", kwargs={"org_id": partner_org.pk}), follow=True)
+    assert "2 requests have been sent again with new links." in done.text
+    for row in (unmatched, matched):
         row.refresh_from_db()
-        assert row.invitation_nonce != nonces[row.pk]
+        assert row.sent_at > a_week_ago
+    pending.refresh_from_db()
+    assert pending.invitation_nonce != nonce
+
+
+def test_resending_every_request_is_for_the_partners_legal_representative(client, partner_org, partner_admin):
+    unanswered = ClientRequestFactory(partner=partner_org, sent_at=timezone.now() - timedelta(days=7))
+    client.force_login(partner_admin)
+    response = client.post(reverse("client_requests_resend", kwargs={"org_id": partner_org.pk}))
+    assert response.status_code == 403
+    unanswered.refresh_from_db()
+    assert unanswered.sent_at < timezone.now() - timedelta(days=6)
 
 
 def test_only_the_partners_legal_representative(client, clients, partner_org, partner_admin):
