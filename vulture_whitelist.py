@@ -116,3 +116,13 @@ _._iterable_class  # Django's QuerySet, set by partners/selectors.py
 _.generator  # tokens/schema.py, drf-spectacular's postprocessing hook signature
 _.parameter_name  # VatNumberSharedFilter in organizations/admin.py, read by Django's admin
 _.RefuseNullCharactersMiddleware  # core/middleware.py, MIDDLEWARE
+
+# Cashback payouts and partner statements (billing/payouts.py, billing/statements.py).
+_.hold_entry  # Payout, set at the request; the admin's fields
+_.release_entry  # Payout, set at a refusal; the admin's fields
+_.decided_by  # Payout, the admin's fields
+_.decided_at  # Payout, PayoutSerializer and the admin's list
+_.cashback_total  # StatementSummarySerializer, its Meta.fields
+_.savings_total  # StatementSummarySerializer, its Meta.fields
+_.invoices_total  # StatementSummarySerializer, its Meta.fields
+_.closing_balance  # StatementSummarySerializer, its Meta.fields
