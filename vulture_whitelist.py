@@ -135,3 +135,13 @@ _.closed_on  # Partnership, templates/partners/partners.html
 _.code_hash  # TransferCode, looked up by partners.services
 _.used_by  # TransferCode, shown in the admin
 _.new_partnership  # TransferCode, shown in the admin
+
+# Cashback payouts and partner statements (billing/payouts.py, billing/statements.py).
+_.hold_entry  # Payout, set at the request; the admin's fields
+_.release_entry  # Payout, set at a refusal; the admin's fields
+_.decided_by  # Payout, the admin's fields
+_.decided_at  # Payout, PayoutSerializer and the admin's list
+_.cashback_total  # StatementSummarySerializer, its Meta.fields
+_.savings_total  # StatementSummarySerializer, its Meta.fields
+_.invoices_total  # StatementSummarySerializer, its Meta.fields
+_.closing_balance  # StatementSummarySerializer, its Meta.fields

@@ -11,10 +11,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from billing import payouts
-from billing.models import EntryKind, LedgerEntry, Payout, PayoutStatus
+from billing.models import EntryKind, LedgerEntry, Payout, PayoutStatus, Wallet
 from console.models import MailboxMessage
 from core.models import AuditEvent
 from organizations.models import Role
+from partners.models import Partnership
 from tests.factories import member
 
 IBAN = "CH93 0076 2011 6238 5295 7"
@@ -97,16 +98,18 @@ def test_only_cashback_is_paid_out_never_the_money_topped_up(
 
 
 def test_what_was_spent_on_orders_cannot_be_paid_out(
-    cashback, acting, partner_legal, partner_org, partnership, client_org, order, balance
+    cashback, acting, partner_legal, partner_org, client_org, order, top_up, balance
 ):
-    """The partner pays an order for Helvetia from its wallet: less than the cashback is left to pay out."""
-    from billing.models import Wallet
-    from partners.models import Partnership
-
+    """The partner tops up 50.00, then pays a CHF 63.40 order for Helvetia from its wallet: 7.30 is left,
+    less than its 20.70 of cashback, and only that can be paid out."""
     Partnership.objects.filter(client=client_org).update(payment_method="partner")
-    order(partner_legal, client_org, name="paid-by-partner.example.ch")  # 58.65 + VAT: not covered, stays due
-    wallet = Wallet.objects.get(organization=partner_org)
-    assert payouts.payable_amount(wallet) == min(wallet.balance, Decimal("20.70"))
+    top_up(partner_org, Decimal("50.00"))
+    order(partner_legal, client_org, name="paid-by-partner.example.ch")
+
+    assert balance(partner_org) == Decimal("7.30")
+    assert payouts.payable_amount(Wallet.objects.get(organization=partner_org)) == Decimal("7.30")
+    with pytest.raises(ValidationError):
+        request(acting, partner_legal, partner_org, "7.31")
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from tests.factories import (
 
 P = Permission
 
-RESELLER = {P.VIEW_MANAGED_CLIENTS, P.ANSWER_INVITATIONS, P.MANAGE_CLIENTS}
+RESELLER = {P.VIEW_MANAGED_CLIENTS, P.ANSWER_INVITATIONS, P.MANAGE_CLIENTS, P.REQUEST_PAYOUTS}
 # What each role may do in a referenced partner's organization, written out rather than read from the code.
 MAY = {
     Role.LEGAL_REPRESENTATIVE: set(Permission),
@@ -325,6 +325,7 @@ def test_a_partnership_never_gives_what_only_members_may_do():
         P.VIEW_MANAGED_CLIENTS,
         P.ANSWER_INVITATIONS,
         P.MANAGE_CLIENTS,
+        P.REQUEST_PAYOUTS,
     }
     assert member_only <= MEMBER_ONLY_PERMISSIONS
     for permissions in PARTNER_PERMISSIONS.values():
