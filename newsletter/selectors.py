@@ -5,6 +5,7 @@ from django.db.models import Count, QuerySet
 from newsletter.models import NEWSLETTER_CATEGORY, MailingList, Subscriber
 from organizations.access import Access, resolve_access, visible_products
 from organizations.models import Product, User
+from organizations.two_factor import has_second_factor
 
 
 def newsletter_product_for(user: User, product_id: int) -> tuple[Access, Product] | None:
@@ -24,12 +25,15 @@ def newsletter_product_for(user: User, product_id: int) -> tuple[Access, Product
 
 def newsletter_products_of(user: User) -> list[Product]:
     """The Newsletter products the user can reach, in every organization they can act in, as the access
-    resolver decides for each of them (a fixed number of queries)."""
+    resolver decides for each of them (a fixed number of queries); none of an organization that requires
+    two-factor sign-in while the user has no second factor (its products answer 403 until they set one up)."""
+    products = visible_products(user).filter(product_type__category__slug=NEWSLETTER_CATEGORY)
+    if not has_second_factor(user):
+        products = products.exclude(organization__two_factor_required=True)
     return list(
-        visible_products(user)
-        .filter(product_type__category__slug=NEWSLETTER_CATEGORY)
-        .select_related("product_type__category")
-        .order_by("organization__name", "organization_id", "name", "pk")
+        products.select_related("product_type__category").order_by(
+            "organization__name", "organization_id", "name", "pk"
+        )
     )
 
 

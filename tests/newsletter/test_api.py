@@ -2,6 +2,7 @@
 within the user's access to the product."""
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from core.models import AuditEvent
@@ -192,3 +193,18 @@ def test_the_product_list_costs_the_same_queries_for_many_organizations(
         response = client.get("/api/v1/newsletter/products")
 
     assert len(response.json()) == 24
+
+
+def test_an_organization_that_requires_two_factor_lists_its_products_only_to_users_with_a_factor(
+    newsletter_client, newsletter, organization, legal_representative
+):
+    organization.two_factor_required = True
+    organization.save(update_fields=["two_factor_required"])
+
+    assert newsletter_client.get("/api/v1/newsletter/products").json() == []
+    refused = newsletter_client.get(f"/api/v1/newsletter/products/{newsletter.pk}/lists")
+    assert refused.status_code == 403
+
+    TOTPDevice.objects.create(user=legal_representative, name="phone", confirmed=True)
+    listed = newsletter_client.get("/api/v1/newsletter/products").json()
+    assert [product["id"] for product in listed] == [newsletter.pk]
