@@ -363,6 +363,7 @@ MEMBER_ADDED = {
     Role.LEGAL_REPRESENTATIVE: gettext_lazy("%(actor)s added %(email)s as legal representative."),
     Role.ADMINISTRATOR: gettext_lazy("%(actor)s added %(email)s as administrator."),
     Role.USER: gettext_lazy("%(actor)s added %(email)s as user."),
+    Role.ACCOUNTANT: gettext_lazy("%(actor)s added %(email)s as accountant."),
     Role.EXTERNAL: gettext_lazy("%(actor)s added %(email)s as external user."),
 }
 

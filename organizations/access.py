@@ -68,6 +68,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         Permission.TOP_UP_WALLET,
         Permission.VIEW_MANAGED_CLIENTS,
     },
+    # Read-only billing: invoices, credit notes, PDFs, the wallet's balance and exports; no top-up, no
+    # products, no users, no settings.
+    Role.ACCOUNTANT: frozenset({Permission.VIEW_DASHBOARD, Permission.VIEW_BILLING}),
     Role.EXTERNAL: _PRODUCTS,
 }
 LIMITED_ACCESS = "limited"

@@ -7,7 +7,7 @@ from core.sudo import SESSION_KEY as SUDO_SESSION_KEY
 from organizations.models import Membership, Role
 from tests.factories import BillingAddressFactory, ProductFactory, member
 
-ROLES = ["legal_representative", "administrator", "user", "external", "outsider", "anonymous"]
+ROLES = ["legal_representative", "administrator", "user", "external", "accountant", "outsider", "anonymous"]
 
 
 @pytest.fixture
@@ -41,7 +41,14 @@ def other_product(organization):
 
 @pytest.fixture
 def callers(
-    organization, legal_representative, administrator, plain_user, external_user, outsider, granted_product
+    organization,
+    legal_representative,
+    administrator,
+    plain_user,
+    external_user,
+    accountant,
+    outsider,
+    granted_product,
 ):
     """One user per role in `organization`, an outsider with no membership there, and nobody (anonymous)."""
     Membership.objects.get(user=external_user, organization=organization).products.set([granted_product])
@@ -50,6 +57,7 @@ def callers(
         "administrator": administrator,
         "user": plain_user,
         "external": external_user,
+        "accountant": accountant,
         "outsider": outsider,
         "anonymous": None,
     }

@@ -119,17 +119,23 @@ def client_invoice(organization, legal_representative):
 # Who may do what
 
 
-def _statuses(legal_representative, administrator, user, external, outsider=404, anonymous=401):
+def _statuses(legal_representative, administrator, user, external, accountant, outsider=404, anonymous=401):
     return dict(
-        zip(ROLES, [legal_representative, administrator, user, external, outsider, anonymous], strict=True)
+        zip(
+            ROLES,
+            [legal_representative, administrator, user, external, accountant, outsider, anonymous],
+            strict=True,
+        )
     )
 
 
-READS_PRODUCTS = _statuses(200, 200, 200, 200)
-ORDERS = _statuses(201, 201, 201, 403)
-RENEWS = _statuses(201, 201, 201, 201)
-READS_BILLING = _statuses(200, 200, 200, 403)
-TOPS_UP = _statuses(201, 201, 201, 403)
+# The accountant reads invoices, credit notes, PDFs, the wallet and exports; it orders, renews and tops up
+# nothing, and sees no product.
+READS_PRODUCTS = _statuses(200, 200, 200, 200, 403)
+ORDERS = _statuses(201, 201, 201, 403, 403)
+RENEWS = _statuses(201, 201, 201, 201, 403)
+READS_BILLING = _statuses(200, 200, 200, 403, 200)
+TOPS_UP = _statuses(201, 201, 201, 403, 403)
 
 ENDPOINTS = {
     "orders": ("get", lambda w: org_url(w.organization, "orders"), READS_PRODUCTS),
@@ -138,6 +144,7 @@ ENDPOINTS = {
     "invoices": ("get", lambda w: org_url(w.organization, "invoices"), READS_BILLING),
     "invoice": ("get", lambda w: org_url(w.organization, f"invoices/{w.invoice.pk}"), READS_BILLING),
     "invoice pdf": ("get", lambda w: org_url(w.organization, f"invoices/{w.invoice.pk}/pdf"), READS_BILLING),
+    "invoice export": ("get", lambda w: org_url(w.organization, "invoices/export"), READS_BILLING),
     "wallet": ("get", lambda w: org_url(w.organization, "wallet"), READS_BILLING),
     "top-up": ("post", lambda w: org_url(w.organization, "wallet/top-up"), TOPS_UP),
 }
@@ -194,6 +201,7 @@ PARTNER_EXPECTED = {
     "invoices": (404, 404),
     "invoice": (404, 404),
     "invoice pdf": (404, 404),
+    "invoice export": (404, 404),
     "wallet": (404, 404),
     "top-up": (404, 404),
 }

@@ -138,6 +138,11 @@ def partner_external(partner):
 
 
 @pytest.fixture
+def partner_accountant(partner):
+    return member(partner, Role.ACCOUNTANT, email="accountant@leman.example")
+
+
+@pytest.fixture
 def manager(organization, legal_representative):
     """The legal representative of Basel Digital AG, which manages Helvetia with Full access."""
     basel = make_partner("Basel Digital AG", "hello@basel.example")
@@ -1085,16 +1090,26 @@ def test_a_client_stopped_already_is_no_longer_a_managed_client(
 # Role by endpoint
 
 
-def _expect(legal_representative, administrator, user, external, outsider=404, anonymous=401, acting=404):
+def _expect(
+    legal_representative,
+    administrator,
+    user,
+    external,
+    accountant=403,
+    outsider=404,
+    anonymous=401,
+    acting=404,
+):
     return dict(
         zip(
             [*ROLES, "partner_acting"],
-            [legal_representative, administrator, user, external, outsider, anonymous, acting],
+            [legal_representative, administrator, user, external, accountant, outsider, anonymous, acting],
             strict=True,
         )
     )
 
 
+# The accountant has no part in partners or the Reseller Area, on either side.
 SEES_PARTNERS = _expect(200, 200, 403, 403)
 MANAGES_PARTNERS = _expect(200, 403, 403, 403)
 SEES_RESELLER_AREA = _expect(200, 200, 200, 403)
@@ -1213,6 +1228,7 @@ def world(
     partner_admin,
     partner_user,
     partner_external,
+    partner_accountant,
     manager,
 ):
     """Builds the partnership a case needs when the case asks for it (one live partnership per pair)."""
@@ -1231,6 +1247,7 @@ def world(
         "administrator": partner_admin,
         "user": partner_user,
         "external": partner_external,
+        "accountant": partner_accountant,
         "outsider": callers["outsider"],
         "anonymous": None,
     }

@@ -530,6 +530,7 @@ NOT_PAGES = {
     "invoice_pdf": "a PDF (tests/i18n/test_documents.py)",
     "activity_log_export": "CSV, machine-readable",
     "billing_export_download": "CSV, machine-readable",
+    "invoices_export": "CSV, machine-readable",
 }
 
 # Pages reached by no URL of their own.
