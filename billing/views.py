@@ -60,7 +60,7 @@ def _refuse(access, message: str):
 # Invoices
 
 
-@organization_view(Permission.VIEW_BILLING)
+@organization_view(Permission.VIEW_INVOICES)
 def invoices(request):
     access = request.access
     form, filters, date_from, date_to, found = _filtered_invoices(request, with_first_line=True)
@@ -112,7 +112,7 @@ def _filtered_invoices(request, *, with_first_line: bool = False):
     return form, filters, date_from, date_to, found
 
 
-@organization_view(Permission.VIEW_BILLING)
+@organization_view(Permission.VIEW_INVOICES)
 def invoices_export(request):
     """Invoices → Export: the invoices and credit notes the filters select, as a CSV file."""
     if export_rate_limited(request):
@@ -131,13 +131,13 @@ def _invoice_or_404(access, invoice_id):
     return invoice
 
 
-@organization_view(Permission.VIEW_BILLING)
+@organization_view(Permission.VIEW_INVOICES)
 def invoice_detail(request, invoice_id):
     invoice = _invoice_or_404(request.access, invoice_id)
     return render(request, "billing/invoice_detail.html", invoice_context(invoice))
 
 
-@organization_view(Permission.VIEW_BILLING)
+@organization_view(Permission.VIEW_INVOICES)
 def invoice_pdf(request, invoice_id):
     invoice = _invoice_or_404(request.access, invoice_id)
     response = HttpResponse(render_invoice_pdf(invoice), content_type="application/pdf")

@@ -53,6 +53,7 @@ BILLING_PERMISSION_WORDING = {
     Permission.VIEW_BILLING: gettext_lazy(
         "Your role (%(role)s) does not allow you to see the invoices and the wallet."
     ),
+    Permission.VIEW_INVOICES: gettext_lazy("Your role (%(role)s) does not allow you to see the invoices."),
     Permission.TOP_UP_WALLET: gettext_lazy("Your role (%(role)s) does not allow you to top up the wallet."),
 }
 LATEST_ENTRIES = 50
@@ -292,13 +293,14 @@ class InvoiceViewSet(FileActionsMixin, BillingScopedMixin, mixins.ListModelMixin
     model = Invoice
     serializer_class = serializers.InvoiceSummarySerializer
     pagination_class = InvoicePagination
-    open_to_partners = False
     file_actions = ("pdf", "export")
+    # A Billing partner reads here the invoices it paid for the client; other partners are refused.
+    open_to_partners = True
     permissions = {
-        "list": Permission.VIEW_BILLING,
-        "retrieve": Permission.VIEW_BILLING,
-        "pdf": Permission.VIEW_BILLING,
-        "export": Permission.VIEW_BILLING,
+        "list": Permission.VIEW_INVOICES,
+        "retrieve": Permission.VIEW_INVOICES,
+        "pdf": Permission.VIEW_INVOICES,
+        "export": Permission.VIEW_INVOICES,
     }
 
     def scoped_queryset(self, access):
@@ -378,7 +380,6 @@ class WalletViewSet(BillingScopedMixin, viewsets.GenericViewSet):
 
     model = Wallet
     serializer_class = serializers.WalletSerializer
-    open_to_partners = False
     permissions = {"retrieve": Permission.VIEW_BILLING, "top_up": Permission.TOP_UP_WALLET}
 
     @extend_schema(

@@ -487,7 +487,7 @@ def test_a_limited_partner_cannot_be_made_to_pay(
     )
 
     assert response.status_code == 400
-    assert response.json() == {"payment_method": ["Only a partner with Full access can pay for the client."]}
+    assert response.json() == {"payment_method": ["Only a partner with Full or Billing access can pay for the client."]}
     assert fresh(limited).payment_method == "client"
 
 
