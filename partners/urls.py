@@ -8,6 +8,7 @@ urlpatterns = [
     path("partners/add/", views.partner_add, name="partner_add"),
     path("partners/<id:partnership_id>/", views.partner_detail, name="partner_detail"),
     path("partners/<id:partnership_id>/payment/", views.partner_payment_edit, name="partner_payment_edit"),
+    path("partners/<id:partnership_id>/access/", views.partner_access_edit, name="partner_access_edit"),
     path("partners/<id:partnership_id>/resend/", views.partnership_resend, name="partnership_resend"),
     path("partners/<id:partnership_id>/delete/", views.partnership_delete, name="partnership_delete"),
     path("partners/<id:partnership_id>/stop/", views.partnership_stop, name="partnership_stop"),

@@ -442,7 +442,7 @@ def test_the_client_lets_a_full_partner_pay_and_the_partner_is_emailed(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client_of(legal_representative).patch(
-            url, {"payment_method": "partner", "access": "limited", "status": "stopped"}, format="json"
+            url, {"payment_method": "partner", "status": "stopped"}, format="json"
         )
 
     assert response.status_code == 200
@@ -487,7 +487,9 @@ def test_a_limited_partner_cannot_be_made_to_pay(
     )
 
     assert response.status_code == 400
-    assert response.json() == {"payment_method": ["Only a partner with Full or Billing access can pay for the client."]}
+    assert response.json() == {
+        "payment_method": ["Only a partner with Full or Billing access can pay for the client."]
+    }
     assert fresh(limited).payment_method == "client"
 
 

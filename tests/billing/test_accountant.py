@@ -43,7 +43,11 @@ def page(client, name, organization, **kwargs):
 def test_the_accountant_s_access_is_billing_read_only(organization, accountant):
     access = resolve_access(accountant, organization)
 
-    assert access.permissions == {Permission.VIEW_DASHBOARD, Permission.VIEW_BILLING, Permission.VIEW_INVOICES}
+    assert access.permissions == {
+        Permission.VIEW_DASHBOARD,
+        Permission.VIEW_BILLING,
+        Permission.VIEW_INVOICES,
+    }
     assert access.role_label == "Accountant"
 
 

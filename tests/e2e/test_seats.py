@@ -1,4 +1,4 @@
-"""Seats in a browser: an accountant reads and downloads the invoices, sees the wallet and cannot top it up."""
+"""Seats in a browser: an accountant reads and downloads the invoices and cannot top up the wallet."""
 
 import re
 

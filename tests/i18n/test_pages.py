@@ -485,6 +485,9 @@ PAGES: dict[str, list[Visit]] = {
     "partner_payment_edit": [
         Visit("client_legal", org("partner_payment_edit", partnership_id="partnership"), sudo=True)
     ],
+    "partner_access_edit": [
+        Visit("client_legal", org("partner_access_edit", partnership_id="partnership"), sudo=True)
+    ],
     "partnership_stop": [
         Visit("client_legal", org("partnership_stop", partnership_id="partnership")),
         Visit(
