@@ -380,6 +380,7 @@ class WalletViewSet(BillingScopedMixin, viewsets.GenericViewSet):
 
     model = Wallet
     serializer_class = serializers.WalletSerializer
+    open_to_partners = False
     permissions = {"retrieve": Permission.VIEW_BILLING, "top_up": Permission.TOP_UP_WALLET}
 
     @extend_schema(

@@ -193,29 +193,35 @@ def test_each_role_gets_what_its_role_allows_and_a_denial_changes_nothing(
         assert "detail" in response.json()
 
 
+# What a partner's user gets on the client's billing endpoints, by the partnership's access. Limited and Full
+# partners are answered 404 outside their grant; a role grant (Technical, Read-only, Billing) is told 403 what
+# its role does not allow, except where no partnership ever reaches (the wallet: 404). A Billing partner lists
+# the invoices it paid for the client (none here) and never opens the client's own (404).
 PARTNER_EXPECTED = {
-    # endpoint: (full partner, limited partner)
-    "orders": (200, 200),
-    "order": (201, 404),
-    "renew": (201, 201),
-    "invoices": (404, 404),
-    "invoice": (404, 404),
-    "invoice pdf": (404, 404),
-    "invoice export": (404, 404),
-    "wallet": (404, 404),
-    "top-up": (404, 404),
+    # endpoint: full, limited, technical, read_only, billing
+    "orders": (200, 200, 200, 403, 403),
+    "order": (201, 404, 201, 403, 403),
+    "renew": (201, 201, 201, 403, 403),
+    "invoices": (404, 404, 403, 403, 200),
+    "invoice": (404, 404, 403, 403, 404),
+    "invoice pdf": (404, 404, 403, 403, 404),
+    "invoice export": (404, 404, 403, 403, 200),
+    "wallet": (404, 404, 404, 404, 404),
+    "top-up": (404, 404, 404, 404, 404),
 }
+PARTNER_ACCESSES = ["full", "limited", "technical", "read_only", "billing"]
 
 
-@pytest.mark.parametrize("access", ["full", "limited"])
+@pytest.mark.parametrize("access", PARTNER_ACCESSES)
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_a_partner_orders_and_renews_for_its_client_but_never_sees_its_invoices_or_wallet(
+def test_a_partner_gets_on_the_client_s_billing_what_its_access_allows_and_never_its_invoices_or_wallet(
     client_of, world, partner_org, partner_user, endpoint, access
 ):
     PartnershipFactory(
         client=world.organization,
         partner=partner_org,
         access=access,
+        payment_method="partner" if access == "billing" else "client",
         products=[world.granted_product] if access == "limited" else [],
     )
     method, url, _ = ENDPOINTS[endpoint]
@@ -223,9 +229,13 @@ def test_a_partner_orders_and_renews_for_its_client_but_never_sees_its_invoices_
 
     response = _call(client_of(partner_user), method, url(world))
 
-    assert response.status_code == PARTNER_EXPECTED[endpoint][access == "limited"], response.content
+    assert response.status_code == PARTNER_EXPECTED[endpoint][PARTNER_ACCESSES.index(access)], (
+        response.content
+    )
     if response.status_code >= 400:
         assert _money_state(world.organization) == before
+    if endpoint == "invoices" and access == "billing":
+        assert response.json()["results"] == []  # the client's own invoice is not the partner's
 
 
 def test_a_partner_member_without_billing_rights_at_home_is_still_404_on_the_client_s_invoices(
