@@ -357,3 +357,30 @@ def test_a_client_answering_a_request_grants_what_was_asked_or_less(
     services.partnership_accept(**answer)
     request.refresh_from_db()
     assert (request.status, request.access) == ("active", granted)
+
+
+# The admin: staff find partnerships by their access and members by the accountant role
+
+
+def test_staff_filter_partnerships_by_access_and_members_by_the_accountant_role(
+    client, client_org, partner_org, accountant
+):
+    from tests.factories import UserFactory
+
+    grant(client_org, partner_org, "technical")
+    client.force_login(UserFactory(email="staff@manager.example", is_staff=True, is_superuser=True))
+
+    technical = client.get(reverse("admin:partners_partnership_changelist"), {"access__exact": "technical"})
+    full = client.get(reverse("admin:partners_partnership_changelist"), {"access__exact": "full"})
+    accountants = client.get(
+        reverse("admin:organizations_membership_changelist"), {"role__exact": "accountant"}
+    )
+    edit = client.get(
+        reverse("admin:partners_partnership_change", args=[client_org.partnerships_as_client.get().pk])
+    )
+
+    assert technical.context["cl"].result_count == 1
+    assert full.context["cl"].result_count == 0
+    assert [m.user.email for m in accountants.context["cl"].result_list] == [accountant.email]
+    assert edit.status_code == 200
+    assert "(Technical, Active)" in edit.content.decode()
