@@ -384,3 +384,25 @@ def test_staff_filter_partnerships_by_access_and_members_by_the_accountant_role(
     assert [m.user.email for m in accountants.context["cl"].result_list] == [accountant.email]
     assert edit.status_code == 200
     assert "(Technical, Active)" in edit.content.decode()
+
+
+def test_the_partner_side_names_every_access_in_its_lists(client, client_org, partner_org, partner_legal):
+    PartnershipFactory(client=client_org, partner=partner_org, access="technical", status="pending")
+    client.force_login(partner_legal)
+
+    managed = client.get(reverse("managed_clients", kwargs={"org_id": partner_org.pk})).content.decode()
+
+    assert f"<strong>{client_org.name}</strong> offers Technical access" in managed
+    assert "offers Full access" not in managed
+
+
+def test_the_partner_dashboard_names_a_read_only_client_s_access(
+    client, client_org, partner_org, partner_legal
+):
+    grant(client_org, partner_org, "read_only")
+    client.force_login(partner_legal)
+
+    dashboard = client.get(reverse("dashboard", kwargs={"org_id": partner_org.pk})).content.decode()
+
+    assert "Read-only access" in dashboard
+    assert "Limited access" not in dashboard
