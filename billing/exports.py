@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 from django_ratelimit.core import is_ratelimited
 
 from billing.export_cells import LocalDays, decimal_cell
-from billing.models import BillingExportJob, EntryKind, ExportStatus, InvoiceLine, LedgerEntry, Order
+from billing.models import BillingExportJob, EntryKind, ExportStatus, Invoice, InvoiceLine, LedgerEntry, Order
 from billing.selectors import Period, period_dates
 from core.spreadsheets import neutralise_cell, safe_csv_lines
 from core.streams import ordering_of, rows_after
@@ -617,3 +617,65 @@ def prepared_export_response(job: BillingExportJob) -> FileResponse | None:
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+# Billing → Invoices → Export: the organization's own invoices and credit notes, one row each (the
+# accountant's file), as the Invoices page filters them.
+
+OWN_INVOICE_HEADER = [
+    "Invoice",
+    "Type",
+    "Issued on",
+    "Status",
+    "Corrects",
+    "Net amount",
+    "Tax amount",
+    "Gross amount",
+    "Currency",
+    "Paid on",
+]
+OWN_INVOICE_FIELDS = (
+    "series",
+    "number",
+    "kind",
+    "issued_at",
+    "status",
+    "credit_note_for__series",
+    "credit_note_for__number",
+    "net_amount",
+    "tax_amount",
+    "gross_amount",
+    "currency",
+    "paid_at",
+)
+_own_net_cell, _own_tax_cell, _own_gross_cell = _decimal_cells(
+    Invoice, "net_amount", "tax_amount", "gross_amount"
+)
+
+
+def _own_invoice_row(values: tuple, issued_on: Callable, paid_on: Callable) -> list:
+    (series, number, kind, issued_at, status, corrected_series, corrected_number, net, tax, gross, currency,
+     paid_at) = values  # fmt: skip
+    return [
+        neutralise_cell(f"{series}-{number:06d}"),
+        _label(INVOICE_KINDS, kind),
+        issued_on(issued_at),
+        _label(INVOICE_STATUSES, status),
+        neutralise_cell(f"{corrected_series}-{corrected_number:06d}") if corrected_number else "",
+        _own_net_cell(net),
+        _own_tax_cell(tax),
+        _own_gross_cell(gross),
+        neutralise_cell(currency),
+        paid_on(paid_at) if paid_at is not None else "",
+    ]
+
+
+def own_invoices_lines(invoices: QuerySet[Invoice]) -> Iterator[str]:
+    """The CSV file of `invoices` (already scoped to the caller's access and filtered), oldest first."""
+    queryset = invoices.order_by("issued_at", "number", "pk")
+    rows = _formatted_rows(queryset, OWN_INVOICE_FIELDS, _own_invoice_row, day_columns=2)
+    return safe_csv_lines(OWN_INVOICE_HEADER, rows)
+
+
+def own_invoices_filename(organization: Organization, *, today: date) -> str:
+    return f"invoices-{organization.pk}-{today.isoformat()}.csv"

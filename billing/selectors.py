@@ -2,14 +2,15 @@
 
 Invoices, the wallet and cashback live only with the organization that pays: a partner acting for a client
 sees none of the client's (`Permission.VIEW_BILLING` is never a partner's), and a member sees only its own
-organization's.
+organization's. A partner granted Billing access sees, from the client's console, the invoices it paid for
+that client (its own invoices whose lines are the client's orders), and nothing else.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -76,15 +77,22 @@ def period_dates(period: str, *, today: date) -> tuple[date | None, date | None]
     return None, None
 
 
-def invoices_visible_to(access: Access) -> QuerySet[Invoice]:
-    """The organization's invoices and credit notes, newest first."""
-    if not _sees_billing(access):
+def _invoices_seen(access: Access) -> QuerySet[Invoice]:
+    """A member's: the organization's own invoices. A Billing partner's: the invoices its organization paid
+    for this client (a line for one of the client's orders), never the client's own."""
+    if not access.can(Permission.VIEW_INVOICES):
         return Invoice.objects.none()
-    return (
-        Invoice.objects.filter(organization=access.organization)
-        .select_related("credit_note_for")
-        .order_by("-issued_at", "-number", "-pk")
-    )
+    if access.acts_for_partner:
+        for_this_client = InvoiceLine.objects.filter(
+            invoice=OuterRef("pk"), order__organization_id=access.organization.pk
+        )
+        return Invoice.objects.filter(organization=access.on_behalf_of).filter(Exists(for_this_client))
+    return Invoice.objects.filter(organization=access.organization)
+
+
+def invoices_visible_to(access: Access) -> QuerySet[Invoice]:
+    """The invoices and credit notes the caller may read here, newest first (`_invoices_seen`)."""
+    return _invoices_seen(access).select_related("credit_note_for").order_by("-issued_at", "-number", "-pk")
 
 
 def invoices_filtered(
@@ -115,9 +123,9 @@ def invoice_years(access: Access) -> list[int]:
 
     The first and last dates are read as two index lookups in one query: MIN and MAX in one SELECT would
     scan every invoice of the organization on SQLite (one second at 2,000,000)."""
-    if not _sees_billing(access):
+    if not access.can(Permission.VIEW_INVOICES):
         return []
-    dates = Invoice.objects.filter(organization=access.organization).values("issued_at")
+    dates = _invoices_seen(access).values("issued_at")
     first, last = Subquery(dates.order_by("issued_at")[:1]), Subquery(dates.order_by("-issued_at")[:1])
     span = Organization.objects.filter(pk=access.organization.pk).values(first=first, last=last).get()
     if span["first"] is None:

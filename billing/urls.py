@@ -4,6 +4,7 @@ from billing import views
 
 urlpatterns = [
     path("billing/invoices/", views.invoices, name="invoices"),
+    path("billing/invoices/export/", views.invoices_export, name="invoices_export"),
     path("billing/invoices/<id:invoice_id>/", views.invoice_detail, name="invoice_detail"),
     path("billing/invoices/<id:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("billing/invoices/<id:invoice_id>/pay/", views.invoice_pay, name="invoice_pay"),

@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import idempotency, payouts, selectors, services, statements
-from billing.exports import export_lines, export_of_job, export_rate_limited, prepared_export_response
+from billing.exports import (
+    export_lines,
+    export_of_job,
+    export_rate_limited,
+    own_invoices_filename,
+    own_invoices_lines,
+    prepared_export_response,
+)
 from billing.forms import (
     BillingExportForm,
     ChangeTypeForm,
@@ -62,24 +69,10 @@ def _refuse(access, message: str):
 # Invoices
 
 
-@organization_view(Permission.VIEW_BILLING)
+@organization_view(Permission.VIEW_INVOICES)
 def invoices(request):
     access = request.access
-    form = InvoiceFilterForm(request.GET or None, years=selectors.invoice_years(access))
-    filters = {}
-    if form.is_bound:
-        form.is_valid()  # a wrong field is shown with its error; the valid ones still filter
-        filters = form.cleaned_data
-    date_from, date_to = selectors.period_dates(filters.get("period") or "", today=timezone.localdate())
-    date_from = filters.get("date_from") or date_from
-    date_to = filters.get("date_to") or date_to
-    found = selectors.invoices_filtered(
-        access,
-        date_from=date_from,
-        date_to=date_to,
-        status=filters.get("status") or "",
-        with_first_line=True,
-    )
+    form, filters, date_from, date_to, found = _filtered_invoices(request, with_first_line=True)
     paginator = BoundedPaginator(found, INVOICES_PER_PAGE, bound=INVOICES_COUNTED)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
@@ -106,6 +99,40 @@ def invoices(request):
     )
 
 
+def _filtered_invoices(request, *, with_first_line: bool = False):
+    """The form of the Invoices page's filters, its days and the invoices they select (an invalid field is
+    shown with its error; the valid ones still filter)."""
+    access = request.access
+    form = InvoiceFilterForm(request.GET or None, years=selectors.invoice_years(access))
+    filters = {}
+    if form.is_bound:
+        form.is_valid()
+        filters = form.cleaned_data
+    date_from, date_to = selectors.period_dates(filters.get("period") or "", today=timezone.localdate())
+    date_from = filters.get("date_from") or date_from
+    date_to = filters.get("date_to") or date_to
+    found = selectors.invoices_filtered(
+        access,
+        date_from=date_from,
+        date_to=date_to,
+        status=filters.get("status") or "",
+        with_first_line=with_first_line,
+    )
+    return form, filters, date_from, date_to, found
+
+
+@organization_view(Permission.VIEW_INVOICES)
+def invoices_export(request):
+    """Invoices → Export: the invoices and credit notes the filters select, as a CSV file."""
+    if export_rate_limited(request):
+        messages.error(request, _("You have exported many files within the hour; please try again later."))
+        invoices_url = reverse("invoices", kwargs={"org_id": request.access.organization.pk})
+        return redirect(f"{invoices_url}?{request.GET.urlencode()}")
+    *_unused, found = _filtered_invoices(request)
+    filename = own_invoices_filename(request.access.organization, today=timezone.localdate())
+    return csv_response(filename, own_invoices_lines(found))
+
+
 def _invoice_or_404(access, invoice_id):
     invoice = selectors.invoice_for(access, invoice_id)
     if invoice is None:
@@ -113,7 +140,7 @@ def _invoice_or_404(access, invoice_id):
     return invoice
 
 
-@organization_view(Permission.VIEW_BILLING)
+@organization_view(Permission.VIEW_INVOICES)
 def invoice_detail(request, invoice_id):
     access = request.access
     invoice = _invoice_or_404(access, invoice_id)
@@ -144,7 +171,7 @@ def invoice_pay(request, invoice_id):
     return redirect("invoice_detail", org_id=access.organization.pk, invoice_id=invoice.pk)
 
 
-@organization_view(Permission.VIEW_BILLING)
+@organization_view(Permission.VIEW_INVOICES)
 def invoice_pdf(request, invoice_id):
     invoice = _invoice_or_404(request.access, invoice_id)
     response = HttpResponse(render_invoice_pdf(invoice), content_type="application/pdf")
@@ -203,8 +230,14 @@ def _top_up(request, form: TopUpForm) -> bool:
 @require_http_methods(["GET", "POST"])
 def wallet(request):
     access = request.access
+    can_top_up = access.can(Permission.TOP_UP_WALLET)
+    if request.method == "POST" and not can_top_up:
+        _refuse(
+            access,
+            _("Your role (%(role)s) does not allow you to top up the wallet.") % {"role": access.role_label},
+        )
     the_wallet = selectors.wallet_for(access)
-    form = TopUpForm(request.POST or None, currency=the_wallet.currency)
+    form = TopUpForm(request.POST or None, currency=the_wallet.currency) if can_top_up else None
     if request.method == "POST" and form.is_valid() and _top_up(request, form):
         return redirect("wallet", org_id=access.organization.pk)
     page = Paginator(selectors.ledger_entries_visible_to(access), LEDGER_ENTRIES_PER_PAGE).get_page(

@@ -299,6 +299,7 @@ PAIRS = {
     "partnership.payment_method_changed": {"payment_method"},
     "partnership.end_changed": {"ends_at"},
     "partnership.renewal_accepted": {"ends_at"},
+    "partnership.access_changed": {"access", "payment_method"},
 }
 # Fields left out of the details when they hold nothing.
 OPTIONAL = {
@@ -383,6 +384,7 @@ MEMBER_ADDED = {
     Role.LEGAL_REPRESENTATIVE: gettext_lazy("%(actor)s added %(email)s as legal representative."),
     Role.ADMINISTRATOR: gettext_lazy("%(actor)s added %(email)s as administrator."),
     Role.USER: gettext_lazy("%(actor)s added %(email)s as user."),
+    Role.ACCOUNTANT: gettext_lazy("%(actor)s added %(email)s as accountant."),
     Role.EXTERNAL: gettext_lazy("%(actor)s added %(email)s as external user."),
 }
 
@@ -567,14 +569,30 @@ def _partner_profile_saved(said: Said) -> Description:
 INVITED = {
     "full": gettext_lazy("%(actor)s invited %(partner)s as Full partner."),
     "limited": gettext_lazy("%(actor)s invited %(partner)s as Limited partner."),
+    "technical": gettext_lazy("%(actor)s invited %(partner)s as Technical partner."),
+    "read_only": gettext_lazy("%(actor)s invited %(partner)s as Read-only partner."),
+    "billing": gettext_lazy("%(actor)s invited %(partner)s as Billing partner."),
 }
 REQUESTED = {
     "full": gettext_lazy("%(actor)s asked %(client)s for Full access."),
     "limited": gettext_lazy("%(actor)s asked %(client)s for Limited access."),
+    "technical": gettext_lazy("%(actor)s asked %(client)s for Technical access."),
+    "read_only": gettext_lazy("%(actor)s asked %(client)s for Read-only access."),
+    "billing": gettext_lazy("%(actor)s asked %(client)s for Billing access."),
 }
 ACCEPTED = {
     "full": gettext_lazy("%(actor)s accepted %(partner)s as Full partner."),
     "limited": gettext_lazy("%(actor)s accepted %(partner)s as Limited partner."),
+    "technical": gettext_lazy("%(actor)s accepted %(partner)s as Technical partner."),
+    "read_only": gettext_lazy("%(actor)s accepted %(partner)s as Read-only partner."),
+    "billing": gettext_lazy("%(actor)s accepted %(partner)s as Billing partner."),
+}
+ACCESS_CHANGED = {
+    "full": gettext_lazy("%(actor)s made %(partner)s a Full partner."),
+    "limited": gettext_lazy("%(actor)s made %(partner)s a Limited partner."),
+    "technical": gettext_lazy("%(actor)s made %(partner)s a Technical partner."),
+    "read_only": gettext_lazy("%(actor)s made %(partner)s a Read-only partner."),
+    "billing": gettext_lazy("%(actor)s made %(partner)s a Billing partner."),
 }
 PAYMENT_CHANGED = {
     ("client", "partner"): gettext_lazy(
@@ -730,6 +748,15 @@ def _payment_method_changed(said: Said) -> Description:
         }
         return Description(sentence, said.details("payment_method"))
     return Description(str(template) % {"actor": said.actor, "partner": said.other}, [])
+
+
+@describes("partnership.access_changed")
+def _partnership_access_changed(said: Said) -> Description:
+    template = ACCESS_CHANGED.get(
+        _access_of(said), gettext_lazy("%(actor)s changed what %(partner)s may do.")
+    )
+    sentence = str(template) % {"actor": said.actor, "partner": said.other}
+    return Description(sentence, said.details("payment_method", "products"))
 
 
 @describes("partnership.stopped")

@@ -35,6 +35,9 @@ class Permission(StrEnum):
     MANAGE_LEGAL_REPRESENTATIVES = "manage_legal_representatives"
     # Invoices, wallet and cashback live with the organization that pays them: never a partner's.
     VIEW_BILLING = "view_billing"
+    # The invoices one may read here: a member's are the organization's own; a Billing partner's are those it
+    # paid for this client (billing.selectors.invoices_visible_to), never the client's.
+    VIEW_INVOICES = "view_invoices"
     TOP_UP_WALLET = "top_up_wallet"
     MANAGE_BILLING_ADDRESSES = "manage_billing_addresses"
     VIEW_ACTIVITY = "view_activity"
@@ -72,9 +75,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         Permission.VIEW_SETTINGS,
         Permission.VIEW_MEMBERS,
         Permission.VIEW_BILLING,
+        Permission.VIEW_INVOICES,
         Permission.TOP_UP_WALLET,
         Permission.VIEW_MANAGED_CLIENTS,
     },
+    # Read-only billing: invoices, credit notes, PDFs, the wallet's balance and exports; no top-up, no
+    # products, no users, no settings.
+    Role.ACCOUNTANT: frozenset(
+        {Permission.VIEW_DASHBOARD, Permission.VIEW_BILLING, Permission.VIEW_INVOICES}
+    ),
     Role.EXTERNAL: _PRODUCTS,
 }
 LIMITED_ACCESS = "limited"
@@ -82,10 +91,15 @@ LIMITED_ACCESS = "limited"
 PARTNER_ROLE_LABELS = {
     "full": gettext_lazy("Partner (Full access)"),
     LIMITED_ACCESS: gettext_lazy("Partner (Limited access)"),
+    "technical": gettext_lazy("Partner (Technical)"),
+    "read_only": gettext_lazy("Partner (Read-only)"),
+    "billing": gettext_lazy("Partner (Billing)"),
 }
 # A partner acting for a client: full access is the client's administrator for products, users and settings
 # (read-only legal data), never for billing, partners or the activity log; limited access sees only the
-# granted products and orders nothing new.
+# granted products and orders nothing new; technical manages and orders products, nothing else; read-only
+# sees what full access sees and changes nothing; billing sees only the invoices the partner paid for the
+# client. The words the client reads before granting each: `partners.models.ACCESS_DESCRIPTIONS`.
 PARTNER_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "full": _PRODUCTS
     | {
@@ -95,11 +109,25 @@ PARTNER_PERMISSIONS: dict[str, frozenset[Permission]] = {
         Permission.MANAGE_MEMBERS,
     },
     LIMITED_ACCESS: _PRODUCTS,
+    "technical": _PRODUCTS | {Permission.ORDER_PRODUCTS},
+    "read_only": frozenset(
+        {
+            Permission.VIEW_DASHBOARD,
+            Permission.VIEW_PRODUCTS,
+            Permission.VIEW_SETTINGS,
+            Permission.VIEW_MEMBERS,
+        }
+    ),
+    "billing": frozenset({Permission.VIEW_DASHBOARD, Permission.VIEW_INVOICES}),
 }
+# Grants by role, chosen by the client with what each allows in plain words: what the role does not allow
+# is refused with a 403 naming it, where Limited and Full partners are answered "not found"
+# (`hides_refusals`).
+ROLE_GRANTS = frozenset({"technical", "read_only", "billing"})
 # What only the organization's own people may do: billing, partners, the activity log, the Reseller Area of
 # the partner organization itself, legal data. A partnership never gives these, so `can()` alone refuses them
 # to a partner; no caller needs to ask whether the access comes from a partnership.
-MEMBER_ONLY_PERMISSIONS = frozenset(Permission) - PARTNER_PERMISSIONS["full"]
+MEMBER_ONLY_PERMISSIONS = frozenset(Permission) - frozenset().union(*PARTNER_PERMISSIONS.values())
 # Members of a partner organization in these roles act for its clients.
 PARTNER_ACTING_ROLES = (Role.LEGAL_REPRESENTATIVE, Role.ADMINISTRATOR, Role.USER)
 
@@ -141,8 +169,10 @@ class Access:
 
     @property
     def hides_refusals(self) -> bool:
-        """A partner is refused with "not found": what lies outside its grant is not even shown to exist."""
-        return self.acts_for_partner
+        """A Limited or Full partner is refused with "not found": what lies outside its grant is not even
+        shown to exist. A partner granted a role (Technical, Read-only, Billing) is told what its role does
+        not allow, as a member is (403)."""
+        return self.acts_for_partner and self.partnership.access not in ROLE_GRANTS
 
     def can_see_product(self, product) -> bool:
         if product.organization_id != self.organization.pk or not self.can(Permission.VIEW_PRODUCTS):

@@ -170,6 +170,8 @@ class Role(models.TextChoices):
     LEGAL_REPRESENTATIVE = "legal_representative", gettext_lazy("Legal representative")
     ADMINISTRATOR = "administrator", gettext_lazy("Administrator")
     USER = "user", pgettext_lazy("the role", "User")
+    # Invoices, credit notes, the wallet's balance and exports, read-only: a seat for the bookkeeper.
+    ACCOUNTANT = "accountant", pgettext_lazy("the role", "Accountant")
     EXTERNAL = "external", pgettext_lazy("the role", "External")
 
 

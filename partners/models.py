@@ -58,6 +58,45 @@ class PartnerProfile(models.Model):
 class Access(models.TextChoices):
     LIMITED = "limited", gettext_lazy("Limited")
     FULL = "full", gettext_lazy("Full")
+    TECHNICAL = "technical", gettext_lazy("Technical")
+    READ_ONLY = "read_only", gettext_lazy("Read-only")
+    BILLING = "billing", gettext_lazy("Billing")
+
+
+# What each access lets the partner do, in the words the client reads before granting it (the resolver's
+# `PARTNER_PERMISSIONS` is the rule; these say it).
+ACCESS_DESCRIPTIONS = {
+    Access.LIMITED: gettext_lazy(
+        "The partner manages and renews only the products you choose. It orders nothing new and never sees "
+        "your billing."
+    ),
+    Access.FULL: gettext_lazy(
+        "The partner manages your whole organization as an administrator (never as legal representative). "
+        "You decide next whether it also pays."
+    ),
+    Access.TECHNICAL: gettext_lazy(
+        "The partner manages, renews and orders your products and their settings. It sees neither your "
+        "users nor your organization's settings, and never your billing."
+    ),
+    Access.READ_ONLY: gettext_lazy(
+        "The partner sees your products, users and settings, and changes nothing: no order, no renewal, no "
+        "new user. It never sees your billing."
+    ),
+    Access.BILLING: gettext_lazy(
+        "For a partner that pays for you: it sees only the invoices it paid for your organization. Nothing "
+        "of yours: not your products, users, settings, invoices or wallet."
+    ),
+}
+# The accesses under which the partner may pay for the client; Billing is only for a partner that pays.
+PARTNER_MAY_PAY = (Access.FULL, Access.BILLING)
+# What a client answering a partner's request may grant instead of what was asked: the same or less.
+GRANTABLE_FOR_REQUEST = {
+    Access.FULL: tuple(Access.values),
+    Access.TECHNICAL: (Access.TECHNICAL, Access.LIMITED, Access.READ_ONLY),
+    Access.LIMITED: (Access.LIMITED,),
+    Access.READ_ONLY: (Access.READ_ONLY,),
+    Access.BILLING: (Access.BILLING,),
+}
 
 
 class PaymentMethod(models.TextChoices):
@@ -112,9 +151,18 @@ class PartnershipQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
     def by_precedence(self):
-        """Full access before Limited, then the oldest: when several partnerships could let a user act for
-        the same client, the first one decides."""
-        return self.order_by(Case(When(access=Access.FULL, then=Value(0)), default=Value(1)), "pk")
+        """Full access first, then Technical, Limited, Read-only and Billing, then the oldest: when several
+        partnerships could let a user act for the same client, the first one decides."""
+        return self.order_by(
+            Case(
+                When(access=Access.FULL, then=Value(0)),
+                When(access=Access.TECHNICAL, then=Value(1)),
+                When(access=Access.LIMITED, then=Value(2)),
+                When(access=Access.READ_ONLY, then=Value(3)),
+                default=Value(4),
+            ),
+            "pk",
+        )
 
 
 class Partnership(models.Model):
@@ -130,7 +178,7 @@ class Partnership(models.Model):
     # are listed by name from one index (partner, status, name), in the switcher and in Managed Clients,
     # instead of sorting every client at each view.
     client_name = models.CharField(max_length=200, editable=False)
-    access = models.CharField(max_length=8, choices=Access.choices)
+    access = models.CharField(max_length=16, choices=Access.choices)
     products = models.ManyToManyField(
         "organizations.Product",
         blank=True,
@@ -180,8 +228,12 @@ class Partnership(models.Model):
                 name="partnership_one_live_per_pair",
             ),
             models.CheckConstraint(
-                condition=Q(payment_method="client") | Q(access="full"),
-                name="partnership_partner_pays_only_with_full_access",
+                condition=Q(payment_method="client") | Q(access__in=["full", "billing"]),
+                name="partnership_partner_pays_only_with_full_or_billing_access",
+            ),
+            models.CheckConstraint(
+                condition=~Q(access="billing") | Q(payment_method="partner"),
+                name="partnership_billing_access_only_when_the_partner_pays",
             ),
             models.CheckConstraint(
                 condition=~Q(client=models.F("partner")), name="partnership_not_with_itself"
@@ -286,7 +338,7 @@ class ClientRequest(models.Model):
         "organizations.Organization", on_delete=models.CASCADE, related_name="client_requests"
     )
     client_email = models.EmailField(max_length=254)
-    access = models.CharField(max_length=8, choices=Access.choices)
+    access = models.CharField(max_length=16, choices=Access.choices)
     payment_method = models.CharField(
         max_length=8, choices=PaymentMethod.choices, default=PaymentMethod.CLIENT
     )

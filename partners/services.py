@@ -37,9 +37,8 @@ from organizations.languages import organization_language
 from organizations.models import Membership, Organization, Product, Role, User
 from partners.invitations import invitation_max_age, invitation_path, new_nonce
 from partners.models import (
-    Access as AccessLevel,
-)
-from partners.models import (
+    GRANTABLE_FOR_REQUEST,
+    PARTNER_MAY_PAY,
     ClientRequest,
     InitiatedBy,
     PartnerProfile,
@@ -49,6 +48,9 @@ from partners.models import (
     RequestStatus,
     Status,
     TransferCode,
+)
+from partners.models import (
+    Access as AccessLevel,
 )
 from partners.selectors import pending_client_requests
 
@@ -62,6 +64,8 @@ ONLY_LEGAL_REPRESENTATIVE = gettext_lazy(
 ONLY_PARTNER_LEGAL_REPRESENTATIVE = gettext_lazy(
     "Only a legal representative of the partner organization can do this."
 )
+# Granting these needs the password: Full hands over the organization, Technical orders on the client's bill.
+NEEDS_PASSWORD = (AccessLevel.FULL, AccessLevel.TECHNICAL)
 ANSWER_REFUSED = gettext_lazy(
     "Only a legal representative or an administrator of the partner organization can answer."
 )
@@ -160,11 +164,16 @@ def _clean_terms(
 ) -> tuple[str, list[Product], str]:
     errors = {}
     if access_level not in AccessLevel.values:
-        errors["access"] = _("Choose Limited or Full access.")
+        errors["access"] = _("Choose an access: Limited, Full, Technical, Read-only or Billing.")
     if payment_method not in PaymentMethod.values:
         errors["payment_method"] = _("Choose who pays.")
-    elif access_level == AccessLevel.LIMITED and payment_method == PaymentMethod.PARTNER:
-        errors["payment_method"] = _("Only a partner with Full access can pay for the client.")
+    elif access_level in AccessLevel.values and access_level not in PARTNER_MAY_PAY:
+        if payment_method == PaymentMethod.PARTNER:
+            errors["payment_method"] = _("Only a partner with Full or Billing access can pay for the client.")
+    elif access_level == AccessLevel.BILLING and payment_method != PaymentMethod.PARTNER:
+        errors["payment_method"] = _(
+            "Billing access is for a partner that pays: choose that the partner pays."
+        )
     products = list(products or [])
     if access_level == AccessLevel.LIMITED:
         if any(product.organization_id != client.pk for product in products):
@@ -315,7 +324,7 @@ def partnership_invite(
         products_required=True,
     )
     ends_at = clean_end(ends_at)
-    if access_level == AccessLevel.FULL:
+    if access_level in NEEDS_PASSWORD:
         require_password(user=access.user, password=password, password_confirmed=password_confirmed)
     partnership = _create_pending(
         client=client,
@@ -682,9 +691,12 @@ def partnership_accept(
     if partnership.initiated_by == InitiatedBy.PARTNER:
         new_access = access_level or partnership.access
         new_payment = payment_method or partnership.payment_method
-        if partnership.access == AccessLevel.LIMITED and new_access == AccessLevel.FULL:
+        if new_access not in GRANTABLE_FOR_REQUEST.get(partnership.access, ()):
             raise ValidationError(
-                {"access": _("The partner asked for Limited access; you can grant that or less.")}
+                {
+                    "access": _("The partner asked for %(access)s access; you can grant that or less.")
+                    % {"access": partnership.get_access_display()}
+                }
             )
         if partnership.payment_method == PaymentMethod.CLIENT and new_payment == PaymentMethod.PARTNER:
             raise ValidationError({"payment_method": _("The partner did not offer to pay; you keep paying.")})
@@ -692,10 +704,10 @@ def partnership_accept(
             client=partnership.client,
             access_level=new_access,
             products=products,
-            payment_method=new_payment if new_access == AccessLevel.FULL else PaymentMethod.CLIENT,
+            payment_method=new_payment if new_access in PARTNER_MAY_PAY else PaymentMethod.CLIENT,
             products_required=True,
         )
-        if new_access == AccessLevel.FULL:
+        if new_access in NEEDS_PASSWORD:
             require_password(user=access.user, password=password, password_confirmed=password_confirmed)
         changes |= {
             "access": [partnership.access, new_access],
@@ -772,9 +784,17 @@ def partnership_change_payment_method(
         raise InvalidTransition(_("Only an active partnership has a payment method to change."))
     if payment_method not in PaymentMethod.values:
         raise ValidationError({"payment_method": _("Choose who pays.")})
-    if partnership.access != AccessLevel.FULL and payment_method == PaymentMethod.PARTNER:
+    if partnership.access not in PARTNER_MAY_PAY and payment_method == PaymentMethod.PARTNER:
         raise ValidationError(
-            {"payment_method": _("Only a partner with Full access can pay for the client.")}
+            {"payment_method": _("Only a partner with Full or Billing access can pay for the client.")}
+        )
+    if partnership.access == AccessLevel.BILLING and payment_method != PaymentMethod.PARTNER:
+        raise ValidationError(
+            {
+                "payment_method": _(
+                    "A partner with Billing access pays for you; change its access before you pay yourself."
+                )
+            }
         )
     if payment_method == partnership.payment_method:
         return partnership
@@ -793,6 +813,75 @@ def partnership_change_payment_method(
         template="partnership_payment_method_changed",
         context=_email_context(
             partnership, changed_by=access.user.get_full_name(), previous=PaymentMethod(previous).label
+        ),
+        fallback_language=_languages_of_sides(partnership),
+    )
+    return partnership
+
+
+@transaction.atomic
+def partnership_change_access(
+    *,
+    access: Access,
+    partnership: Partnership,
+    access_level: str,
+    products=None,
+    payment_method: str | None = None,
+    password: str = "",
+    password_confirmed: bool = False,
+) -> Partnership:
+    """The client's legal representative changes what an active partner may do (its role for this client)
+    and, with it, the granted products (Limited) and who pays when the new access decides it: a partner that
+    may not pay under the new access stops paying; Billing access needs the partner to pay. Granting Full or
+    Technical access, or changing who pays, needs the password. The partner is told by email."""
+    partnership = _lock(partnership)
+    if access.organization.pk != partnership.client_id:
+        raise PermissionDenied(_("Only the client decides what its partner may do."))
+    _require(access, Permission.MANAGE_PARTNERS, ONLY_LEGAL_REPRESENTATIVE)
+    if partnership.status != Status.ACTIVE:
+        raise InvalidTransition(_("Only an active partnership has an access to change."))
+    if payment_method is None:
+        payment_method = partnership.payment_method
+        if access_level not in PARTNER_MAY_PAY:
+            payment_method = PaymentMethod.CLIENT
+    new_access, new_products, new_payment = _clean_terms(
+        client=partnership.client,
+        access_level=access_level,
+        products=products,
+        payment_method=payment_method,
+        products_required=True,
+    )
+    old_products = sorted(partnership.products.values_list("pk", flat=True))
+    if (
+        new_access == partnership.access
+        and new_payment == partnership.payment_method
+        and sorted(p.pk for p in new_products) == old_products
+    ):
+        return partnership
+    if (new_access in NEEDS_PASSWORD and new_access != partnership.access) or (
+        new_payment != partnership.payment_method
+    ):
+        require_password(user=access.user, password=password, password_confirmed=password_confirmed)
+    changes = {
+        "access": [partnership.access, new_access],
+        "products": sorted(p.pk for p in new_products),
+    }
+    previous_access = AccessLevel(partnership.access).label
+    partnership.access = new_access
+    update_fields = ["access"]
+    if new_payment != partnership.payment_method:
+        changes["payment_method"] = [partnership.payment_method, new_payment]
+        partnership.payment_method = new_payment
+        partnership.payment_method_changed_at = timezone.now()
+        update_fields += ["payment_method", "payment_method_changed_at"]
+    partnership.save(update_fields=update_fields)
+    partnership.products.set(new_products)
+    _audit(access, partnership, "partnership.access_changed", changes)
+    email_on_commit(
+        to=partner_recipients(partnership),
+        template="partnership_access_changed",
+        context=_email_context(
+            partnership, changed_by=access.user.get_full_name(), previous_access=previous_access
         ),
         fallback_language=_languages_of_sides(partnership),
     )

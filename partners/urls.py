@@ -13,6 +13,7 @@ urlpatterns = [
     path(
         "partners/<id:partnership_id>/renewal/", views.partner_renewal_answer, name="partner_renewal_answer"
     ),
+    path("partners/<id:partnership_id>/access/", views.partner_access_edit, name="partner_access_edit"),
     path("partners/<id:partnership_id>/resend/", views.partnership_resend, name="partnership_resend"),
     path("partners/<id:partnership_id>/delete/", views.partnership_delete, name="partnership_delete"),
     path("partners/<id:partnership_id>/stop/", views.partnership_stop, name="partnership_stop"),

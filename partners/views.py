@@ -28,6 +28,8 @@ from partners.forms import (
 )
 from partners.invitations import read_invitation_token
 from partners.models import (
+    ACCESS_DESCRIPTIONS,
+    GRANTABLE_FOR_REQUEST,
     Access,
     ClientRequest,
     InitiatedBy,
@@ -53,6 +55,38 @@ def _back(request, partnership: Partnership):
     if _is_client_side(request, partnership):
         return redirect("partners", org_id=org_id)
     return redirect("managed_clients", org_id=org_id)
+
+
+ACCESS_ICONS = {
+    Access.LIMITED: "sliders",
+    Access.FULL: "building-check",
+    Access.TECHNICAL: "tools",
+    Access.READ_ONLY: "eye",
+    Access.BILLING: "receipt",
+}
+
+
+def access_options(*, allowed=None, pays: bool | None = None) -> list[dict]:
+    """The accesses a client may grant, each with what it lets the partner do in plain words; those the
+    answer to a partner's request may not grant (`allowed`) or that need a paying partner (`pays` False)
+    are shown disabled with the reason."""
+    options = []
+    for value, label in Access.choices:
+        disabled = ""
+        if allowed is not None and value not in allowed:
+            disabled = _("More than the partner asked for.")
+        elif pays is False and value == Access.BILLING:
+            disabled = _("Only for a partner that pays for you.")
+        options.append(
+            {
+                "value": value,
+                "label": label,
+                "description": ACCESS_DESCRIPTIONS[value],
+                "icon": ACCESS_ICONS[value],
+                "disabled": disabled,
+            }
+        )
+    return options
 
 
 def _refusal_message(refusal) -> str:
@@ -113,7 +147,13 @@ def partner_add(request):
             error = _("%(partner)s: it has access. See the Partner page to resend, delete or stop it.")
         context["error"] = error % {"partner": partner.public_name}
         return render(request, "partners/partner_add.html", context)
-    context.update(partner=partner, step="access", access_form=AccessChoiceForm(request.POST or None))
+    context.update(
+        partner=partner,
+        step="access",
+        access_form=AccessChoiceForm(request.POST or None),
+        access_options=access_options(),
+        selected_access=request.POST.get("access", ""),
+    )
     if step == "search":
         context["access_form"] = AccessChoiceForm()
         return render(request, "partners/partner_add.html", context)
@@ -124,6 +164,8 @@ def partner_add(request):
     access_level = access_form.cleaned_data["access"]
     context.update(
         access_level=access_level,
+        access_label=Access(access_level).label,
+        access_description=ACCESS_DESCRIPTIONS[access_level],
         step="details",
         categories=selectors.products_by_category(access),
         payment_form=PaymentMethodForm(initial={"payment_method": PaymentMethod.CLIENT}),
@@ -136,7 +178,7 @@ def partner_add(request):
     if not end_form.is_valid():
         return render(request, "partners/partner_add.html", context)
 
-    payment_method = PaymentMethod.CLIENT
+    payment_method = PaymentMethod.PARTNER if access_level == Access.BILLING else PaymentMethod.CLIENT
     password_confirmed = False
     if access_level == Access.FULL:
         payment_form = PaymentMethodForm(request.POST)
@@ -144,7 +186,9 @@ def partner_add(request):
         if not payment_form.is_valid():
             return render(request, "partners/partner_add.html", context)
         payment_method = payment_form.cleaned_data["payment_method"]
-        # Full access hands over the organization (and maybe the wallet): the password first.
+    if access_level in services.NEEDS_PASSWORD:
+        # Full access hands over the organization (and maybe the wallet), Technical orders on your bill: the
+        # password first.
         asked = sudo_check(request)
         if asked is not None:
             return asked
@@ -188,6 +232,7 @@ def partner_detail(request, partnership_id):
             "can_manage": request.access.can(Permission.MANAGE_PARTNERS),
             "can_view_activity": request.access.can(Permission.VIEW_ACTIVITY),
             "running": partnership.status == Status.ACTIVE and not partnership.has_ended,
+            "access_description": ACCESS_DESCRIPTIONS.get(partnership.access, ""),
         },
     )
 
@@ -323,6 +368,69 @@ def partner_payment_edit(request, partnership_id):
     return render(request, "partners/partner_payment_edit.html", {"partnership": partnership, "form": form})
 
 
+@organization_view(Permission.MANAGE_PARTNERS)
+@require_http_methods(["GET", "POST"])
+@sudo_required
+def partner_access_edit(request, partnership_id):
+    """The pencil of the Access section: what the partner may do from now on, each choice in plain words;
+    the products for Limited access, who pays for Full access (Billing: the partner pays)."""
+    access = request.access
+    partnership = _partnership_or_404(request, partnership_id)
+    if not _is_client_side(request, partnership) or partnership.status != Status.ACTIVE:
+        raise Http404("No such partner.")
+    access_form = AccessChoiceForm(request.POST or None, initial={"access": partnership.access})
+    payment_form = PaymentMethodForm(
+        request.POST or None, initial={"payment_method": partnership.payment_method}
+    )
+    categories = selectors.products_by_category(access)
+    granted = set(partnership.products.values_list("pk", flat=True))
+    error = None
+    if request.method == "POST":
+        chosen = {int(pk) for pk in request.POST.getlist("products") if pk.isdigit()}
+        granted = chosen
+        if access_form.is_valid():
+            level = access_form.cleaned_data["access"]
+            payment_method = None
+            if level == Access.FULL and payment_form.is_valid():
+                payment_method = payment_form.cleaned_data["payment_method"]
+            elif level == Access.BILLING:
+                payment_method = PaymentMethod.PARTNER
+            try:
+                services.partnership_change_access(
+                    access=access,
+                    partnership=partnership,
+                    access_level=level,
+                    products=[p for _category, group in categories for p in group if p.pk in chosen],
+                    payment_method=payment_method,
+                    password_confirmed=True,  # sudo_required
+                )
+            except (ValidationError, PermissionDenied) as refusal:
+                error = _refusal_message(refusal)
+            else:
+                messages.success(
+                    request,
+                    _("%(partner)s now has %(access)s access; it was notified.")
+                    % {"partner": partnership.partner.name, "access": Access(level).label},
+                )
+                return redirect(
+                    "partner_detail", org_id=access.organization.pk, partnership_id=partnership.pk
+                )
+    return render(
+        request,
+        "partners/partner_access_edit.html",
+        {
+            "partnership": partnership,
+            "access_form": access_form,
+            "payment_form": payment_form,
+            "access_options": access_options(),
+            "selected_access": access_form["access"].value(),
+            "categories": categories,
+            "granted": granted,
+            "error": error,
+        },
+    )
+
+
 @organization_view(Permission.VIEW_DASHBOARD)
 @require_POST
 def partnership_resend(request, partnership_id):
@@ -436,7 +544,7 @@ def partnership_answer(request, partnership_id):
                 access_form.is_valid()
                 payment_form.is_valid()
                 password_confirmed = False
-                if access_form.cleaned_data.get("access", partnership.access) == Access.FULL:
+                if access_form.cleaned_data.get("access", partnership.access) in services.NEEDS_PASSWORD:
                     asked = sudo_check(request)
                     if asked is not None:
                         return asked
@@ -479,6 +587,12 @@ def partnership_answer(request, partnership_id):
             "access_form": access_form,
             "payment_form": payment_form,
             "end_form": end_form,
+            "access_description": ACCESS_DESCRIPTIONS.get(partnership.access, ""),
+            "access_options": access_options(
+                allowed=GRANTABLE_FOR_REQUEST.get(partnership.access, ()),
+                pays=partnership.payment_method == PaymentMethod.PARTNER,
+            ),
+            "selected_access": access_form["access"].value(),
             "categories": selectors.products_by_category(access) if narrowing else [],
             "error": error,
             "expired": partnership.status == Status.PENDING and services.is_stale(partnership),

@@ -73,6 +73,11 @@ def external_user(organization):
 
 
 @pytest.fixture
+def accountant(organization):
+    return member(organization, Role.ACCOUNTANT, email="accountant@helvetia.example")
+
+
+@pytest.fixture
 def outsider(db):
     """A user of another organization, with no access to `organization`."""
     return member(OrganizationFactory(name="Elsewhere GmbH", country="DE"), Role.LEGAL_REPRESENTATIVE)

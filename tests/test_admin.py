@@ -410,6 +410,7 @@ def test_membership_add_page_offers_no_external_role(staff_client, demo_data):
         Role.LEGAL_REPRESENTATIVE,
         Role.ADMINISTRATOR,
         Role.USER,
+        Role.ACCOUNTANT,
     ]
     assert refused.status_code == 200
     assert "role" in refused.context["adminform"].form.errors

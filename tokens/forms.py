@@ -31,14 +31,23 @@ class TokenCreateForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.applications = token_scopes.application_choices()
+        # Only the scopes the user's role can use are offered (an accountant: billing, read).
+        self.allowed = token_scopes.scopes_allowed_to(user) if user is not None else None
+        if self.allowed is not None:
+            self.applications = [
+                (application, label)
+                for application, label in self.applications
+                if application == token_scopes.MANAGER_API
+            ]
         self.fields["application"].choices = self.applications
         self.fields["scopes"].choices = [
             choice
             for application, _ in self.applications
             for choice in token_scopes.scope_choices(application)
+            if self.allowed is None or choice[0] in self.allowed
         ]
 
     def clean(self):
@@ -75,7 +84,7 @@ class TokenCreateForm(forms.Form):
                 scope
                 for application, _ in self.applications
                 for scope in token_scopes.all_scopes(application)
-                if scope.endswith(":read")
+                if scope.endswith(":read") and (self.allowed is None or scope in self.allowed)
             }
         return [
             {
@@ -90,11 +99,13 @@ class TokenCreateForm(forms.Form):
                                 "scope": f"{family}:{level}",
                                 "level": level,
                                 "checked": f"{family}:{level}" in chosen,
+                                "allowed": self.allowed is None or f"{family}:{level}" in self.allowed,
                             }
                             for level in token_scopes.ACCESS_LEVELS
                         ],
                     }
                     for family, family_label in token_scopes.families_of(application).items()
+                    if self.allowed is None or any(scope.startswith(f"{family}:") for scope in self.allowed)
                 ],
             }
             for application, label in self.applications

@@ -22,6 +22,9 @@ MANAGER_FAMILIES = {
     "compliance": gettext_lazy("Compliance: the activity log, DPA certificates"),
 }
 ACCESS_LEVELS = ("read", "write")
+# A role that reaches only part of the API gives its tokens only the scopes it can use: an accountant reads
+# invoices, credit notes and the wallet, nothing else (the resolver refuses the rest anyway).
+ROLE_SCOPES = {"accountant": frozenset({"billing:read"})}
 
 
 def application_choices() -> list[tuple[str, str]]:
@@ -50,3 +53,16 @@ def scope_choices(application: str) -> list[tuple[str, str]]:
 
 def all_scopes(application: str) -> list[str]:
     return [scope for scope, _ in scope_choices(application)]
+
+
+def scopes_allowed_to(user) -> frozenset[str] | None:
+    """The Manager API scopes `user` may give a token, or None for all of them (and every application).
+
+    Limited only when every one of the user's memberships is in a role of `ROLE_SCOPES`: a person who is an
+    accountant in one organization and an administrator in another keeps every scope, and each organization's
+    resolver still decides what each call may do."""
+    membership = apps.get_model("organizations", "Membership")
+    roles = set(membership.objects.filter(user=user).values_list("role", flat=True))
+    if not roles or not roles <= ROLE_SCOPES.keys():
+        return None
+    return frozenset().union(*(ROLE_SCOPES[role] for role in roles))

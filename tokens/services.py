@@ -46,12 +46,17 @@ def token_create(
         errors["application"] = _("Choose an application from the list.")
     else:
         unknown = sorted(set(scopes) - set(token_scopes.all_scopes(application)))
+        allowed = token_scopes.scopes_allowed_to(user)
         if unknown:
             errors["scopes"] = _("Not a scope of this application: %(scopes)s.") % {
                 "scopes": ", ".join(unknown)
             }
         elif not scopes:
             errors["scopes"] = _("Choose at least one scope.")
+        elif allowed is not None and (application != token_scopes.MANAGER_API or not set(scopes) <= allowed):
+            errors["scopes"] = _("Your role allows a token only these scopes: %(scopes)s.") % {
+                "scopes": ", ".join(sorted(allowed))
+            }
     if expires_at is not None and expires_at <= timezone.now():
         errors["expires_at"] = _("The validity must end in the future.")
     if errors:

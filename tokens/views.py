@@ -45,7 +45,7 @@ def api_tokens_revoke(request):
 @require_http_methods(["GET", "POST"])
 def api_token_create(request):
     """Create a token → application → scopes → validity → Create a token → password → shown once."""
-    form = TokenCreateForm(request.POST or None)
+    form = TokenCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         asked = sudo_check(request)
         if asked is not None:

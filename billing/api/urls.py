@@ -49,6 +49,11 @@ urlpatterns = [
         name="invoice-list",
     ),
     path(
+        "organizations/<id:org_id>/invoices/export",
+        views.InvoiceViewSet.as_view({"get": "export"}),
+        name="invoice-export",
+    ),
+    path(
         "organizations/<id:org_id>/invoices/<id:id>",
         views.InvoiceViewSet.as_view({"get": "retrieve"}),
         name="invoice-detail",

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +27,14 @@ from rest_framework.response import Response
 
 from billing import idempotency, payouts, selectors, services, statements
 from billing.api import serializers
-from billing.exports import History, export_lines, export_rate_limited, prepared_export_response
+from billing.exports import (
+    History,
+    export_lines,
+    export_rate_limited,
+    own_invoices_filename,
+    own_invoices_lines,
+    prepared_export_response,
+)
 from billing.models import (
     ExportStatus,
     Invoice,
@@ -58,6 +66,8 @@ BILLING_PERMISSION_WORDING = {
     Permission.VIEW_BILLING: gettext_lazy(
         "Your role (%(role)s) does not allow you to see the invoices and the wallet."
     ),
+    Permission.VIEW_INVOICES: gettext_lazy("Your role (%(role)s) does not allow you to see the invoices."),
+    Permission.TOP_UP_WALLET: gettext_lazy("Your role (%(role)s) does not allow you to top up the wallet."),
 }
 LATEST_ENTRIES = 50
 
@@ -295,16 +305,18 @@ class InvoiceViewSet(FileActionsMixin, BillingScopedMixin, mixins.ListModelMixin
     model = Invoice
     serializer_class = serializers.InvoiceSummarySerializer
     pagination_class = InvoicePagination
-    open_to_partners = False
-    file_actions = ("pdf",)
+    file_actions = ("pdf", "export")
+    # A Billing partner reads here the invoices it paid for the client; other partners are refused.
+    open_to_partners = True
     permissions = {
-        "list": Permission.VIEW_BILLING,
-        "retrieve": Permission.VIEW_BILLING,
-        "pdf": Permission.VIEW_BILLING,
+        "list": Permission.VIEW_INVOICES,
+        "retrieve": Permission.VIEW_INVOICES,
+        "pdf": Permission.VIEW_INVOICES,
+        "export": Permission.VIEW_INVOICES,
     }
 
     def scoped_queryset(self, access):
-        if self.action != "list":
+        if self.action not in ("list", "export"):
             return selectors.invoices_visible_to(access)
         query = serializers.InvoiceFilterSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
@@ -345,6 +357,31 @@ class InvoiceViewSet(FileActionsMixin, BillingScopedMixin, mixins.ListModelMixin
         )
         return response
 
+    @extend_schema(
+        summary="Export the invoices and credit notes (CSV)",
+        description="One row per invoice or credit note of the organization, oldest first, filtered as the "
+        "list (`from`, `to`, `status`): number, type, issue day, status, the invoice a credit note corrects, "
+        "net, tax and gross amounts, currency, payment day. RFC 4180, UTF-8, a header row, dates as "
+        "YYYY-MM-DD. With an API token, the scope `billing:read` (an accountant's token has no other). "
+        "Exports count against a per-user limit shared with the console (429 beyond it).",
+        parameters=INVOICE_FILTERS,
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="Streamed; `Content-Disposition` names the file, e.g. "
+                "`invoices-42-2026-01-31.csv`.",
+            ),
+            **error_responses(400, 403, 404),
+            429: OpenApiResponse(description="Too many exports within the hour: `{detail}`."),
+        },
+    )
+    def export(self, request, org_id):
+        invoices = self.get_queryset()  # the filters are checked first: a bad one is a 400 naming it
+        if export_rate_limited(request):
+            raise ExportRateLimited()
+        filename = own_invoices_filename(self.access.organization, today=timezone.localdate())
+        return csv_response(filename, own_invoices_lines(invoices))
+
 
 # Wallet
 
@@ -356,7 +393,7 @@ class WalletViewSet(BillingScopedMixin, viewsets.GenericViewSet):
     model = Wallet
     serializer_class = serializers.WalletSerializer
     open_to_partners = False
-    permissions = {"retrieve": Permission.VIEW_BILLING, "top_up": Permission.VIEW_BILLING}
+    permissions = {"retrieve": Permission.VIEW_BILLING, "top_up": Permission.TOP_UP_WALLET}
 
     @extend_schema(
         summary="The wallet: balance and latest movements",

@@ -5,6 +5,7 @@ Input serializers check types and shapes only; `partners.services` decides what 
 field errors. Every serializer lists its fields, so extra input (a `status`, a `client`) changes nothing.
 """
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -13,6 +14,7 @@ from organizations.api.serializers import COUNTRY_HELP, OrganizationProductField
 from organizations.models import Organization
 from partners import selectors
 from partners.models import (
+    ACCESS_DESCRIPTIONS,
     Access,
     ClientRequest,
     PartnerProfile,
@@ -177,9 +179,16 @@ class DirectoryPartnerField(serializers.PrimaryKeyRelatedField):
         return Organization.objects.filter(pk__in=selectors.partner_directory().values("organization_id"))
 
 
+ACCESS_HELP = (
+    "What the partner may do in the client organization: "
+    + " ".join(f"`{value}`: {ACCESS_DESCRIPTIONS[value]}" for value in Access.values)
+    + " A partner never does more than its own member role allows."
+)
+
+
 class PartnershipInviteInputSerializer(serializers.Serializer):
     partner = DirectoryPartnerField(help_text="The partner organization's id, as the directory lists it.")
-    access = serializers.ChoiceField(choices=Access.choices)
+    access = serializers.ChoiceField(choices=Access.choices, help_text=ACCESS_HELP)
     products = OrganizationProductField(
         many=True,
         required=False,
@@ -217,8 +226,33 @@ class RenewalAcceptInputSerializer(serializers.Serializer):
     )
 
 
-class PaymentMethodInputSerializer(serializers.Serializer):
-    payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
+class PartnershipChangeInputSerializer(serializers.Serializer):
+    """Change who pays, or what the partner may do (its access, with the products of Limited access)."""
+
+    access = serializers.ChoiceField(
+        choices=Access.choices,
+        required=False,
+        help_text=ACCESS_HELP + " Left out: only who pays changes.",
+    )
+    products = OrganizationProductField(
+        many=True, required=False, help_text="Limited access: ids of the products the partner may manage."
+    )
+    payment_method = serializers.ChoiceField(
+        choices=PaymentMethod.choices,
+        required=False,
+        help_text="`partner` only with Full or Billing access (Billing needs it). With `access` and left "
+        "out: kept when the new access allows it, else the client pays.",
+    )
+
+    def validate(self, attrs):
+        if "access" not in attrs and "payment_method" not in attrs:
+            # Who pays is what a PATCH changed first: without `access`, it is the field to give.
+            raise serializers.ValidationError({"payment_method": _("This field is required.")})
+        if "products" in attrs and "access" not in attrs:
+            raise serializers.ValidationError(
+                {"products": _("Products are granted with an access: give `access` too.")}
+            )
+        return attrs
 
 
 class PasswordInputSerializer(serializers.Serializer):
@@ -231,7 +265,10 @@ class RequestAnswerInputSerializer(serializers.Serializer):
     """The client accepting a partner's request may narrow it; what is left out stays as the partner asked."""
 
     access = serializers.ChoiceField(
-        choices=Access.choices, required=False, help_text="`limited` narrows a request for Full access."
+        choices=Access.choices,
+        required=False,
+        help_text="Grant what was asked or less: for Full, any access; for Technical, `technical`, "
+        "`limited` or `read_only`; otherwise what was asked.",
     )
     products = OrganizationProductField(
         many=True, required=False, help_text="Limited access: ids of the products to grant."
@@ -265,12 +302,12 @@ class ClientRequestInputSerializer(serializers.Serializer):
     client_email = serializers.EmailField(
         max_length=254, help_text="Email address of the client's legal representative."
     )
-    access = serializers.ChoiceField(choices=Access.choices)
+    access = serializers.ChoiceField(choices=Access.choices, help_text=ACCESS_HELP)
     payment_method = serializers.ChoiceField(
         choices=PaymentMethod.choices,
         required=False,
         default=PaymentMethod.CLIENT,
-        help_text="`partner` (you pay) only with Full access.",
+        help_text="`partner` (you pay) only with Full or Billing access; Billing needs it.",
     )
     ends_at = ends_at_field()
 

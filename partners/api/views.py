@@ -135,11 +135,14 @@ class PartnerDirectoryView(DjangoErrorsMixin, generics.ListAPIView):
         responses={201: serializers.PartnershipSerializer, **error_responses(400, 403, 404)},
     ),
     partial_update=extend_schema(
-        summary="Change who pays",
-        description="Legal representatives only, on an active partnership; `partner` only with Full access. "
-        "Applies to orders and renewals from now on; the partner is emailed. " + SESSION_PASSWORD_NOTE,
+        summary="Change who pays, or what the partner may do",
+        description="Legal representatives only, on an active partnership. `payment_method` alone changes "
+        "who pays (`partner` only with Full or Billing access), for orders and renewals from now on. "
+        "`access` (with `products` for Limited) changes what the partner may do, at once, for every member "
+        "of the partner; a partner that may not pay under the new access stops paying. The partner is "
+        "emailed. " + SESSION_PASSWORD_NOTE,
         parameters=[PARTNERSHIP_ID],
-        request=serializers.PaymentMethodInputSerializer,
+        request=serializers.PartnershipChangeInputSerializer,
         responses={200: serializers.PartnershipSerializer, **error_responses(400, 403, 404, 409)},
     ),
     destroy=extend_schema(
@@ -180,7 +183,7 @@ class PartnershipViewSet(
     def create(self, request, org_id):
         data = self.parse(serializers.PartnershipInviteInputSerializer)
         password_confirmed = False
-        if data["access"] == AccessLevel.FULL:
+        if data["access"] in services.NEEDS_PASSWORD:
             api_sudo_check(request)
             password_confirmed = True
         partnership = services.partnership_invite(
@@ -196,14 +199,24 @@ class PartnershipViewSet(
 
     def partial_update(self, request, org_id, id):
         partnership = self.get_object()
-        data = self.parse(serializers.PaymentMethodInputSerializer)
+        data = self.parse(serializers.PartnershipChangeInputSerializer)
         api_sudo_check(request)
-        partnership = services.partnership_change_payment_method(
-            access=self.access,
-            partnership=partnership,
-            payment_method=data["payment_method"],
-            password_confirmed=True,
-        )
+        if "access" in data:
+            partnership = services.partnership_change_access(
+                access=self.access,
+                partnership=partnership,
+                access_level=data["access"],
+                products=data.get("products", []),
+                payment_method=data.get("payment_method"),
+                password_confirmed=True,
+            )
+        else:
+            partnership = services.partnership_change_payment_method(
+                access=self.access,
+                partnership=partnership,
+                payment_method=data["payment_method"],
+                password_confirmed=True,
+            )
         return self.output(partnership)
 
     def destroy(self, request, org_id, id):
@@ -247,7 +260,7 @@ class PartnershipViewSet(
         partnership = self.get_object()
         data = self.parse(serializers.RequestAnswerInputSerializer)
         password_confirmed = False
-        if data.get("access", partnership.access) == AccessLevel.FULL:
+        if data.get("access", partnership.access) in services.NEEDS_PASSWORD:
             api_sudo_check(request)
             password_confirmed = True
         partnership = services.partnership_accept(

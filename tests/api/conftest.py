@@ -18,7 +18,7 @@ from tests.factories import (
 )
 from tokens import scopes, services
 
-ROLES = ["legal_representative", "administrator", "user", "external", "outsider", "anonymous"]
+ROLES = ["legal_representative", "administrator", "user", "external", "accountant", "outsider", "anonymous"]
 
 
 @pytest.fixture
@@ -52,7 +52,14 @@ def other_product(organization):
 
 @pytest.fixture
 def callers(
-    organization, legal_representative, administrator, plain_user, external_user, outsider, granted_product
+    organization,
+    legal_representative,
+    administrator,
+    plain_user,
+    external_user,
+    accountant,
+    outsider,
+    granted_product,
 ):
     """One user per role in `organization`, an outsider with no membership there, and nobody (anonymous)."""
     Membership.objects.get(user=external_user, organization=organization).products.set([granted_product])
@@ -61,6 +68,7 @@ def callers(
         "administrator": administrator,
         "user": plain_user,
         "external": external_user,
+        "accountant": accountant,
         "outsider": outsider,
         "anonymous": None,
     }

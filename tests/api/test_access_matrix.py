@@ -1,6 +1,7 @@
 """Role by endpoint: who may do what, and every denial answered with the right status and nothing changed.
 
-Roles are those of `organization`: legal representative, administrator, user, external (given one product);
+Roles are those of `organization`: legal representative, administrator, user, external (given one product),
+accountant (billing, read-only);
 an outsider belongs to another organization only (404: the organization is not revealed); anonymous callers
 send no credentials (401 with `WWW-Authenticate: Bearer`).
 """
@@ -16,18 +17,24 @@ from organizations.models import BillingAddress, Membership, Organization, Role
 from .conftest import ROLES
 
 
-def _statuses(legal_representative, administrator, user, external, outsider=404, anonymous=401):
+def _statuses(legal_representative, administrator, user, external, accountant, outsider=404, anonymous=401):
     return dict(
-        zip(ROLES, [legal_representative, administrator, user, external, outsider, anonymous], strict=True)
+        zip(
+            ROLES,
+            [legal_representative, administrator, user, external, accountant, outsider, anonymous],
+            strict=True,
+        )
     )
 
 
-SIGNED_IN = _statuses(200, 200, 200, 200, outsider=200)
-ANY_MEMBER = _statuses(200, 200, 200, 200)
-SEES_SETTINGS = _statuses(200, 200, 200, 403)
-MANAGES = _statuses(200, 200, 403, 403)
-CREATES = _statuses(201, 201, 403, 403)
-DELETES = _statuses(204, 204, 403, 403)
+SIGNED_IN = _statuses(200, 200, 200, 200, 200, outsider=200)
+SEES_PRODUCTS = _statuses(200, 200, 200, 200, 403)
+SEES_SETTINGS = _statuses(200, 200, 200, 403, 403)
+# Billing addresses are read with the invoices: the accountant reads them, changes none.
+SEES_BILLING = _statuses(200, 200, 200, 403, 200)
+MANAGES = _statuses(200, 200, 403, 403, 403)
+CREATES = _statuses(201, 201, 403, 403, 403)
+DELETES = _statuses(204, 204, 403, 403, 403)
 
 
 @dataclass(frozen=True)
@@ -111,8 +118,8 @@ CASES = [
         None,
         lambda w: Membership.objects.filter(pk=w.target_member.pk).exists(),
     ),
-    Case("billing addresses", "get", lambda w: f"{org(w)}/billing-addresses", SEES_SETTINGS),
-    Case("billing address", "get", lambda w: f"{org(w)}/billing-addresses/{w.address.pk}", SEES_SETTINGS),
+    Case("billing addresses", "get", lambda w: f"{org(w)}/billing-addresses", SEES_BILLING),
+    Case("billing address", "get", lambda w: f"{org(w)}/billing-addresses/{w.address.pk}", SEES_BILLING),
     Case(
         "billing address add",
         "post",
@@ -143,13 +150,13 @@ CASES = [
         None,
         lambda w: BillingAddress.objects.filter(pk=w.address.pk).exists(),
     ),
-    Case("products", "get", lambda w: f"{org(w)}/products", ANY_MEMBER),
-    Case("granted product", "get", lambda w: f"{org(w)}/products/{w.granted_product.pk}", ANY_MEMBER),
+    Case("products", "get", lambda w: f"{org(w)}/products", SEES_PRODUCTS),
+    Case("granted product", "get", lambda w: f"{org(w)}/products/{w.granted_product.pk}", SEES_PRODUCTS),
     Case(
         "product not granted to the external member",
         "get",
         lambda w: f"{org(w)}/products/{w.other_product.pk}",
-        _statuses(200, 200, 200, 404),
+        _statuses(200, 200, 200, 404, 403),
     ),
 ]
 

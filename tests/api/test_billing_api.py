@@ -119,19 +119,25 @@ def client_invoice(organization, legal_representative):
 # Who may do what
 
 
-def _statuses(legal_representative, administrator, user, external, outsider=404, anonymous=401):
+def _statuses(legal_representative, administrator, user, external, accountant, outsider=404, anonymous=401):
     return dict(
-        zip(ROLES, [legal_representative, administrator, user, external, outsider, anonymous], strict=True)
+        zip(
+            ROLES,
+            [legal_representative, administrator, user, external, accountant, outsider, anonymous],
+            strict=True,
+        )
     )
 
 
-READS_PRODUCTS = _statuses(200, 200, 200, 200)
-ORDERS = _statuses(201, 201, 201, 403)
-RENEWS = _statuses(201, 201, 201, 201)
-READS_BILLING = _statuses(200, 200, 200, 403)
-TOPS_UP = _statuses(201, 201, 201, 403)
-MANAGES_PRODUCT = _statuses(200, 200, 200, 200)  # the external member was given the product
-PAYS = _statuses(200, 200, 200, 403)
+# The accountant reads invoices, credit notes, PDFs, the wallet and exports; it orders, renews and tops up
+# nothing, and sees no product.
+READS_PRODUCTS = _statuses(200, 200, 200, 200, 403)
+ORDERS = _statuses(201, 201, 201, 403, 403)
+RENEWS = _statuses(201, 201, 201, 201, 403)
+READS_BILLING = _statuses(200, 200, 200, 403, 200)
+TOPS_UP = _statuses(201, 201, 201, 403, 403)
+MANAGES_PRODUCT = _statuses(200, 200, 200, 200, 403)  # the external member was given the product
+PAYS = _statuses(200, 200, 200, 403, 403)
 
 ENDPOINTS = {
     "orders": ("get", lambda w: org_url(w.organization, "orders"), READS_PRODUCTS),
@@ -140,6 +146,7 @@ ENDPOINTS = {
     "invoices": ("get", lambda w: org_url(w.organization, "invoices"), READS_BILLING),
     "invoice": ("get", lambda w: org_url(w.organization, f"invoices/{w.invoice.pk}"), READS_BILLING),
     "invoice pdf": ("get", lambda w: org_url(w.organization, f"invoices/{w.invoice.pk}/pdf"), READS_BILLING),
+    "invoice export": ("get", lambda w: org_url(w.organization, "invoices/export"), READS_BILLING),
     "wallet": ("get", lambda w: org_url(w.organization, "wallet"), READS_BILLING),
     "top-up": ("post", lambda w: org_url(w.organization, "wallet/top-up"), TOPS_UP),
     "subscription": (
@@ -220,33 +227,40 @@ def test_each_role_gets_what_its_role_allows_and_a_denial_changes_nothing(
         assert "detail" in response.json()
 
 
+# What a partner's user gets on the client's billing endpoints, by the partnership's access. Limited and Full
+# partners are answered 404 outside their grant; a role grant (Technical, Read-only, Billing) is told 403 what
+# its role does not allow, except where no partnership ever reaches (the wallet: 404). A Billing partner lists
+# the invoices it paid for the client (none here) and never opens the client's own (404).
 PARTNER_EXPECTED = {
-    # endpoint: (full partner, limited partner)
-    "orders": (200, 200),
-    "order": (201, 404),
-    "renew": (201, 201),
-    "invoices": (404, 404),
-    "invoice": (404, 404),
-    "invoice pdf": (404, 404),
-    "wallet": (404, 404),
-    "top-up": (404, 404),
-    "subscription": (200, 200),
-    "auto-renewal off": (200, 200),
-    "cancel": (200, 200),
-    "change type": (200, 200),
-    "pay now": (404, 404),
+    # endpoint: full, limited, technical, read_only, billing
+    "orders": (200, 200, 200, 403, 403),
+    "order": (201, 404, 201, 403, 403),
+    "renew": (201, 201, 201, 403, 403),
+    "invoices": (404, 404, 403, 403, 200),
+    "invoice": (404, 404, 403, 403, 404),
+    "invoice pdf": (404, 404, 403, 403, 404),
+    "invoice export": (404, 404, 403, 403, 200),
+    "wallet": (404, 404, 404, 404, 404),
+    "top-up": (404, 404, 404, 404, 404),
+    "subscription": (200, 200, 200, 200, 403),
+    "auto-renewal off": (200, 200, 200, 403, 403),
+    "cancel": (200, 200, 200, 403, 403),
+    "change type": (200, 200, 200, 403, 403),
+    "pay now": (404, 404, 403, 403, 404),
 }
+PARTNER_ACCESSES = ["full", "limited", "technical", "read_only", "billing"]
 
 
-@pytest.mark.parametrize("access", ["full", "limited"])
+@pytest.mark.parametrize("access", PARTNER_ACCESSES)
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_a_partner_orders_and_renews_for_its_client_but_never_sees_its_invoices_or_wallet(
+def test_a_partner_gets_on_the_client_s_billing_what_its_access_allows_and_never_its_invoices_or_wallet(
     client_of, world, partner_org, partner_user, endpoint, access
 ):
     PartnershipFactory(
         client=world.organization,
         partner=partner_org,
         access=access,
+        payment_method="partner" if access == "billing" else "client",
         products=[world.granted_product] if access == "limited" else [],
     )
     method, url, _ = ENDPOINTS[endpoint]
@@ -254,9 +268,13 @@ def test_a_partner_orders_and_renews_for_its_client_but_never_sees_its_invoices_
 
     response = _call(client_of(partner_user), method, url(world))
 
-    assert response.status_code == PARTNER_EXPECTED[endpoint][access == "limited"], response.content
+    assert response.status_code == PARTNER_EXPECTED[endpoint][PARTNER_ACCESSES.index(access)], (
+        response.content
+    )
     if response.status_code >= 400:
         assert _money_state(world.organization) == before
+    if endpoint == "invoices" and access == "billing":
+        assert response.json()["results"] == []  # the client's own invoice is not the partner's
 
 
 def test_a_partner_member_without_billing_rights_at_home_is_still_404_on_the_client_s_invoices(

@@ -143,6 +143,11 @@ def partner_external(partner):
 
 
 @pytest.fixture
+def partner_accountant(partner):
+    return member(partner, Role.ACCOUNTANT, email="accountant@leman.example")
+
+
+@pytest.fixture
 def manager(organization, legal_representative):
     """The legal representative of Basel Digital AG, which manages Helvetia with Full access."""
     basel = make_partner("Basel Digital AG", "hello@basel.example")
@@ -442,7 +447,7 @@ def test_the_client_lets_a_full_partner_pay_and_the_partner_is_emailed(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client_of(legal_representative).patch(
-            url, {"payment_method": "partner", "access": "limited", "status": "stopped"}, format="json"
+            url, {"payment_method": "partner", "status": "stopped"}, format="json"
         )
 
     assert response.status_code == 200
@@ -487,7 +492,9 @@ def test_a_limited_partner_cannot_be_made_to_pay(
     )
 
     assert response.status_code == 400
-    assert response.json() == {"payment_method": ["Only a partner with Full access can pay for the client."]}
+    assert response.json() == {
+        "payment_method": ["Only a partner with Full or Billing access can pay for the client."]
+    }
     assert fresh(limited).payment_method == "client"
 
 
@@ -1092,16 +1099,26 @@ def test_a_client_stopped_already_is_no_longer_a_managed_client(
 # Role by endpoint
 
 
-def _expect(legal_representative, administrator, user, external, outsider=404, anonymous=401, acting=404):
+def _expect(
+    legal_representative,
+    administrator,
+    user,
+    external,
+    accountant=403,
+    outsider=404,
+    anonymous=401,
+    acting=404,
+):
     return dict(
         zip(
             [*ROLES, "partner_acting"],
-            [legal_representative, administrator, user, external, outsider, anonymous, acting],
+            [legal_representative, administrator, user, external, accountant, outsider, anonymous, acting],
             strict=True,
         )
     )
 
 
+# The accountant has no part in partners or the Reseller Area, on either side.
 SEES_PARTNERS = _expect(200, 200, 403, 403)
 MANAGES_PARTNERS = _expect(200, 403, 403, 403)
 SEES_RESELLER_AREA = _expect(200, 200, 200, 403)
@@ -1296,6 +1313,7 @@ def world(
     partner_admin,
     partner_user,
     partner_external,
+    partner_accountant,
     manager,
 ):
     """Builds the partnership a case needs when the case asks for it (one live partnership per pair)."""
@@ -1337,6 +1355,7 @@ def world(
         "administrator": partner_admin,
         "user": partner_user,
         "external": partner_external,
+        "accountant": partner_accountant,
         "outsider": callers["outsider"],
         "anonymous": None,
     }

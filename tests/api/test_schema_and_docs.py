@@ -71,6 +71,7 @@ def test_the_schema_describes_every_endpoint(client):
         "/api/v1/organizations/{org_id}/invoices",
         "/api/v1/organizations/{org_id}/invoices/{id}",
         "/api/v1/organizations/{org_id}/invoices/{id}/pdf",
+        "/api/v1/organizations/{org_id}/invoices/export",
         "/api/v1/organizations/{org_id}/wallet",
         "/api/v1/organizations/{org_id}/wallet/top-up",
         "/api/v1/organizations/{org_id}/payouts",

@@ -19,6 +19,7 @@ EXPECTED_ROLES = {
     ("anna@helvetia.example", "Helvetia Web AG"): Role.LEGAL_REPRESENTATIVE,
     ("bruno@helvetia.example", "Helvetia Web AG"): Role.ADMINISTRATOR,
     ("carla@helvetia.example", "Helvetia Web AG"): Role.USER,
+    ("lea@helvetia.example", "Helvetia Web AG"): Role.ACCOUNTANT,
     ("dario@helvetia.example", "Helvetia Web AG"): Role.EXTERNAL,
     ("erik@rheinmedia.example", "Rheinmedia GmbH"): Role.LEGAL_REPRESENTATIVE,
     ("camille@martin.example", "Camille Martin"): Role.LEGAL_REPRESENTATIVE,
@@ -60,16 +61,16 @@ def test_running_it_twice_creates_nothing_more(seeded):
     output = seed()
 
     assert counts() == first
-    assert first["users"] == 9
+    assert first["users"] == 10
     assert first["organizations"] == 4
-    assert first["memberships"] == 8
+    assert first["memberships"] == 9
     assert "nothing to create" in output
 
 
 def test_every_demo_account_signs_in_with_the_demo_password(seeded):
     emails = [account["email"] for account in DEMO_ACCOUNTS]
 
-    assert len(emails) == len(set(emails)) == 9
+    assert len(emails) == len(set(emails)) == 10
     for email in emails:
         assert authenticate(email=email, password=DEMO_PASSWORD) is not None, email
         assert authenticate(email=email, password="wrong-password") is None
@@ -148,7 +149,7 @@ def test_the_audit_log_holds_the_services_events(seeded):
             AuditEvent.objects.filter(organization=organization, action="order.new").count()
             == organization.products.count()
         )
-    assert AuditEvent.objects.filter(action="membership.added").count() == 4
+    assert AuditEvent.objects.filter(action="membership.added").count() == 5
 
 
 def test_the_staff_account_is_a_superuser(seeded):

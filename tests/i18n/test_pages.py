@@ -503,6 +503,9 @@ PAGES: dict[str, list[Visit]] = {
     "partner_payment_edit": [
         Visit("client_legal", org("partner_payment_edit", partnership_id="partnership"), sudo=True)
     ],
+    "partner_access_edit": [
+        Visit("client_legal", org("partner_access_edit", partnership_id="partnership"), sudo=True)
+    ],
     "partnership_stop": [
         Visit("client_legal", org("partnership_stop", partnership_id="partnership")),
         Visit(
@@ -602,6 +605,7 @@ NOT_PAGES = {
     "statement_csv": "CSV, machine-readable",
     "activity_log_export": "CSV, machine-readable",
     "billing_export_download": "CSV, machine-readable",
+    "invoices_export": "CSV, machine-readable",
 }
 
 # Pages reached by no URL of their own.

@@ -37,9 +37,12 @@ MAY = {
         P.VIEW_SETTINGS,
         P.VIEW_MEMBERS,
         P.VIEW_BILLING,
+        P.VIEW_INVOICES,
         P.TOP_UP_WALLET,
         P.VIEW_MANAGED_CLIENTS,
     },
+    # Read-only billing: invoices, credit notes, PDFs, the wallet's balance and exports; no top-up.
+    Role.ACCOUNTANT: {P.VIEW_DASHBOARD, P.VIEW_BILLING, P.VIEW_INVOICES},
     Role.EXTERNAL: {P.VIEW_DASHBOARD, P.VIEW_PRODUCTS, P.MANAGE_PRODUCTS},
 }
 
@@ -332,3 +335,55 @@ def test_a_partnership_never_gives_what_only_members_may_do():
         assert not permissions & MEMBER_ONLY_PERMISSIONS
     assert P.ORDER_PRODUCTS in PARTNER_PERMISSIONS["full"]
     assert P.ORDER_PRODUCTS not in PARTNER_PERMISSIONS["limited"]
+
+
+# What each partner grant lets the partner's people do in the client, written out rather than read from the
+# code (then narrowed by their own role at home).
+PARTNER_MAY = {
+    "full": {
+        P.VIEW_DASHBOARD,
+        P.VIEW_PRODUCTS,
+        P.MANAGE_PRODUCTS,
+        P.ORDER_PRODUCTS,
+        P.VIEW_SETTINGS,
+        P.VIEW_MEMBERS,
+        P.MANAGE_MEMBERS,
+    },
+    "limited": {P.VIEW_DASHBOARD, P.VIEW_PRODUCTS, P.MANAGE_PRODUCTS},
+    "technical": {P.VIEW_DASHBOARD, P.VIEW_PRODUCTS, P.MANAGE_PRODUCTS, P.ORDER_PRODUCTS},
+    "read_only": {P.VIEW_DASHBOARD, P.VIEW_PRODUCTS, P.VIEW_SETTINGS, P.VIEW_MEMBERS},
+    "billing": {P.VIEW_DASHBOARD, P.VIEW_INVOICES},
+}
+PARTNER_ROLES = [Role.LEGAL_REPRESENTATIVE, Role.ADMINISTRATOR, Role.USER]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("grant", list(PARTNER_MAY))
+@pytest.mark.parametrize("role", PARTNER_ROLES)
+def test_each_partner_grant_gives_exactly_its_permissions_within_the_partner_s_own_role(
+    organization, grant, role
+):
+    partner = OrganizationFactory(is_referenced_partner=True)
+    PartnershipFactory(
+        client=organization,
+        partner=partner,
+        access=grant,
+        payment_method="partner" if grant == "billing" else "client",
+    )
+    user = member(partner, role)
+
+    access = resolve_access(user, organization)
+
+    assert access.acts_for_partner
+    assert access.permissions == PARTNER_MAY[grant] & MAY[role]
+    # A role grant is told what its role does not allow (403); Limited and Full are answered "not found".
+    assert access.hides_refusals is (grant in ("full", "limited"))
+
+
+@pytest.mark.django_db
+def test_a_partner_s_accountant_or_external_member_acts_for_no_client(organization):
+    partner = OrganizationFactory(is_referenced_partner=True)
+    PartnershipFactory(client=organization, partner=partner, access="billing", payment_method="partner")
+
+    for role in (Role.ACCOUNTANT, Role.EXTERNAL):
+        assert resolve_access(member(partner, role), organization) is None

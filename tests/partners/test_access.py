@@ -53,8 +53,16 @@ OWN_TOKENS = {"api_tokens", "api_token_create"}
 OPENS = {
     "full": PRODUCTS | USERS_AND_SETTINGS | ORDERING | OWN_TOKENS,
     "limited": {"dashboard", "products", "product_detail_granted", "product_renew_granted"} | OWN_TOKENS,
+    # Role grants: Technical has every product and orders, no users, no settings; Read-only sees products,
+    # users and settings and changes nothing; Billing sees only the invoices the partner paid for the client.
+    "technical": PRODUCTS | ORDERING | OWN_TOKENS,
+    "read_only": PRODUCTS | {"organization_settings", "members"} | OWN_TOKENS,
+    "billing": {"dashboard", "invoices"} | OWN_TOKENS,
 }
-PARTNERSHIPS = ("full", "limited", "stopped", "pending", "refused", "cancelled", "expired", "none")
+# A role grant is told what its role does not allow (403); Limited and Full are answered "not found".
+ROLE_GRANTS = ("technical", "read_only", "billing")
+ACTIVE = ("full", "limited", *ROLE_GRANTS)
+PARTNERSHIPS = (*ACTIVE, "stopped", "pending", "refused", "cancelled", "expired", "none")
 # Every acting role of the partner gets the partnership's pages, within what the role allows; without an
 # active partnership, not even its legal representative gets in.
 MATRIX = [
@@ -62,7 +70,7 @@ MATRIX = [
     for partnership in PARTNERSHIPS
     for role in (
         (Role.LEGAL_REPRESENTATIVE, Role.ADMINISTRATOR, Role.USER)
-        if partnership in ("full", "limited")
+        if partnership in ACTIVE
         else (Role.LEGAL_REPRESENTATIVE,)
     )
     for page in PAGES
@@ -75,9 +83,12 @@ MANAGING_USERS = {"member_add", "member_edit", "member_remove"}
 
 
 def expected_status(partnership: str, page: str, role: str = Role.ADMINISTRATOR) -> int:
+    refused = 403 if partnership in ROLE_GRANTS else 404
     if role == Role.USER and page in MANAGING_USERS:
-        return 404
-    return 200 if page in OPENS.get(partnership, ()) else 404
+        return refused
+    if partnership == "billing" and page == "invoice_detail":
+        return 404  # the client's own invoice: a Billing partner sees only the ones it paid
+    return 200 if page in OPENS.get(partnership, ()) else refused
 
 
 @pytest.fixture
@@ -126,6 +137,11 @@ def make_partnership(kind, client_org, partner_org, granted_product):
         return PartnershipFactory(
             client=client_org, partner=partner_org, access="limited", products=[granted_product]
         )
+    if kind in ROLE_GRANTS:
+        payment_method = "partner" if kind == "billing" else "client"
+        return PartnershipFactory(
+            client=client_org, partner=partner_org, access=kind, payment_method=payment_method
+        )
     status = "active" if kind == "full" else kind
     return PartnershipFactory(client=client_org, partner=partner_org, access="full", status=status)
 
@@ -139,6 +155,7 @@ def test_the_matrix_covers_every_console_page_of_an_organization():
         not in {
             "partner_detail",
             "partner_payment_edit",
+            "partner_access_edit",
             "partnership_stop",
             "partnership_delete",
             "partnership_answer",
@@ -187,9 +204,13 @@ def test_the_resolver_gives_the_design_permissions(
         administrator = resolve_access(member(partner_org, Role.ADMINISTRATOR), client_org)
         assert P.MANAGE_MEMBERS in administrator.permissions
         assert access.product_ids is None
-    else:
+    elif partnership == "limited":
         assert access.permissions == {P.VIEW_DASHBOARD, P.VIEW_PRODUCTS, P.MANAGE_PRODUCTS}
         assert access.product_ids == {granted_product.pk}
+    else:
+        # The role grants are written out in tests/organizations/test_access.py; every product, not a list.
+        assert access.product_ids is None
+        assert P.MANAGE_MEMBERS not in access.permissions
 
 
 def test_an_external_member_of_the_partner_does_not_act_for_its_clients(

@@ -333,7 +333,7 @@ def test_a_limited_partnership_has_no_pencil_and_cannot_be_made_to_pay(
     )
 
     assert response.status_code == 200
-    assert "Only a partner with Full access can pay for the client." in response.text
+    assert "Only a partner with Full or Billing access can pay for the client." in response.text
     assert state() == before
 
 

@@ -334,7 +334,9 @@ class TestRequest:
         with pytest.raises(ValidationError) as excinfo:
             request_access(email, access_level="everything")
 
-        assert excinfo.value.message_dict == {"access": ["Choose Limited or Full access."]}
+        assert excinfo.value.message_dict == {
+            "access": ["Choose an access: Limited, Full, Technical, Read-only or Billing."]
+        }
 
     def test_a_second_request_while_one_is_pending_adds_nothing_and_says_nothing_more(
         self, client_org, client_legal, partner_org, partner_legal, request_access

@@ -25,6 +25,7 @@ ENDPOINTS = [
     ("get", "/api/v1/organizations/{org}/billing-addresses", "billing"),
     ("patch", "/api/v1/organizations/{org}/billing-addresses/{address}", "billing"),
     ("get", "/api/v1/organizations/{org}/invoices", "billing"),
+    ("get", "/api/v1/organizations/{org}/invoices/export", "billing"),
     ("get", "/api/v1/organizations/{org}/wallet", "billing"),
     ("get", "/api/v1/organizations/{org}/orders", "billing"),
     ("post", "/api/v1/organizations/{org}/orders", "billing"),

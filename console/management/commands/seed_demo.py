@@ -74,6 +74,7 @@ ORGANIZATIONS = [
         members=(
             DemoMember("bruno@helvetia.example", "Bruno Meier", Role.ADMINISTRATOR),
             DemoMember("carla@helvetia.example", "Carla Rossi", Role.USER),
+            DemoMember("lea@helvetia.example", "Lea Brunner", Role.ACCOUNTANT),
             DemoMember(
                 "dario@helvetia.example",
                 "Dario Bernasconi",
@@ -277,6 +278,7 @@ ROLE_DESCRIPTIONS = {
     Role.LEGAL_REPRESENTATIVE: gettext_lazy("Legal representative of %(organization)s"),
     Role.ADMINISTRATOR: gettext_lazy("Administrator of %(organization)s"),
     Role.USER: gettext_lazy("User of %(organization)s"),
+    Role.ACCOUNTANT: gettext_lazy("Accountant of %(organization)s"),
     Role.EXTERNAL: gettext_lazy("External user of %(organization)s (only %(products)s)"),
 }
 
