@@ -36,6 +36,8 @@ PAGES = (
     "invoices",
     "invoice_detail",
     "wallet",
+    "payouts",
+    "statements",
     "product_order",
     "product_renew_granted",
     "product_renew_not_granted",
