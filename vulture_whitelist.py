@@ -145,3 +145,10 @@ _.cashback_total  # StatementSummarySerializer, its Meta.fields
 _.savings_total  # StatementSummarySerializer, its Meta.fields
 _.invoices_total  # StatementSummarySerializer, its Meta.fields
 _.closing_balance  # StatementSummarySerializer, its Meta.fields
+
+# Built once per output serializer class and read back from the class's own __dict__.
+_._built_fields  # billing/api/serializers.py, DirectReadMixin
+# Subscriptions: read by the templates and the API serializers.
+_.is_current  # PaymentChoicePreview (billing/selectors.py) and its serializer
+_.credited  # TypeChangeOption, read by the change-of-type page
+_.possible  # billing/selectors.py, read by the Pay now block of the invoice page

@@ -326,19 +326,18 @@ ENDING_SOON_DAYS = 30
 PREVIEW_DAYS = 365
 
 
-def products_ending_soon(access: Access, *, now=None) -> list[Product]:
-    """The active products the caller sees whose period ends within 30 days, soonest first."""
+def products_ending_soon(visible: list[Product], *, now=None) -> list[Product]:
+    """Of the products the caller sees (`visible`, read already: the dashboard lists them all), the active
+    ones whose period ends within 30 days, soonest first."""
     now = now or timezone.now()
-    return list(
-        products_visible_to(access)
-        .filter(
-            status=ProductStatus.ACTIVE,
-            expires_at__gt=now,
-            expires_at__lte=now + timedelta(days=ENDING_SOON_DAYS),
-        )
-        .select_related("product_type__category")
-        .order_by("expires_at", "pk")
-    )
+    ending = [
+        product
+        for product in visible
+        if product.status == ProductStatus.ACTIVE
+        and product.expires_at is not None
+        and now < product.expires_at <= now + timedelta(days=ENDING_SOON_DAYS)
+    ]
+    return sorted(ending, key=lambda product: (product.expires_at, product.pk))
 
 
 def _taxed(payer: Organization, net: Decimal, rates: dict[int, Decimal]) -> TaxedAmount:

@@ -867,6 +867,43 @@ def _wallet_topped_up(said: Said) -> Description:
     return Description(sentence, [(str(FIELD_LABELS["balance"]), _amount(said, "balance"))])
 
 
+@describes("payout.requested")
+def _payout_requested(said: Said) -> Description:
+    sentence = _("%(actor)s asked to pay out %(amount)s of cashback to the account %(account)s.") % {
+        "actor": said.actor,
+        "amount": _amount(said, "amount"),
+        "account": said.get("account") or EMPTY,
+    }
+    return Description(sentence, [(str(FIELD_LABELS["balance"]), _amount(said, "balance"))])
+
+
+@describes("payout.paid")
+def _payout_paid(said: Said) -> Description:
+    sentence = _("%(actor)s paid out %(amount)s of cashback.") % {
+        "actor": said.actor,
+        "amount": _amount(said, "amount"),
+    }
+    return Description(sentence, [])
+
+
+@describes("payout.refused")
+def _payout_refused(said: Said) -> Description:
+    sentence = _("%(actor)s refused the payout of %(amount)s; the amount is back in the wallet.") % {
+        "actor": said.actor,
+        "amount": _amount(said, "amount"),
+    }
+    return Description(sentence, said.details("reason"))
+
+
+@describes("statement.produced")
+def _statement_produced(said: Said) -> Description:
+    sentence = _("%(actor)s produced the statement of %(month)s.") % {
+        "actor": said.actor,
+        "month": said.get("month") or EMPTY,
+    }
+    return Description(sentence, [])
+
+
 @describes("invoice.credited")
 def _invoice_credited(said: Said) -> Description:
     sentence = _("%(actor)s credited invoice %(invoice)s with credit note %(credit_note)s.") % {

@@ -1,7 +1,6 @@
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from compliance.consent import CONSENT_VERSION, Consent
 from compliance.models import CookieConsent, DpaCertificate
@@ -51,10 +50,6 @@ def partnership_timeline(
         | period & Q(organization_id=client_id, counterparty_id=partner_id, action__in=PARTNERSHIP_ACTIONS)
     )
     return audit_events_visible_to(access).filter(concerns).order_by("-created_at", "-pk")
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def audit_events_filtered(

@@ -98,7 +98,9 @@ def dashboard(request):
     if access.can(Permission.VIEW_BILLING):
         context["address_count"] = organization_selectors.billing_addresses_visible_to(access).count()
     context["figures"] = dashboard_figures(access)
-    context["ending_soon"] = billing_selectors.products_ending_soon(access)
+    context["ending_soon"] = billing_selectors.products_ending_soon(
+        [product for category in categories for product in category.visible_products]
+    )
     if access.can(Permission.VIEW_MANAGED_CLIENTS):
         context["clients"] = list(partner_selectors.managed_clients(access)[:12])
     context["ending"] = partner_selectors.ending_soon(access)

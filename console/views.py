@@ -56,7 +56,9 @@ def dashboard(request):
     if access.can(Permission.VIEW_BILLING):
         context["billing_address_count"] = selectors.billing_addresses_visible_to(access).count()
     context["figures"] = dashboard_figures(access)
-    context["ending_soon"] = billing_selectors.products_ending_soon(access)
+    context["ending_soon"] = billing_selectors.products_ending_soon(
+        [product for category in categories for product in category.visible_products]
+    )
     if access.can(Permission.VIEW_MANAGED_CLIENTS):
         # The Partner Dashboard: the clients this partner manages, each one click away.
         context["managed_clients"] = managed = list(partner_selectors.managed_clients(access)[:12])

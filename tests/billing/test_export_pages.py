@@ -110,7 +110,7 @@ def test_select_all_matching_exports_every_client_of_the_filter(
     job = BillingExportJob.objects.get()
     # The filters travel and are resolved in the database, not a list of every matching client's id.
     assert job.client_ids == []
-    assert job.client_filter == {"search": "", "access_level": "", "payment_method": "client"}
+    assert job.client_filter == {"search": "", "access_level": "", "payment_method": "client", "until": ""}
     event = AuditEvent.objects.get(action="billing.export")
     assert event.changes["clients"] == 1
     assert event.changes["filters"]["payment_method"] == "client"
@@ -164,7 +164,7 @@ def test_every_export_is_in_the_activity_log(signed_in, partner_org, partner_leg
         "from": "2025-01-01",
         "to": "2025-12-31",
         "clients": 2,
-        "filters": {"search": "", "access_level": "", "payment_method": ""},
+        "filters": {"search": "", "access_level": "", "payment_method": "", "until": ""},
         "rows": 0,
         "delivery": "download",
     }

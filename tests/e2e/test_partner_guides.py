@@ -367,7 +367,7 @@ def test_the_client_modifies_the_payment_method(new_page, sign_in, screenshot, g
     confirm_password(page, screenshot, "partner-payment-edit-password")
     expect(heading(page)).to_have_text(f"Who pays for {CLIENT}?")
     expect(page.get_by_role("radio", name=re.compile(r"^The partner pays"))).to_be_checked()
-    page.get_by_text("The client pays", exact=True).click()
+    page.locator("fieldset").get_by_text("The client pays", exact=True).click()  # not the preview below
     expect(page.get_by_role("radio", name=re.compile(r"^The client pays"))).to_be_checked()
     screenshot(page, "partner-payment-edit")
     page.get_by_role("button", name="Save").click()
