@@ -58,6 +58,7 @@ def people(partner):
         "administrator": member(partner, Role.ADMINISTRATOR, email="admin@leman.example"),
         "user": member(partner, Role.USER, email="user@leman.example"),
         "external": external,
+        "accountant": member(partner, Role.ACCOUNTANT, email="accountant@leman.example"),
         "outsider": member(OrganizationFactory(name="Elsewhere"), Role.LEGAL_REPRESENTATIVE),
         "anonymous": None,
     }
@@ -88,17 +89,22 @@ def payout(partner, people, client_org):
     )
 
 
-def _statuses(legal_representative, administrator, user, external, outsider=404, anonymous=401):
+def _statuses(legal_representative, administrator, user, external, accountant, outsider=404, anonymous=401):
     return dict(
-        zip(ROLES, [legal_representative, administrator, user, external, outsider, anonymous], strict=True)
+        zip(
+            ROLES,
+            [legal_representative, administrator, user, external, accountant, outsider, anonymous],
+            strict=True,
+        )
     )
 
 
-READS = _statuses(200, 200, 200, 403)
+# The accountant reads the payouts as it reads the wallet, and asks for none.
+READS = _statuses(200, 200, 200, 403, 200)
 ENDPOINTS = {
-    "summary": ("get", lambda w: url(w.partner), _statuses(200, 200, 200, 403)),
-    "payout": ("get", lambda w: url(w.partner, f"/{w.payout.pk}"), _statuses(200, 200, 200, 403)),
-    "request": ("post", lambda w: url(w.partner), _statuses(201, 201, 403, 403)),
+    "summary": ("get", lambda w: url(w.partner), READS),
+    "payout": ("get", lambda w: url(w.partner, f"/{w.payout.pk}"), READS),
+    "request": ("post", lambda w: url(w.partner), _statuses(201, 201, 403, 403, 403)),
 }
 
 

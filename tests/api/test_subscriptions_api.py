@@ -29,7 +29,7 @@ def partner_user(partner_org):
     return member(partner_org, Role.LEGAL_REPRESENTATIVE, email="legal@leman.example")
 
 
-SEES_PARTNERS = dict(zip(ROLES, [200, 200, 403, 403, 404, 401], strict=True))
+SEES_PARTNERS = dict(zip(ROLES, [200, 200, 403, 403, 403, 404, 401], strict=True))
 
 
 @pytest.fixture
