@@ -43,6 +43,11 @@ from core.spreadsheets import csv_response
 from organizations.admin import AuditedAdmin, ReadOnlyInline
 
 
+# What a refusal says, for the admin's messages: a service's ValidationError or PermissionDenied.
+def _refusal_text(refusal) -> str:
+    return " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
+
+
 @admin.register(TaxRate)
 class TaxRateAdmin(AuditedAdmin):
     list_display = ("country", "rate_percent", "rate", "valid_from", "valid_until")
@@ -203,10 +208,10 @@ class InvoiceAdmin(ReadOnlyAdmin):
                     invoice=invoice, by=request.user, reason=form.cleaned_data["reason"]
                 )
             except (ValidationError, PermissionDenied) as refusal:
-                text = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
                 self.message_user(
                     request,
-                    _("%(number)s: %(refusal)s") % {"number": invoice.display_number, "refusal": text},
+                    _("%(number)s: %(refusal)s")
+                    % {"number": invoice.display_number, "refusal": _refusal_text(refusal)},
                     messages.ERROR,
                 )
             else:
@@ -307,10 +312,6 @@ class PayoutRefusalForm(forms.Form):
         help_text=gettext_lazy("Sent to the partner by email and shown on its payouts page."),
         widget=forms.TextInput(attrs={"size": 60}),
     )
-
-
-def _refusal_text(refusal) -> str:
-    return " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
 
 
 @admin.register(Payout)

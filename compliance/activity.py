@@ -69,7 +69,13 @@ FIELD_LABELS = {
     "access_level": gettext_lazy("Access"),
     "repr": gettext_lazy("Deleted"),
 }
-ACCESS_LABELS = {"full": gettext_lazy("Full access"), "limited": gettext_lazy("Limited access")}
+ACCESS_LABELS = {
+    "full": gettext_lazy("Full access"),
+    "limited": gettext_lazy("Limited access"),
+    "technical": gettext_lazy("Technical access"),
+    "read_only": gettext_lazy("Read-only access"),
+    "billing": gettext_lazy("Billing access"),
+}
 PAYMENT_LABELS = {"client": gettext_lazy("client pays"), "partner": gettext_lazy("partner pays")}
 DELIVERY_LABELS = {
     "download": gettext_lazy("downloaded at once"),

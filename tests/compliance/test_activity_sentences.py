@@ -12,7 +12,7 @@ from django.utils import translation
 
 from billing import services as billing_services
 from billing.models import OrderKind
-from compliance.activity import ADMIN_VERBS, describe, has_sentence
+from compliance.activity import ADMIN_VERBS, Lookups, Said, describe, has_sentence
 from core.audit import audit_record
 from core.models import AuditEvent
 from organizations import services as organization_services
@@ -171,6 +171,25 @@ def test_a_role_change_shows_labels_not_codes_or_ids(organization, legal_represe
     assert changed.details == [
         ("Role", "Administrator (was: External)"),
         ("Products", "— (was: site.helvetia.ch)"),
+    ]
+
+
+def test_every_partner_access_reads_as_words_not_a_code(organization, partner_org, legal_representative):
+    """In the details of an event (e.g. the filters of an export), an access is named, never its code."""
+    audit_record(
+        actor=legal_representative,
+        organization=organization,
+        counterparty=partner_org,
+        action="partnership.accepted",
+        changes={"access": "technical"},
+    )
+    event = last_event("partnership.accepted")
+    said = Said(event, Lookups.for_events([event]))
+    assert [said.label_of("access", code) for code in ("technical", "read_only", "billing", "full")] == [
+        "Technical access",
+        "Read-only access",
+        "Billing access",
+        "Full access",
     ]
 
 
