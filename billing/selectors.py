@@ -33,7 +33,7 @@ from organizations.access import Access, Permission, resolve_access
 from organizations.models import Organization, Product, ProductCategory, ProductStatus, ProductType
 from organizations.selectors import products_visible_to
 from partners.models import Access as PartnershipAccess
-from partners.models import Partnership, PaymentMethod
+from partners.models import Partnership, PaymentMethod, acting_for_clients
 from partners.models import Status as PartnershipStatus
 
 
@@ -486,12 +486,13 @@ def who_pays_preview(access: Access, partnership: Partnership, *, now=None) -> l
 
 
 def managed_partnership(access: Access, partnership_id: int) -> Partnership | None:
-    """An active partnership of the caller's partner organization with one of its clients."""
+    """An active partnership of the caller's partner organization with one of the clients the caller acts
+    for."""
     if not access.can(Permission.VIEW_MANAGED_CLIENTS):
         return None
     return (
         Partnership.objects.active()
-        .filter(pk=partnership_id, partner=access.organization)
+        .filter(acting_for_clients(access.user, {access.organization.pk: access.role}), pk=partnership_id)
         .select_related("client", "partner")
         .first()
     )

@@ -765,6 +765,22 @@ def _partnership_access_changed(said: Said) -> Description:
     return Description(sentence, said.details("payment_method", "products"))
 
 
+@describes("partnership_assignment.changed")
+def _assignment_changed(said: Said) -> Description:
+    # Written in the partner's log only: who of its people act for one of its clients.
+    names = {"actor": said.actor, "client": said.get("client") or said.target}
+    if not said.get("assigned_members_only"):
+        sentence = _("%(actor)s let every member act for %(client)s.") % names
+    elif said.get("members"):
+        sentence = _("%(actor)s assigned %(members)s to %(client)s, beside the legal representatives.") % {
+            **names,
+            "members": ", ".join(said.get("members")),
+        }
+    else:
+        sentence = _("%(actor)s left %(client)s to the legal representatives only.") % names
+    return Description(sentence, [])
+
+
 @describes("partnership.stopped")
 def _partnership_stopped(said: Said) -> Description:
     sentence = _("%(actor)s stopped the collaboration with %(organization)s.") % {

@@ -72,7 +72,7 @@ def _organization_switcher(user) -> dict:
     acting_partners = [organization for organization in own if organization.my_role in PARTNER_ACTING_ROLES]
     managed = managed_clients_of(
         user,
-        partner_ids=[organization.pk for organization in acting_partners],
+        partner_roles={organization.pk: organization.my_role for organization in acting_partners},
         limit=SWITCHER_MANAGED_LIMIT + 1,
     )
     more_url = ""

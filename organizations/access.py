@@ -8,7 +8,7 @@ everything outside its grant (`hides_refusals`). Callers ask `can(permission)`, 
 about: what only members may do is a permission that no partnership gives (`MEMBER_ONLY_PERMISSIONS`).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -234,19 +234,17 @@ def _granted_one(row) -> frozenset[int]:
 
 
 def _active_partnership(user: User, organization_id: int):
-    """The active partnership through which one of the user's partner organizations manages the client,
-    and the user's role in that partner organization."""
-    partner_roles = dict(
-        Membership.objects.filter(user=user, role__in=PARTNER_ACTING_ROLES).values_list(
-            "organization_id", "role"
-        )
-    )
+    """The active partnership through which one of the user's partner organizations manages the client and
+    lets the user act for it (`open_to`: legal representatives, or members when the client is open to all
+    or assigned to them), and the user's role in that partner organization."""
+    partner_roles = _partner_roles(user)
     if not partner_roles:
         return None, None
     partnership = (
         _partnership_model()
         .objects.active()
-        .filter(client_id=organization_id, partner_id__in=partner_roles)
+        .open_to(user, partner_roles)
+        .filter(client_id=organization_id)
         .select_related("client", "partner")
         .by_precedence()
         .first()
@@ -317,7 +315,7 @@ def accesses_of(user: User) -> dict[int, Access]:
         candidates = (
             _partnership_model()
             .objects.active()
-            .filter(partner_id__in=partner_roles)
+            .open_to(user, partner_roles)
             .exclude(client_id__in=own)  # an own membership wins: its partnerships are not read
             .select_related("client", "partner")
             .by_precedence()
@@ -374,27 +372,32 @@ def visible_products(user: User) -> QuerySet[Product]:
     return Product.objects.filter(Q(organization_id__in=everything) | Q(pk__in=granted))
 
 
-def _acting_partner_ids(user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user, role__in=PARTNER_ACTING_ROLES).values("organization_id")
+def _partner_roles(user: User) -> dict[int, str]:
+    """The user's role in each organization through which they may act for clients, by organization id."""
+    return dict(
+        Membership.objects.filter(user=user, role__in=PARTNER_ACTING_ROLES).values_list(
+            "organization_id", "role"
+        )
+    )
 
 
 def managed_clients_of(
-    user: User, *, partner_ids: Iterable[int] | None = None, limit: int
+    user: User, *, partner_roles: dict[int, str] | None = None, limit: int
 ) -> list[Organization]:
     """The first `limit` organizations by name that the user reaches only through an active partnership of
-    one of their partner organizations (`partner_ids` when the caller knows them): one read of the
+    one of their partner organizations (`partner_roles`, organization id → the user's role there, when the
+    caller knows them), among the clients that let the user act for them (`open_to`): one read of the
     partnerships' (partner, status, client name) index, however many clients the partner has."""
     if user is None or not user.is_authenticated:
         return []
-    if partner_ids is None:
-        partner_ids = _acting_partner_ids(user).values_list("organization_id", flat=True)
-    partner_ids = list(partner_ids)
-    if not partner_ids:
+    if partner_roles is None:
+        partner_roles = _partner_roles(user)
+    if not partner_roles:
         return []
     partnerships = (
         _partnership_model()
         .objects.active()
-        .filter(partner_id__in=partner_ids)
+        .open_to(user, partner_roles)
         .exclude(client_id__in=Membership.objects.filter(user=user).values("organization_id"))
         .select_related("client")
         .only("client__name")
@@ -405,11 +408,12 @@ def managed_clients_of(
 
 
 def organizations_of(user: User) -> QuerySet[Organization]:
-    """The organizations the user can switch to: their own, and the clients their partners manage."""
+    """The organizations the user can switch to: their own, and the clients their partners manage that the
+    user acts for."""
     if user is None or not user.is_authenticated:
         return Organization.objects.none()
     own = Membership.objects.filter(user=user).values("organization_id")
-    managed = _partnership_model().objects.active().filter(partner_id__in=_acting_partner_ids(user))
+    managed = _partnership_model().objects.active().open_to(user)
     return Organization.objects.filter(Q(pk__in=own) | Q(pk__in=managed.values("client_id"))).order_by(
         "name", "pk"
     )

@@ -142,10 +142,20 @@ class PartnershipAdmin(admin.ModelAdmin):
         "renewal_requested_by",
         "renewal_until",
         "reminders_sent",
+        "who_acts",
         "ended_at",
         "ended_by",
     )
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("who acts for the client"))
+    def who_acts(self, obj):
+        if not obj.assigned_members_only:
+            return gettext_lazy("Every member of the partner")
+        emails = obj.assignments.order_by("membership__user__email").values_list(
+            "membership__user__email", flat=True
+        )
+        return ", ".join([str(gettext_lazy("The legal representatives")), *emails])
 
     @admin.display(description=gettext_lazy("reminders sent"))
     def reminders_sent(self, obj):

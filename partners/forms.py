@@ -37,7 +37,10 @@ class ClientRequestForm(forms.Form):
         label=gettext_lazy("Access"), choices=Access.choices, widget=forms.RadioSelect, initial=Access.FULL
     )
     payment_method = forms.ChoiceField(
-        label=gettext_lazy("Payment (Full access only)"),
+        label=gettext_lazy("Payment (Full or Billing access)"),
+        help_text=gettext_lazy(
+            "With any other access the client pays; with Billing access the partner pays."
+        ),
         choices=PaymentMethod.choices,
         widget=forms.RadioSelect,
         initial=PaymentMethod.CLIENT,
@@ -170,3 +173,35 @@ class BulkActionForm(forms.Form):
             "payment_method": self.cleaned_data.get("payment_method") or "",
             "until": self.cleaned_data.get("until") or "",
         }
+
+
+class ClientAssignmentForm(forms.Form):
+    """Who of the partner's people act for one client."""
+
+    who = forms.ChoiceField(
+        label=gettext_lazy("Who acts for this client?"),
+        choices=[
+            ("all", gettext_lazy("Every member of your organization")),
+            ("assigned", gettext_lazy("The legal representatives and the members ticked below")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    members = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Members"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, assignable, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = assignable
+        self.fields["members"].label_from_instance = lambda membership: (
+            f"{membership.user.get_full_name()} ({membership.user.email}) · {membership.get_role_display()}"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("who") == "all":
+            cleaned["members"] = []
+        return cleaned

@@ -4,10 +4,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_countries.fields import CountryField
+
+from organizations.access import PARTNER_ACTING_ROLES
+from organizations.models import Membership, Role
 
 RATE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.9"))]
 
@@ -125,6 +128,35 @@ class InitiatedBy(models.TextChoices):
 LIVE_STATUSES = (Status.PENDING, Status.ACTIVE)
 
 
+# Of the members who act for a partner's clients (`PARTNER_ACTING_ROLES`), those who may be assigned to some:
+# the legal representatives act for every client.
+ASSIGNABLE_ROLES = (Role.ADMINISTRATOR, Role.USER)
+
+
+def acting_for_clients(user, partner_roles: dict[int, str] | None = None) -> Q:
+    """The partnerships through which `user` acts for the client: a partner's legal representatives act
+    for every client; its other members (administrators and users) for the clients open to all its
+    members, or assigned to them. `partner_roles` (organization id → the user's role there), when the
+    caller has read them, spares the query their subqueries."""
+    assigned = ClientAssignment.objects.filter(partnership_id=OuterRef("pk"), membership__user=user)
+    if partner_roles is None:
+        memberships = Membership.objects.filter(user=user)
+        of_partners = Q(
+            partner_id__in=memberships.filter(role__in=PARTNER_ACTING_ROLES).values("organization_id")
+        )
+        leading = Q(
+            partner_id__in=memberships.filter(role=Role.LEGAL_REPRESENTATIVE).values("organization_id")
+        )
+        return of_partners & (leading | Q(assigned_members_only=False) | Q(Exists(assigned)))
+    leading = [org_id for org_id, role in partner_roles.items() if role == Role.LEGAL_REPRESENTATIVE]
+    of_partners = Q(
+        partner_id__in=[org_id for org_id, role in partner_roles.items() if role in PARTNER_ACTING_ROLES]
+    )
+    if len(leading) == len(partner_roles):
+        return of_partners
+    return of_partners & (Q(partner_id__in=leading) | Q(assigned_members_only=False) | Q(Exists(assigned)))
+
+
 class PartnershipQuerySet(models.QuerySet):
     def live(self):
         return self.filter(status__in=LIVE_STATUSES)
@@ -149,6 +181,10 @@ class PartnershipQuerySet(models.QuerySet):
         for partnership in objs:
             partnership.copy_client_name()
         return super().bulk_create(objs, *args, **kwargs)
+
+    def open_to(self, user, partner_roles: dict[int, str] | None = None):
+        """The partnerships through which `user` acts for the client (`acting_for_clients`)."""
+        return self.filter(acting_for_clients(user, partner_roles))
 
     def by_precedence(self):
         """Full access first, then Technical, Limited, Read-only and Billing, then the oldest: when several
@@ -216,6 +252,9 @@ class Partnership(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     renewal_until = models.DateTimeField(null=True, blank=True)
+    # Which of the partner's people act for this client: all its members (the default), or its legal
+    # representatives and the members assigned to the client (`ClientAssignment`).
+    assigned_members_only = models.BooleanField(gettext_lazy("assigned members only"), default=False)
 
     objects = PartnershipQuerySet.as_manager()
 
@@ -309,6 +348,29 @@ class Partnership(models.Model):
         """On creation; a rename of the client updates its partnerships (`partners.signals`)."""
         if self._state.adding and not self.client_name:
             self.client_name = self.client.name
+
+
+class ClientAssignment(models.Model):
+    """A member of the partner organization assigned to act for one client, when the partnership is open to
+    assigned members only. Removing the member from the partner removes the assignment."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="assignments")
+    membership = models.ForeignKey(
+        "organizations.Membership", on_delete=models.CASCADE, related_name="client_assignments"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["membership__user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "membership"], name="client_assignment_once")
+        ]
+
+    def __str__(self):
+        return f"{self.membership.user} → {self.partnership.client_name}"
 
 
 class RequestStatus(models.TextChoices):

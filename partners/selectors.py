@@ -12,9 +12,17 @@ from organizations.access import Access, Permission
 from organizations.models import Membership, Organization, Product
 from organizations.selectors import products_visible_to
 from partners.invitations import invitation_max_age
+from partners.models import (
+    ASSIGNABLE_ROLES,
+    ClientRequest,
+    InitiatedBy,
+    PartnerProfile,
+    Partnership,
+    Status,
+    acting_for_clients,
+)
 from partners.models import LIVE_STATUSES as LIVE
 from partners.models import Access as AccessLevel
-from partners.models import ClientRequest, InitiatedBy, PartnerProfile, Partnership, Status
 
 
 def partner_directory(search: str = "") -> QuerySet[PartnerProfile]:
@@ -30,6 +38,12 @@ def partner_directory(search: str = "") -> QuerySet[PartnerProfile]:
             | Q(organization__name__icontains=search)
         )
     return profiles.order_by("public_name", "pk")
+
+
+def _acted_for_by(access: Access) -> Q:
+    """The partner organization's partnerships whose clients the caller acts for (all of them for its legal
+    representatives; else those open to all members or assigned to the caller)."""
+    return acting_for_clients(access.user, {access.organization.pk: access.role})
 
 
 def partnerships_of_client(access: Access) -> QuerySet[Partnership]:
@@ -172,13 +186,18 @@ def managed_clients(
     """
     if not access.can(Permission.VIEW_MANAGED_CLIENTS):
         return Partnership.objects.none()
-    partnerships = managed_partnerships(
-        access.organization,
-        search=search,
-        access_level=access_level,
-        payment_method=payment_method,
-        until=until,
-    ).select_related("client")
+    partnerships = (
+        managed_partnerships(
+            access.organization,
+            search=search,
+            access_level=access_level,
+            payment_method=payment_method,
+            until=until,
+        )
+        # Only the clients the caller acts for: a member assigned to some clients sees only those.
+        .filter(_acted_for_by(access))
+        .select_related("client")
+    )
     ordering = ordering if ordering in MANAGED_CLIENT_ORDERINGS else "name"
     if ordering in ("products", "-products"):
         partnerships = partnerships.annotate(client_product_count=_product_count_for_sorting())
@@ -254,7 +273,8 @@ def partnership_for(access: Access, partnership_id: int) -> Partnership | None:
     if access.can(Permission.VIEW_MANAGED_CLIENTS):
         # A partner sees the partnership its request made only once the client has answered: before, it
         # knows its request by the address it typed (`client_request_for`), matched or not.
-        sides |= Q(partner=access.organization) & ~Q(
+        # Of the clients the caller acts for (`_acted_for_by`).
+        sides |= _acted_for_by(access) & ~Q(
             initiated_by=InitiatedBy.PARTNER,
             status__in=[Status.PENDING, Status.EXPIRED, Status.CANCELLED],
         )
@@ -289,7 +309,7 @@ def ending_soon(access: Access, *, limit: int = 10) -> tuple[list[Partnership], 
     if access.can(Permission.VIEW_PARTNERS):
         sides |= Q(client=access.organization)
     if access.can(Permission.VIEW_MANAGED_CLIENTS):
-        sides |= Q(partner=access.organization)
+        sides |= _acted_for_by(access)
     if not sides:
         return [], []
     rows = list(
@@ -301,3 +321,15 @@ def ending_soon(access: Access, *, limit: int = 10) -> tuple[list[Partnership], 
     as_client = [row for row in rows if row.client_id == access.organization.pk]
     as_partner = [row for row in rows if row.partner_id == access.organization.pk]
     return as_client, as_partner
+
+
+def assignable_members(access: Access) -> QuerySet[Membership]:
+    """The partner organization's administrators and users, whom its legal representatives may assign to
+    clients (`ASSIGNABLE_ROLES`), by email."""
+    if not access.can(Permission.MANAGE_CLIENTS):
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(organization=access.organization, role__in=ASSIGNABLE_ROLES)
+        .select_related("user")
+        .order_by("user__email")
+    )

@@ -37,8 +37,10 @@ from organizations.languages import organization_language
 from organizations.models import Membership, Organization, Product, Role, User
 from partners.invitations import invitation_max_age, invitation_path, new_nonce
 from partners.models import (
+    ASSIGNABLE_ROLES,
     GRANTABLE_FOR_REQUEST,
     PARTNER_MAY_PAY,
+    ClientAssignment,
     ClientRequest,
     InitiatedBy,
     PartnerProfile,
@@ -885,6 +887,70 @@ def partnership_change_access(
         ),
         fallback_language=_languages_of_sides(partnership),
     )
+    return partnership
+
+
+@transaction.atomic
+def partnership_assign_members(
+    *, access: Access, partnership: Partnership, members_only: bool, membership_ids=()
+) -> Partnership:
+    """A legal representative of the partner chooses who of its people acts for one client: every member
+    (the default), or its legal representatives and the administrators and users assigned here
+    (`membership_ids`, memberships of the partner organization). The others lose the client at once; the
+    newly assigned are told by email. Written in the partner's log only: the client sees nothing of how
+    its partner staffs it."""
+    partnership = _lock(partnership)
+    if access.organization.pk != partnership.partner_id:
+        raise PermissionDenied(_("Only the partner decides which of its members act for a client."))
+    _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+    if partnership.status != Status.ACTIVE or partnership.has_ended:
+        raise InvalidTransition(_("Only an active partnership has members to assign."))
+    wanted = {int(pk) for pk in membership_ids} if members_only else set()
+    memberships = list(
+        Membership.objects.filter(
+            organization_id=partnership.partner_id, role__in=ASSIGNABLE_ROLES, pk__in=wanted
+        ).select_related("user")
+    )
+    if len(memberships) != len(wanted):
+        raise ValidationError(
+            {
+                "members": _("Choose administrators or users of %(partner)s.")
+                % {"partner": partnership.partner}
+            }
+        )
+    assigned = set(partnership.assignments.values_list("membership_id", flat=True))
+    if members_only == partnership.assigned_members_only and wanted == assigned:
+        return partnership
+    partnership.assignments.exclude(membership_id__in=wanted).delete()
+    added = [membership for membership in memberships if membership.pk not in assigned]
+    ClientAssignment.objects.bulk_create(
+        ClientAssignment(partnership=partnership, membership=membership, assigned_by=access.user)
+        for membership in added
+    )
+    partnership.assigned_members_only = members_only
+    partnership.save(update_fields=["assigned_members_only"])
+    audit_record(
+        actor=access.user,
+        organization=access.organization,
+        action="partnership_assignment.changed",
+        target=partnership,
+        changes={
+            "client": partnership.client.name,
+            "assigned_members_only": members_only,
+            "members": sorted(membership.user.email for membership in memberships),
+        },
+    )
+    if members_only and added:
+        email_on_commit(
+            to=[membership.user.email for membership in added if membership.user.is_active],
+            template="client_assigned",
+            context={
+                "client": partnership.client.name,
+                "partner": partnership.partner.name,
+                "assigned_by": access.user.get_full_name(),
+            },
+            fallback_language=organization_language(partnership.partner),
+        )
     return partnership
 
 

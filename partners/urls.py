@@ -29,6 +29,9 @@ urlpatterns = [
         views.client_renewal_request,
         name="managed_client_renewal",
     ),
+    path(
+        "reseller/clients/<id:partnership_id>/members/", views.client_members, name="managed_client_members"
+    ),
     path("reseller/invitations/<id:partnership_id>/", views.partnership_answer, name="invitation_answer"),
     path("reseller/requests/resend/", views.client_requests_resend, name="client_requests_resend"),
     path("reseller/requests/<id:request_id>/resend/", views.client_request_resend, name="request_resend"),

@@ -18,6 +18,7 @@ from partners import selectors, services
 from partners.forms import (
     AccessChoiceForm,
     BulkActionForm,
+    ClientAssignmentForm,
     ClientRequestForm,
     EndOfAccessForm,
     ManagedClientFilterForm,
@@ -30,6 +31,7 @@ from partners.invitations import read_invitation_token
 from partners.models import (
     ACCESS_DESCRIPTIONS,
     GRANTABLE_FOR_REQUEST,
+    PARTNER_MAY_PAY,
     Access,
     ClientRequest,
     InitiatedBy,
@@ -614,6 +616,7 @@ MANAGED_CLIENT_COLUMNS = (
     "answered_at",
     "ends_at",
     "renewal_requested_at",
+    "assigned_members_only",
     "client__name",
 )
 # The page's script counts ticked clients in the browser: it gets both forms of each count sentence, with
@@ -638,7 +641,9 @@ def managed_clients(request):
     stop_url = row_url_format("managed_client_stop", "partnership_id", org_id=access.organization.pk)
     renewal_url = row_url_format("managed_client_renewal", "partnership_id", org_id=access.organization.pk)
     timeline_url = row_url_format("partnership_timeline", "partnership_id", org_id=access.organization.pk)
+    members_url = row_url_format("managed_client_members", "partnership_id", org_id=access.organization.pk)
     for partnership in page.object_list:
+        partnership.members_url = members_url.format(partnership.pk)
         partnership.open_url = open_url.format(partnership.client_id)
         partnership.stop_url = stop_url.format(partnership.pk)
         partnership.renewal_url = renewal_url.format(partnership.pk)
@@ -707,8 +712,9 @@ def client_request(request):
                 access=request.access,
                 client_email=form.cleaned_data["client_email"],
                 access_level=form.cleaned_data["access"],
+                # Only Full and Billing access let the partner pay; the choice is ignored otherwise.
                 payment_method=form.cleaned_data["payment_method"]
-                if form.cleaned_data["access"] == Access.FULL
+                if form.cleaned_data["access"] in PARTNER_MAY_PAY
                 else PaymentMethod.CLIENT,
                 ends_at=end_form.ends_at() if end_form.is_valid() else None,
             )
@@ -870,6 +876,47 @@ def client_renewal_request(request, partnership_id):
             )
             return redirect("managed_clients", org_id=request.access.organization.pk)
     return render(request, "partners/client_renewal_request.html", {"partnership": partnership, "form": form})
+
+
+@organization_view(Permission.MANAGE_CLIENTS)
+@require_http_methods(["GET", "POST"])
+def client_members(request, partnership_id):
+    """Assigned members: who of the partner's people act for one client (every member, or the legal
+    representatives and the members ticked)."""
+    partnership = _partnership_or_404(request, partnership_id)
+    if _is_client_side(request, partnership) or partnership.status != Status.ACTIVE or partnership.has_ended:
+        raise Http404("No such client.")
+    assignable = selectors.assignable_members(request.access)
+    assigned = list(partnership.assignments.values_list("membership_id", flat=True))
+    form = ClientAssignmentForm(
+        request.POST or None,
+        assignable=assignable,
+        initial={"who": "assigned" if partnership.assigned_members_only else "all", "members": assigned},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partnership_assign_members(
+                access=request.access,
+                partnership=partnership,
+                members_only=form.cleaned_data["who"] == "assigned",
+                membership_ids=[membership.pk for membership in form.cleaned_data["members"]],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("Saved: the people who act for %(client)s have changed.")
+                % {"client": partnership.client.name},
+            )
+            return redirect("managed_clients", org_id=request.access.organization.pk)
+    return render(
+        request,
+        "partners/client_members.html",
+        {"partnership": partnership, "form": form, "has_assignable": assignable.exists()},
+    )
 
 
 def _client_request_or_404(request, request_id) -> ClientRequest:

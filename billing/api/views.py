@@ -188,7 +188,7 @@ class OrderPagination(CursorPagination):
 @extend_schema_view(
     list=extend_schema(
         summary="Orders and renewals",
-        description="Of the products you can see and manage (external members and limited partners: the "
+        description="Of the products you can see (external members and limited partners: the "
         "products they were given), newest first. Paginated with a cursor: follow `next` until it is null "
         "(there is no count).",
         responses={200: serializers.OrderSerializer(many=True), **error_responses(400, 403, 404)},
@@ -214,8 +214,9 @@ class OrderViewSet(BillingScopedMixin, mixins.ListModelMixin, viewsets.GenericVi
     model = Order
     serializer_class = serializers.OrderSerializer
     pagination_class = OrderPagination
+    # Whoever sees the products sees their orders (a Read-only partner too); placing one needs more.
     permissions = {
-        "list": Permission.MANAGE_PRODUCTS,
+        "list": Permission.VIEW_PRODUCTS,
         "create": Permission.MANAGE_PRODUCTS,
         "renew": Permission.MANAGE_PRODUCTS,
     }

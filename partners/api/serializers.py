@@ -150,11 +150,34 @@ class ManagedClientSerializer(serializers.ModelSerializer):
             "until",
             "renewal_requested",
             "product_count",
+            "assigned_members_only",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "assigned_members_only": {
+                "help_text": "Only your legal representatives and the members assigned act for this client "
+                "(false: every member of your organization)."
+            }
+        }
 
     def get_renewal_requested(self, partnership: Partnership) -> bool:
         return partnership.renewal_requested_at is not None
+
+
+class AssignmentSerializer(serializers.Serializer):
+    """Who of the partner's people act for one client."""
+
+    assigned_members_only = serializers.BooleanField(
+        help_text="true: only your legal representatives and the `members` act for this client; false: every "
+        "member of your organization does."
+    )
+    members = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        help_text="Ids of memberships (administrators and users of your organization, as the members "
+        "endpoint lists them) assigned to this client; ignored when every member acts for it.",
+    )
 
 
 # Input

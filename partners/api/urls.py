@@ -94,4 +94,9 @@ urlpatterns = [
         _action(views.ManagedClientViewSet, "renewal_request"),
         name="managed-client-renewal-request",
     ),
+    path(
+        "organizations/<id:org_id>/managed-clients/<id:client_id>/assignment",
+        views.ManagedClientViewSet.as_view({"get": "assignment", "put": "assign"}),
+        name="managed-client-assignment",
+    ),
 ]

@@ -571,6 +571,8 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
         "take_over": Permission.MANAGE_CLIENTS,
         "bulk_stop": Permission.MANAGE_CLIENTS,
         "bulk_renewal_request": Permission.MANAGE_CLIENTS,
+        "assignment": Permission.MANAGE_CLIENTS,
+        "assign": Permission.MANAGE_CLIENTS,
     }
 
     def _bulk_targets(self, data) -> list[Partnership]:
@@ -653,6 +655,49 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
                 access=self.access, partnership=partnership, until=data.get("until")
             )
         )
+
+    def _managed_or_404(self, client_id) -> Partnership:
+        partnership = self.get_queryset().filter(client_id=client_id).first()
+        if partnership is None:
+            raise NotFound(_("No such managed client."))
+        return partnership
+
+    @staticmethod
+    def _assignment(partnership: Partnership) -> Response:
+        members = sorted(partnership.assignments.values_list("membership_id", flat=True))
+        data = {"assigned_members_only": partnership.assigned_members_only, "members": members}
+        return Response(serializers.AssignmentSerializer(data).data)
+
+    @extend_schema(
+        summary="Who acts for a client",
+        description="Legal representatives of the partner: whether every member of your organization acts "
+        "for the client, or only your legal representatives and the members assigned to it.",
+        parameters=[CLIENT_ID],
+        responses={200: serializers.AssignmentSerializer, **error_responses(403, 404)},
+    )
+    def assignment(self, request, org_id, client_id):
+        return self._assignment(self._managed_or_404(client_id))
+
+    @extend_schema(
+        summary="Choose who acts for a client",
+        description="Legal representatives of the partner: every member (`assigned_members_only` false), or "
+        "your legal representatives and the administrators and users in `members` (membership ids). Those "
+        "left out lose the client at once; the newly assigned are emailed. 400 naming `members` when one "
+        "is not an administrator or user of your organization.",
+        parameters=[CLIENT_ID],
+        request=serializers.AssignmentSerializer,
+        responses={200: serializers.AssignmentSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def assign(self, request, org_id, client_id):
+        partnership = self._managed_or_404(client_id)
+        data = self.parse(serializers.AssignmentSerializer)
+        partnership = services.partnership_assign_members(
+            access=self.access,
+            partnership=partnership,
+            members_only=data["assigned_members_only"],
+            membership_ids=data["members"],
+        )
+        return self._assignment(partnership)
 
     @extend_schema(
         summary="Take over a client with its transfer code",

@@ -233,7 +233,8 @@ def test_each_role_gets_what_its_role_allows_and_a_denial_changes_nothing(
 # the invoices it paid for the client (none here) and never opens the client's own (404).
 PARTNER_EXPECTED = {
     # endpoint: full, limited, technical, read_only, billing
-    "orders": (200, 200, 200, 403, 403),
+    # A Read-only partner sees what Full access sees (orders included) and changes nothing.
+    "orders": (200, 200, 200, 200, 403),
     "order": (201, 404, 201, 403, 403),
     "renew": (201, 201, 201, 403, 403),
     "invoices": (404, 404, 403, 403, 200),

@@ -1031,6 +1031,7 @@ def test_managed_clients_lists_the_active_clients_with_their_product_counts(
             "until": None,
             "renewal_requested": False,
             "product_count": 2,
+            "assigned_members_only": False,
         }
     ]
     assert response.json()["results"][0]["since"] is not None

@@ -540,6 +540,9 @@ PAGES: dict[str, list[Visit]] = {
     "managed_client_renewal": [
         Visit("partner_legal", org("managed_client_renewal", "partner", partnership_id="partnership"))
     ],
+    "managed_client_members": [
+        Visit("partner_legal", org("managed_client_members", "partner", partnership_id="partnership"))
+    ],
     "client_handover": [
         Visit("partner_legal", org("client_handover", "partner")),
         Visit("partner_legal", org("client_handover", "partner"), data={"code": "AAAA-BBBB-CCCC-DDDD"}),

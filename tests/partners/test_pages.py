@@ -874,3 +874,21 @@ def test_the_periodic_expiry_moves_a_request_to_the_expired_list(client, partner
     page = client.get(url("managed_clients", partner_org)).text
     expired_section = page[page.index("Expired requests") :]
     assert "silent@example.com" in expired_section
+
+
+def test_a_billing_request_from_the_page_has_the_partner_pay(
+    client, client_org, client_legal, partner_org, partner_legal, django_capture_on_commit_callbacks
+):
+    client.force_login(partner_legal)
+    page = client.get(url("client_request", partner_org)).content.decode()
+    assert "Payment (Full or Billing access)" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("client_request", partner_org),
+            {"client_email": client_legal.email, "access": "billing", "payment_method": "partner"},
+        )
+
+    assert response.status_code == 302
+    partnership = Partnership.objects.get()
+    assert (partnership.access, partnership.payment_method) == ("billing", "partner")
