@@ -68,6 +68,7 @@ FIELD_LABELS = {
     "search": gettext_lazy("Search"),
     "access_level": gettext_lazy("Access"),
     "repr": gettext_lazy("Deleted"),
+    "members": gettext_lazy("Members"),
 }
 ACCESS_LABELS = {
     "full": gettext_lazy("Full access"),
@@ -769,15 +770,34 @@ def _partnership_access_changed(said: Said) -> Description:
 def _assignment_changed(said: Said) -> Description:
     # Written in the partner's log only: who of its people act for one of its clients.
     names = {"actor": said.actor, "client": said.get("client") or said.target}
+    assigned = [*said.get("members", []), *said.get("teams", [])]
     if not said.get("assigned_members_only"):
         sentence = _("%(actor)s let every member act for %(client)s.") % names
-    elif said.get("members"):
+    elif assigned:
         sentence = _("%(actor)s assigned %(members)s to %(client)s, beside the legal representatives.") % {
             **names,
-            "members": ", ".join(said.get("members")),
+            "members": ", ".join(assigned),
         }
     else:
         sentence = _("%(actor)s left %(client)s to the legal representatives only.") % names
+    return Description(sentence, [])
+
+
+@describes("partner_team.created")
+def _team_created(said: Said) -> Description:
+    sentence = _("%(actor)s created the team %(team)s.") % {"actor": said.actor, "team": said.get("name")}
+    return Description(sentence, said.details("members"))
+
+
+@describes("partner_team.changed")
+def _team_changed(said: Said) -> Description:
+    sentence = _("%(actor)s changed the team %(team)s.") % {"actor": said.actor, "team": said.get("name")}
+    return Description(sentence, said.details("members"))
+
+
+@describes("partner_team.deleted")
+def _team_deleted(said: Said) -> Description:
+    sentence = _("%(actor)s deleted the team %(team)s.") % {"actor": said.actor, "team": said.get("name")}
     return Description(sentence, [])
 
 

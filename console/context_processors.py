@@ -51,6 +51,13 @@ NAVIGATION = {
     "api_token_created": ("settings", "api_tokens"),
     "managed_clients_export": ("reseller", "managed_clients"),
     "billing_export_status": ("reseller", "managed_clients"),
+    "managed_client_renewal": ("reseller", "managed_clients"),
+    "managed_client_members": ("reseller", "managed_clients"),
+    "client_handover": ("reseller", "managed_clients"),
+    "teams": ("reseller", "managed_clients"),
+    "team_add": ("reseller", "managed_clients"),
+    "team_edit": ("reseller", "managed_clients"),
+    "team_delete": ("reseller", "managed_clients"),
 }
 
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_countries.filters import CountryFilter
 
-from partners.models import PartnerProfile, Partnership, PartnershipReminder, TransferCode
+from core.admin import ReadOnlyAdmin
+from partners.models import PartnerProfile, Partnership, PartnershipReminder, PartnerTeam, TransferCode
 from partners.services import partner_profile_save
 
 PROFILE_FIELDS = (
@@ -105,7 +106,7 @@ class EndFilter(admin.SimpleListFilter):
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(admin.ModelAdmin):
+class PartnershipAdmin(ReadOnlyAdmin):
     list_display = (
         "client",
         "partner",
@@ -155,7 +156,8 @@ class PartnershipAdmin(admin.ModelAdmin):
         emails = obj.assignments.order_by("membership__user__email").values_list(
             "membership__user__email", flat=True
         )
-        return ", ".join([str(gettext_lazy("The legal representatives")), *emails])
+        teams = obj.assigned_teams.order_by("name").values_list("name", flat=True)
+        return ", ".join([str(gettext_lazy("The legal representatives")), *emails, *teams])
 
     @admin.display(description=gettext_lazy("reminders sent"))
     def reminders_sent(self, obj):
@@ -172,18 +174,25 @@ class PartnershipAdmin(admin.ModelAdmin):
         products = obj.products.select_related("product_type").order_by("name")
         return ", ".join(str(product) for product in products) or "—"
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(PartnerTeam)
+class PartnerTeamAdmin(ReadOnlyAdmin):
+    """Partners' teams (read-only: their legal representatives keep them in the Reseller Area)."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    list_display = ("name", "organization", "created_at")
+    list_select_related = ("organization",)
+    search_fields = ("name", "organization__name")
+    fields = ("organization", "name", "team_members", "created_at")
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("members"))
+    def team_members(self, obj):
+        emails = obj.members.order_by("user__email").values_list("user__email", flat=True)
+        return ", ".join(emails) or "—"
 
 
 @admin.register(PartnershipReminder)
-class PartnershipReminderAdmin(admin.ModelAdmin):
+class PartnershipReminderAdmin(ReadOnlyAdmin):
     """The reminders sent before a time-limited access ends (read-only: the periodic job writes them)."""
 
     list_display = ("partnership", "days_before", "ends_at", "sent_at")
@@ -192,18 +201,9 @@ class PartnershipReminderAdmin(admin.ModelAdmin):
     search_fields = ("partnership__client__name", "partnership__partner__name")
     date_hierarchy = "sent_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(TransferCode)
-class TransferCodeAdmin(admin.ModelAdmin):
+class TransferCodeAdmin(ReadOnlyAdmin):
     """Handover codes (read-only; only a hash of each code is kept, and it is not shown)."""
 
     list_display = ("partnership", "created_at", "expires_at", "used_at", "revoked_at", "new_partnership")
@@ -226,12 +226,3 @@ class TransferCodeAdmin(admin.ModelAdmin):
         "new_partnership",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -175,6 +175,10 @@ class BulkActionForm(forms.Form):
         }
 
 
+def _member_label(membership) -> str:
+    return f"{membership.user.get_full_name()} ({membership.user.email}) · {membership.get_role_display()}"
+
+
 class ClientAssignmentForm(forms.Form):
     """Who of the partner's people act for one client."""
 
@@ -182,26 +186,38 @@ class ClientAssignmentForm(forms.Form):
         label=gettext_lazy("Who acts for this client?"),
         choices=[
             ("all", gettext_lazy("Every member of your organization")),
-            ("assigned", gettext_lazy("The legal representatives and the members ticked below")),
+            ("assigned", gettext_lazy("The legal representatives and the members and teams ticked below")),
         ],
         widget=forms.RadioSelect,
     )
+    teams = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Teams"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
     members = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Members"),
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Members"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args, assignable, **kwargs):
+    def __init__(self, *args, assignable, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["members"].queryset = assignable
-        self.fields["members"].label_from_instance = lambda membership: (
-            f"{membership.user.get_full_name()} ({membership.user.email}) · {membership.get_role_display()}"
-        )
+        self.fields["members"].label_from_instance = _member_label
+        self.fields["teams"].queryset = teams
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("who") == "all":
             cleaned["members"] = []
+            cleaned["teams"] = []
         return cleaned
+
+
+class PartnerTeamForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name of the team"), max_length=100)
+    members = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Members"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = members
+        self.fields["members"].label_from_instance = _member_label

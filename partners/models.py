@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_countries.fields import CountryField
@@ -138,7 +139,15 @@ def acting_for_clients(user, partner_roles: dict[int, str] | None = None) -> Q:
     for every client; its other members (administrators and users) for the clients open to all its
     members, or assigned to them. `partner_roles` (organization id → the user's role there), when the
     caller has read them, spares the query their subqueries."""
-    assigned = ClientAssignment.objects.filter(partnership_id=OuterRef("pk"), membership__user=user)
+    assigned = Q(
+        Exists(ClientAssignment.objects.filter(partnership_id=OuterRef("pk"), membership__user=user))
+    ) | Q(
+        Exists(
+            Partnership.assigned_teams.through.objects.filter(
+                partnership_id=OuterRef("pk"), partnerteam__members__user=user
+            )
+        )
+    )
     if partner_roles is None:
         memberships = Membership.objects.filter(user=user)
         of_partners = Q(
@@ -147,14 +156,14 @@ def acting_for_clients(user, partner_roles: dict[int, str] | None = None) -> Q:
         leading = Q(
             partner_id__in=memberships.filter(role=Role.LEGAL_REPRESENTATIVE).values("organization_id")
         )
-        return of_partners & (leading | Q(assigned_members_only=False) | Q(Exists(assigned)))
+        return of_partners & (leading | Q(assigned_members_only=False) | assigned)
     leading = [org_id for org_id, role in partner_roles.items() if role == Role.LEGAL_REPRESENTATIVE]
     of_partners = Q(
         partner_id__in=[org_id for org_id, role in partner_roles.items() if role in PARTNER_ACTING_ROLES]
     )
     if len(leading) == len(partner_roles):
         return of_partners
-    return of_partners & (Q(partner_id__in=leading) | Q(assigned_members_only=False) | Q(Exists(assigned)))
+    return of_partners & (Q(partner_id__in=leading) | Q(assigned_members_only=False) | assigned)
 
 
 class PartnershipQuerySet(models.QuerySet):
@@ -253,8 +262,10 @@ class Partnership(models.Model):
     )
     renewal_until = models.DateTimeField(null=True, blank=True)
     # Which of the partner's people act for this client: all its members (the default), or its legal
-    # representatives and the members assigned to the client (`ClientAssignment`).
+    # representatives and the members assigned to the client (`ClientAssignment`), directly or through one of
+    # their teams.
     assigned_members_only = models.BooleanField(gettext_lazy("assigned members only"), default=False)
+    assigned_teams = models.ManyToManyField("PartnerTeam", blank=True, related_name="clients")
 
     objects = PartnershipQuerySet.as_manager()
 
@@ -348,6 +359,29 @@ class Partnership(models.Model):
         """On creation; a rename of the client updates its partnerships (`partners.signals`)."""
         if self._state.adding and not self.client_name:
             self.client_name = self.client.name
+
+
+class PartnerTeam(models.Model):
+    """A named group of a partner organization's members (a regional desk, a support shift), assigned to
+    clients together: whoever is in the team acts for the team's clients."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="partner_teams"
+    )
+    name = models.CharField(gettext_lazy("name"), max_length=100)
+    members = models.ManyToManyField("organizations.Membership", blank=True, related_name="partner_teams")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "organization", name="partner_team_name_once_per_organization"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 class ClientAssignment(models.Model):

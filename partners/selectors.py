@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
-from organizations.access import Access, Permission
+from organizations.access import PARTNER_ACTING_ROLES, Access, Permission
 from organizations.models import Membership, Organization, Product
 from organizations.selectors import products_visible_to
 from partners.invitations import invitation_max_age
@@ -18,6 +18,7 @@ from partners.models import (
     InitiatedBy,
     PartnerProfile,
     Partnership,
+    PartnerTeam,
     Status,
     acting_for_clients,
 )
@@ -330,6 +331,37 @@ def assignable_members(access: Access) -> QuerySet[Membership]:
         return Membership.objects.none()
     return (
         Membership.objects.filter(organization=access.organization, role__in=ASSIGNABLE_ROLES)
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+def partner_teams(access: Access) -> QuerySet[PartnerTeam]:
+    """The partner organization's teams by name, each with its members and `client_count`, the active
+    clients assigned to it."""
+    if not access.can(Permission.MANAGE_CLIENTS):
+        return PartnerTeam.objects.none()
+    active = Q(clients__status=Status.ACTIVE) & (
+        Q(clients__ends_at__isnull=True) | Q(clients__ends_at__gt=timezone.now())
+    )
+    return (
+        PartnerTeam.objects.filter(organization=access.organization)
+        .prefetch_related("members__user")
+        .annotate(client_count=Count("clients", filter=active, distinct=True))
+        .order_by("name", "pk")
+    )
+
+
+def team_for(access: Access, team_id: int) -> PartnerTeam | None:
+    return partner_teams(access).filter(pk=team_id).first()
+
+
+def team_members_choices(access: Access) -> QuerySet[Membership]:
+    """The partner's members who may be in a team: those who act for its clients."""
+    if not access.can(Permission.MANAGE_CLIENTS):
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(organization=access.organization, role__in=PARTNER_ACTING_ROLES)
         .select_related("user")
         .order_by("user__email")
     )

@@ -46,6 +46,7 @@ from partners.models import (
     PartnerProfile,
     Partnership,
     PartnershipReminder,
+    PartnerTeam,
     PaymentMethod,
     RequestStatus,
     Status,
@@ -892,13 +893,13 @@ def partnership_change_access(
 
 @transaction.atomic
 def partnership_assign_members(
-    *, access: Access, partnership: Partnership, members_only: bool, membership_ids=()
+    *, access: Access, partnership: Partnership, members_only: bool, membership_ids=(), team_ids=()
 ) -> Partnership:
     """A legal representative of the partner chooses who of its people acts for one client: every member
-    (the default), or its legal representatives and the administrators and users assigned here
-    (`membership_ids`, memberships of the partner organization). The others lose the client at once; the
-    newly assigned are told by email. Written in the partner's log only: the client sees nothing of how
-    its partner staffs it."""
+    (the default), or its legal representatives, the administrators and users assigned here
+    (`membership_ids`, memberships of the partner organization) and the members of the teams assigned
+    (`team_ids`). The others lose the client at once; the newly assigned members are told by email.
+    Written in the partner's log only: the client sees nothing of how its partner staffs it."""
     partnership = _lock(partnership)
     if access.organization.pk != partnership.partner_id:
         raise PermissionDenied(_("Only the partner decides which of its members act for a client."))
@@ -918,9 +919,15 @@ def partnership_assign_members(
                 % {"partner": partnership.partner}
             }
         )
+    wanted_teams = {int(pk) for pk in team_ids} if members_only else set()
+    teams = list(PartnerTeam.objects.filter(organization_id=partnership.partner_id, pk__in=wanted_teams))
+    if len(teams) != len(wanted_teams):
+        raise ValidationError({"teams": _("Choose teams of %(partner)s.") % {"partner": partnership.partner}})
     assigned = set(partnership.assignments.values_list("membership_id", flat=True))
-    if members_only == partnership.assigned_members_only and wanted == assigned:
+    assigned_teams = set(partnership.assigned_teams.values_list("pk", flat=True))
+    if (members_only, wanted, wanted_teams) == (partnership.assigned_members_only, assigned, assigned_teams):
         return partnership
+    partnership.assigned_teams.set(teams)
     partnership.assignments.exclude(membership_id__in=wanted).delete()
     added = [membership for membership in memberships if membership.pk not in assigned]
     ClientAssignment.objects.bulk_create(
@@ -938,6 +945,7 @@ def partnership_assign_members(
             "client": partnership.client.name,
             "assigned_members_only": members_only,
             "members": sorted(membership.user.email for membership in memberships),
+            "teams": sorted(team.name for team in teams),
         },
     )
     if members_only and added:
@@ -952,6 +960,73 @@ def partnership_assign_members(
             fallback_language=organization_language(partnership.partner),
         )
     return partnership
+
+
+def _team_members(partner: Organization, membership_ids) -> list[Membership]:
+    wanted = {int(pk) for pk in membership_ids}
+    memberships = list(
+        Membership.objects.filter(
+            organization=partner, role__in=PARTNER_ACTING_ROLES, pk__in=wanted
+        ).select_related("user")
+    )
+    if len(memberships) != len(wanted):
+        raise ValidationError(
+            {"members": _("Choose members of %(partner)s who act for its clients.") % {"partner": partner}}
+        )
+    return memberships
+
+
+@transaction.atomic
+def partner_team_save(
+    *, access: Access, team: PartnerTeam | None = None, name: str, membership_ids=()
+) -> PartnerTeam:
+    """Create a team of the partner's members (`team` None) or change its name and members; the teams'
+    clients follow their members at once. Legal representatives of the partner."""
+    _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+    partner = access.organization
+    if team is not None:
+        team = PartnerTeam.objects.select_for_update().get(pk=team.pk, organization=partner)
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": _("Name the team.")})
+    same_name = PartnerTeam.objects.filter(organization=partner, name__iexact=name)
+    if team is not None:
+        same_name = same_name.exclude(pk=team.pk)
+    if same_name.exists():
+        raise ValidationError(
+            {"name": _("Your organization already has a team named %(name)s.") % {"name": name}}
+        )
+    memberships = _team_members(partner, membership_ids)
+    action = "partner_team.created" if team is None else "partner_team.changed"
+    if team is None:
+        team = PartnerTeam.objects.create(organization=partner, name=name)
+    else:
+        team.name = name
+        team.save(update_fields=["name"])
+    team.members.set(memberships)
+    audit_record(
+        actor=access.user,
+        organization=partner,
+        action=action,
+        target=team,
+        changes={"name": name, "members": sorted(membership.user.email for membership in memberships)},
+    )
+    return team
+
+
+@transaction.atomic
+def partner_team_delete(*, access: Access, team: PartnerTeam) -> None:
+    """Delete a team: its members keep the clients assigned to them directly, not the team's."""
+    _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+    team = PartnerTeam.objects.select_for_update().get(pk=team.pk, organization=access.organization)
+    audit_record(
+        actor=access.user,
+        organization=access.organization,
+        action="partner_team.deleted",
+        target=team,
+        changes={"name": team.name},
+    )
+    team.delete()
 
 
 @transaction.atomic

@@ -32,6 +32,10 @@ urlpatterns = [
     path(
         "reseller/clients/<id:partnership_id>/members/", views.client_members, name="managed_client_members"
     ),
+    path("reseller/teams/", views.teams, name="teams"),
+    path("reseller/teams/add/", views.team_edit, name="team_add"),
+    path("reseller/teams/<id:team_id>/", views.team_edit, name="team_edit"),
+    path("reseller/teams/<id:team_id>/delete/", views.team_delete, name="team_delete"),
     path("reseller/invitations/<id:partnership_id>/", views.partnership_answer, name="invitation_answer"),
     path("reseller/requests/resend/", views.client_requests_resend, name="client_requests_resend"),
     path("reseller/requests/<id:request_id>/resend/", views.client_request_resend, name="request_resend"),

@@ -23,6 +23,7 @@ from partners.forms import (
     EndOfAccessForm,
     ManagedClientFilterForm,
     PartnerSearchForm,
+    PartnerTeamForm,
     PaymentMethodForm,
     StopForm,
     TransferCodeForm,
@@ -882,16 +883,21 @@ def client_renewal_request(request, partnership_id):
 @require_http_methods(["GET", "POST"])
 def client_members(request, partnership_id):
     """Assigned members: who of the partner's people act for one client (every member, or the legal
-    representatives and the members ticked)."""
+    representatives and the members and teams ticked)."""
     partnership = _partnership_or_404(request, partnership_id)
     if _is_client_side(request, partnership) or partnership.status != Status.ACTIVE or partnership.has_ended:
         raise Http404("No such client.")
     assignable = selectors.assignable_members(request.access)
-    assigned = list(partnership.assignments.values_list("membership_id", flat=True))
+    teams = selectors.partner_teams(request.access)
     form = ClientAssignmentForm(
         request.POST or None,
         assignable=assignable,
-        initial={"who": "assigned" if partnership.assigned_members_only else "all", "members": assigned},
+        teams=teams,
+        initial={
+            "who": "assigned" if partnership.assigned_members_only else "all",
+            "members": list(partnership.assignments.values_list("membership_id", flat=True)),
+            "teams": list(partnership.assigned_teams.values_list("pk", flat=True)),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -900,6 +906,7 @@ def client_members(request, partnership_id):
                 partnership=partnership,
                 members_only=form.cleaned_data["who"] == "assigned",
                 membership_ids=[membership.pk for membership in form.cleaned_data["members"]],
+                team_ids=[team.pk for team in form.cleaned_data["teams"]],
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -915,8 +922,63 @@ def client_members(request, partnership_id):
     return render(
         request,
         "partners/client_members.html",
-        {"partnership": partnership, "form": form, "has_assignable": assignable.exists()},
+        {
+            "partnership": partnership,
+            "form": form,
+            "has_assignable": assignable.exists(),
+            "has_teams": teams.exists(),
+        },
     )
+
+
+@organization_view(Permission.MANAGE_CLIENTS)
+def teams(request):
+    """Reseller Area → Teams: groups of the partner's members, assigned to clients together."""
+    return render(request, "partners/teams.html", {"teams": selectors.partner_teams(request.access)})
+
+
+@organization_view(Permission.MANAGE_CLIENTS)
+@require_http_methods(["GET", "POST"])
+def team_edit(request, team_id=None):
+    """Create a team, or change its name and members."""
+    team = None
+    if team_id is not None:
+        team = selectors.team_for(request.access, team_id)
+        if team is None:
+            raise Http404("No such team.")
+    form = PartnerTeamForm(
+        request.POST or None,
+        members=selectors.team_members_choices(request.access),
+        initial={"name": team.name, "members": [member.pk for member in team.members.all()]} if team else {},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.partner_team_save(
+                access=request.access,
+                team=team,
+                name=form.cleaned_data["name"],
+                membership_ids=[membership.pk for membership in form.cleaned_data["members"]],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The team %(name)s has been saved.") % {"name": saved.name})
+            return redirect("teams", org_id=request.access.organization.pk)
+    return render(request, "partners/team_edit.html", {"team": team, "form": form})
+
+
+@organization_view(Permission.MANAGE_CLIENTS)
+@require_http_methods(["GET", "POST"])
+def team_delete(request, team_id):
+    """Delete a team: a confirmation page first, then a POST that says `confirmed=yes`."""
+    team = selectors.team_for(request.access, team_id)
+    if team is None:
+        raise Http404("No such team.")
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        services.partner_team_delete(access=request.access, team=team)
+        messages.success(request, _("The team %(name)s has been deleted.") % {"name": team.name})
+        return redirect("teams", org_id=request.access.organization.pk)
+    return render(request, "partners/team_delete.html", {"team": team})
 
 
 def _client_request_or_404(request, request_id) -> ClientRequest:

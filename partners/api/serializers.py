@@ -19,6 +19,7 @@ from partners.models import (
     ClientRequest,
     PartnerProfile,
     Partnership,
+    PartnerTeam,
     PaymentMethod,
     RequestStatus,
     Status,
@@ -177,6 +178,37 @@ class AssignmentSerializer(serializers.Serializer):
         default=list,
         help_text="Ids of memberships (administrators and users of your organization, as the members "
         "endpoint lists them) assigned to this client; ignored when every member acts for it.",
+    )
+    teams = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        help_text="Ids of your teams assigned to this client (whoever is in them acts for it); ignored when "
+        "every member acts for it.",
+    )
+
+
+class PartnerTeamSerializer(serializers.ModelSerializer):
+    """A team of the partner's members, assigned to clients together."""
+
+    members = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text="Ids of the memberships in the team."
+    )
+    client_count = serializers.IntegerField(read_only=True, help_text="Active clients assigned to the team.")
+
+    class Meta:
+        model = PartnerTeam
+        fields = ["id", "name", "members", "client_count", "created_at"]
+        read_only_fields = fields
+
+
+class PartnerTeamInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    members = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        help_text="Ids of memberships of your organization (legal representatives, administrators, users).",
     )
 
 

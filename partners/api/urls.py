@@ -95,6 +95,16 @@ urlpatterns = [
         name="managed-client-renewal-request",
     ),
     path(
+        "organizations/<id:org_id>/teams",
+        views.PartnerTeamViewSet.as_view({"get": "list", "post": "create"}),
+        name="partner-team-list",
+    ),
+    path(
+        "organizations/<id:org_id>/teams/<id:id>",
+        views.PartnerTeamViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
+        name="partner-team-detail",
+    ),
+    path(
         "organizations/<id:org_id>/managed-clients/<id:client_id>/assignment",
         views.ManagedClientViewSet.as_view({"get": "assignment", "put": "assign"}),
         name="managed-client-assignment",

@@ -24,7 +24,7 @@ from organizations.api.views import ORG_ID, OrganizationScopedMixin
 from partners import selectors, services
 from partners.api import serializers
 from partners.models import Access as AccessLevel
-from partners.models import ClientRequest, InitiatedBy, PartnerProfile, Partnership
+from partners.models import ClientRequest, InitiatedBy, PartnerProfile, Partnership, PartnerTeam
 
 # How a 403 says what the caller's role does not allow: a whole sentence per permission, with the role.
 PERMISSION_WORDING = {
@@ -516,6 +516,92 @@ class ClientRequestViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
         return Response(serializers.ClientRequestSerializer(client_request).data)
 
 
+TEAM_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The team's id.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your teams",
+        description="Legal representatives of a partner organization: groups of your members assigned to "
+        "clients together (see the assignment of a managed client).",
+        responses={200: serializers.PartnerTeamSerializer(many=True), **error_responses(403, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="A team",
+        parameters=[TEAM_ID],
+        responses={200: serializers.PartnerTeamSerializer, **error_responses(403, 404)},
+    ),
+    create=extend_schema(
+        summary="Create a team",
+        description="A name unique in your organization (400 naming `name`) and members of your organization "
+        "who act for its clients (400 naming `members`).",
+        request=serializers.PartnerTeamInputSerializer,
+        responses={201: serializers.PartnerTeamSerializer, **error_responses(400, 403, 404)},
+    ),
+    update=extend_schema(
+        summary="Rename a team or change its members",
+        description="Its clients follow its members at once: who leaves the team loses them.",
+        parameters=[TEAM_ID],
+        request=serializers.PartnerTeamInputSerializer,
+        responses={200: serializers.PartnerTeamSerializer, **error_responses(400, 403, 404)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a team",
+        description="Its members keep the clients assigned to them directly or through another team.",
+        parameters=[TEAM_ID],
+        responses={204: None, **error_responses(403, 404)},
+    ),
+)
+@extend_schema(tags=["reseller area"], parameters=[ORG_ID])
+class PartnerTeamViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Reseller Area → Teams."""
+
+    model = PartnerTeam
+    serializer_class = serializers.PartnerTeamSerializer
+    permissions = {
+        "list": Permission.MANAGE_CLIENTS,
+        "retrieve": Permission.MANAGE_CLIENTS,
+        "create": Permission.MANAGE_CLIENTS,
+        "update": Permission.MANAGE_CLIENTS,
+        "destroy": Permission.MANAGE_CLIENTS,
+    }
+
+    def scoped_queryset(self, access):
+        return selectors.partner_teams(access)
+
+    def get_object(self) -> PartnerTeam:
+        team = selectors.team_for(self.access, self.kwargs["id"])
+        if team is None:
+            raise NotFound(_("No such team."))
+        return team
+
+    def _answer(self, team: PartnerTeam, status_code: int = status.HTTP_200_OK) -> Response:
+        team = selectors.team_for(self.access, team.pk)
+        return Response(serializers.PartnerTeamSerializer(team).data, status=status_code)
+
+    def retrieve(self, request, org_id, id):
+        return self._answer(self.get_object())
+
+    def create(self, request, org_id):
+        data = self.parse(serializers.PartnerTeamInputSerializer)
+        team = services.partner_team_save(
+            access=self.access, name=data["name"], membership_ids=data["members"]
+        )
+        return self._answer(team, status.HTTP_201_CREATED)
+
+    def update(self, request, org_id, id):
+        team = self.get_object()
+        data = self.parse(serializers.PartnerTeamInputSerializer)
+        team = services.partner_team_save(
+            access=self.access, team=team, name=data["name"], membership_ids=data["members"]
+        )
+        return self._answer(team)
+
+    def destroy(self, request, org_id, id):
+        services.partner_team_delete(access=self.access, team=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 MANAGED_CLIENT_FILTERS = [
     OpenApiParameter(
         "search",
@@ -664,8 +750,11 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
 
     @staticmethod
     def _assignment(partnership: Partnership) -> Response:
-        members = sorted(partnership.assignments.values_list("membership_id", flat=True))
-        data = {"assigned_members_only": partnership.assigned_members_only, "members": members}
+        data = {
+            "assigned_members_only": partnership.assigned_members_only,
+            "members": sorted(partnership.assignments.values_list("membership_id", flat=True)),
+            "teams": sorted(partnership.assigned_teams.values_list("pk", flat=True)),
+        }
         return Response(serializers.AssignmentSerializer(data).data)
 
     @extend_schema(
@@ -681,9 +770,10 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
     @extend_schema(
         summary="Choose who acts for a client",
         description="Legal representatives of the partner: every member (`assigned_members_only` false), or "
-        "your legal representatives and the administrators and users in `members` (membership ids). Those "
-        "left out lose the client at once; the newly assigned are emailed. 400 naming `members` when one "
-        "is not an administrator or user of your organization.",
+        "your legal representatives, the administrators and users in `members` (membership ids) and the "
+        "members of the `teams`. Those left out lose the client at once; the newly assigned members are "
+        "emailed. 400 naming `members` when one is not an administrator or user of your organization, "
+        "`teams` when one is not your team.",
         parameters=[CLIENT_ID],
         request=serializers.AssignmentSerializer,
         responses={200: serializers.AssignmentSerializer, **error_responses(400, 403, 404, 409)},
@@ -696,6 +786,7 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
             partnership=partnership,
             members_only=data["assigned_members_only"],
             membership_ids=data["members"],
+            team_ids=data["teams"],
         )
         return self._assignment(partnership)
 

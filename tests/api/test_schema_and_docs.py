@@ -58,6 +58,8 @@ def test_the_schema_describes_every_endpoint(client):
         "/api/v1/organizations/{org_id}/managed-clients/{client_id}/stop",
         "/api/v1/organizations/{org_id}/managed-clients/{client_id}/renewal-request",
         "/api/v1/organizations/{org_id}/managed-clients/{client_id}/assignment",
+        "/api/v1/organizations/{org_id}/teams",
+        "/api/v1/organizations/{org_id}/teams/{id}",
         "/api/v1/organizations/{org_id}/managed-clients/take-over",
         "/api/v1/organizations/{org_id}/managed-clients/bulk-stop",
         "/api/v1/organizations/{org_id}/managed-clients/bulk-renewal-request",

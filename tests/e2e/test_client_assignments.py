@@ -1,6 +1,7 @@
-"""Partner staff assigned to clients, in a browser: the partner's legal representative opens "Assigned
-members" of one client in Managed Clients and ticks a colleague; the colleague, signed in, finds only that
-client in the organization switcher and in Managed Clients, and the other client is not found."""
+"""Partner staff assigned to clients, in a browser: the partner's legal representative puts a colleague in a
+team (Managed Clients → Teams) and, in "Assigned members" of one client, ticks that team; the colleague,
+signed in, finds only that client in the organization switcher and in Managed Clients, and the other client
+is not found."""
 
 from playwright.sync_api import expect
 
@@ -60,15 +61,25 @@ def test_an_assigned_member_sees_only_the_assigned_client(
     colleague.set_password(COLLEAGUE_PASSWORD)
     colleague.save()
 
-    # The legal representative keeps Client AG for Tim alone (and the legal representatives).
+    # The legal representative puts Tim in a team, and keeps Client AG for that team (and the legal
+    # representatives).
     page = new_page("light")
     sign_in(page, PARTNER_EMAIL, PARTNER_PASSWORD)
     open_managed_clients(page)
+    page.get_by_role("link", name="Teams").click()
+    page.get_by_role("link", name="Create a team").click()
+    page.get_by_label("Name of the team").fill("Desk Zürich")
+    page.get_by_label(f"Tim Frei ({COLLEAGUE_EMAIL})").check()
+    page.get_by_role("button", name="Save").click()
+    expect(status_message(page)).to_contain_text("The team Desk Zürich has been saved.")
+    expect(page.get_by_role("row", name="Desk Zürich")).to_contain_text("Tim Frei")
+    screenshot(page, "assign-0-teams-light")
+    page.get_by_role("link", name="Managed Clients").first.click()
     page.get_by_role("button", name=f"Actions for {CLIENT}").click()
     page.get_by_role("link", name="Assigned members").click()
     expect(heading(page)).to_have_text(f"Who acts for {CLIENT}?")
-    page.get_by_label("The legal representatives and the members ticked below").check()
-    page.get_by_label(f"Tim Frei ({COLLEAGUE_EMAIL})").check()
+    page.get_by_label("The legal representatives and the members and teams ticked below").check()
+    page.get_by_label("Desk Zürich").check()
     screenshot(page, "assign-1-members-light")
     page.get_by_role("button", name="Save").click()
     expect(status_message(page)).to_contain_text(f"the people who act for {CLIENT} have changed")
@@ -79,7 +90,7 @@ def test_an_assigned_member_sees_only_the_assigned_client(
     # Berg Sport AG is kept for the legal representatives only.
     page.get_by_role("button", name=f"Actions for {OTHER_CLIENT}").click()
     page.get_by_role("link", name="Assigned members").click()
-    page.get_by_label("The legal representatives and the members ticked below").check()
+    page.get_by_label("The legal representatives and the members and teams ticked below").check()
     page.get_by_role("button", name="Save").click()
     expect(status_message(page)).to_contain_text(f"the people who act for {OTHER_CLIENT} have changed")
 

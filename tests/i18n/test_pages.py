@@ -39,7 +39,7 @@ from core.sudo import SESSION_KEY as SUDO_SESSION_KEY
 from organizations import services as organization_services
 from organizations.access import resolve_access
 from organizations.models import Membership, ProductType, Role, User
-from partners.models import ClientRequest
+from partners.models import ClientRequest, PartnerTeam
 from tests.factories import (
     BillingAddressFactory,
     OrganizationFactory,
@@ -252,6 +252,14 @@ def world(
         organization=OrganizationFactory(name="Jura Web Sàrl"), public_name="Jura Web"
     )
     staff = member(OrganizationFactory(name="Platform staff"), Role.LEGAL_REPRESENTATIVE, is_staff=True)
+    # A team of the partner, assigned to Helvetia beside every member.
+    team = PartnerTeam.objects.create(organization=partner_org, name="Support Romandie")
+    team.members.add(
+        Membership.objects.get(
+            user=member(partner_org, Role.USER, email="sam@leman.example", full_name="Sam")
+        )
+    )
+    partnership.assigned_teams.add(team)
 
     with django_capture_on_commit_callbacks(execute=True):
         order = billing_services.product_order(
@@ -314,6 +322,7 @@ def world(
             "address": address.pk,
             "membership": Membership.objects.get(user=plain_user).pk,
             "partnership": partnership.pk,
+            "team": team.pk,
             "invitation": invitation.pk,
             "request": request.pk,
             "client_request": client_request.pk,
@@ -543,6 +552,10 @@ PAGES: dict[str, list[Visit]] = {
     "managed_client_members": [
         Visit("partner_legal", org("managed_client_members", "partner", partnership_id="partnership"))
     ],
+    "teams": [Visit("partner_legal", org("teams", "partner"))],
+    "team_add": [Visit("partner_legal", org("team_add", "partner"))],
+    "team_edit": [Visit("partner_legal", org("team_edit", "partner", team_id="team"))],
+    "team_delete": [Visit("partner_legal", org("team_delete", "partner", team_id="team"))],
     "client_handover": [
         Visit("partner_legal", org("client_handover", "partner")),
         Visit("partner_legal", org("client_handover", "partner"), data={"code": "AAAA-BBBB-CCCC-DDDD"}),

@@ -16,7 +16,7 @@ from core.errors import InvalidTransition
 from organizations.access import accesses_of, organizations_of, resolve_access, visible_products
 from organizations.models import Membership, Role
 from partners import selectors, services
-from partners.models import ClientAssignment
+from partners.models import ClientAssignment, PartnerTeam
 from tests.factories import OrganizationFactory, PartnershipFactory, ProductFactory, member
 from tests.partners.support import only_event
 
@@ -236,13 +236,13 @@ def test_the_api_reads_and_sets_the_assignment(
     url = f"/api/v1/organizations/{partner_org.pk}/managed-clients/{alpine.pk}/assignment"
     scripts = APIClient()
     scripts.force_login(partner_legal)
-    assert scripts.get(url).json() == {"assigned_members_only": False, "members": []}
+    assert scripts.get(url).json() == {"assigned_members_only": False, "members": [], "teams": []}
 
     user_membership = membership_of(partner_user, partner_org).pk
     answer = scripts.put(url, {"assigned_members_only": True, "members": [user_membership]}, format="json")
 
     assert answer.status_code == 200, answer.content
-    assert answer.json() == {"assigned_members_only": True, "members": [user_membership]}
+    assert answer.json() == {"assigned_members_only": True, "members": [user_membership], "teams": []}
     wrong = scripts.put(
         url,
         {"assigned_members_only": True, "members": [membership_of(partner_legal, partner_org).pk]},
@@ -259,3 +259,161 @@ def test_the_api_reads_and_sets_the_assignment(
     other.force_login(partner_admin)
     assert other.put(url, {"assigned_members_only": False}, format="json").status_code == 403
     assert resolve_access(partner_admin, alpine) is None
+
+
+# Teams
+
+
+def team_of(partner_legal, name, *users):
+    partner = Membership.objects.get(user=partner_legal, role=Role.LEGAL_REPRESENTATIVE).organization
+    return services.partner_team_save(
+        access=resolve_access(partner_legal, partner),
+        name=name,
+        membership_ids=[membership_of(user, partner).pk for user in users],
+    )
+
+
+def test_a_team_assigned_to_a_client_lets_its_members_act_for_it_and_follows_its_members(
+    clients, partner_org, partner_legal, partner_user, partner_admin
+):
+    desk = team_of(partner_legal, "Desk Romandie", partner_user)
+    services.partnership_assign_members(
+        access=resolve_access(partner_legal, partner_org),
+        partnership=clients["alpine"],
+        members_only=True,
+        team_ids=[desk.pk],
+    )
+    alpine = clients["alpine"].client
+    assert resolve_access(partner_user, alpine) is not None
+    assert resolve_access(partner_admin, alpine) is None
+    assert alpine.pk in accesses_of(partner_user)
+    assert alpine in organizations_of(partner_user)
+
+    # The team's members change: the client follows them at once.
+    services.partner_team_save(
+        access=resolve_access(partner_legal, partner_org),
+        team=desk,
+        name="Desk Romandie",
+        membership_ids=[membership_of(partner_admin, partner_org).pk],
+    )
+    assert resolve_access(partner_user, alpine) is None
+    assert resolve_access(partner_admin, alpine) is not None
+
+    # Deleted, its members keep only what was assigned to them directly.
+    services.partner_team_delete(access=resolve_access(partner_legal, partner_org), team=desk)
+    assert resolve_access(partner_admin, alpine) is None
+    clients["alpine"].refresh_from_db()
+    assert clients["alpine"].assigned_members_only
+
+
+def test_team_names_are_unique_per_partner_and_members_are_the_partner_s_own(
+    clients, partner_org, partner_legal, partner_user
+):
+    team_of(partner_legal, "Support", partner_user)
+    with pytest.raises(ValidationError) as error:
+        team_of(partner_legal, "  support ")
+    assert "name" in error.value.message_dict
+    stranger = member(OrganizationFactory(), Role.USER)
+    with pytest.raises(ValidationError) as error:
+        services.partner_team_save(
+            access=resolve_access(partner_legal, partner_org),
+            name="Night shift",
+            membership_ids=[Membership.objects.get(user=stranger).pk],
+        )
+    assert "members" in error.value.message_dict
+    assert list(PartnerTeam.objects.values_list("name", flat=True)) == ["Support"]
+
+
+def test_another_partner_s_team_cannot_be_assigned(clients, partner_org, partner_legal):
+    other_partner = OrganizationFactory(is_referenced_partner=True)
+    other_legal = member(other_partner, Role.LEGAL_REPRESENTATIVE)
+    foreign = services.partner_team_save(access=resolve_access(other_legal, other_partner), name="Theirs")
+    with pytest.raises(ValidationError) as error:
+        services.partnership_assign_members(
+            access=resolve_access(partner_legal, partner_org),
+            partnership=clients["alpine"],
+            members_only=True,
+            team_ids=[foreign.pk],
+        )
+    assert "teams" in error.value.message_dict
+    assert not clients["alpine"].assigned_teams.exists()
+
+
+def test_teams_belong_to_the_partner_s_legal_representatives(
+    client, partner_org, partner_legal, partner_admin
+):
+    desk = team_of(partner_legal, "Desk", partner_admin)
+    client.force_login(partner_admin)
+    assert client.get(reverse("teams", kwargs={"org_id": partner_org.pk})).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.partner_team_delete(access=resolve_access(partner_admin, partner_org), team=desk)
+    other = OrganizationFactory(is_referenced_partner=True)
+    other_legal = member(other, Role.LEGAL_REPRESENTATIVE)
+    client.force_login(other_legal)
+    assert (
+        client.get(reverse("team_edit", kwargs={"org_id": other.pk, "team_id": desk.pk})).status_code == 404
+    )
+    assert PartnerTeam.objects.filter(pk=desk.pk).exists()
+
+
+def test_the_team_pages_create_rename_and_delete_a_team(
+    client, clients, partner_org, partner_legal, partner_user
+):
+    client.force_login(partner_legal)
+    page = client.get(reverse("managed_clients", kwargs={"org_id": partner_org.pk})).content.decode()
+    assert reverse("teams", kwargs={"org_id": partner_org.pk}) in page
+    user_membership = membership_of(partner_user, partner_org).pk
+
+    created = client.post(
+        reverse("team_add", kwargs={"org_id": partner_org.pk}), {"name": "Desk", "members": [user_membership]}
+    )
+    assert created.status_code == 302
+    desk = PartnerTeam.objects.get()
+    assert list(desk.members.values_list("user__email", flat=True)) == [partner_user.email]
+    same_name = client.post(reverse("team_add", kwargs={"org_id": partner_org.pk}), {"name": "desk"})
+    assert "already has a team named desk" in same_name.content.decode()
+
+    edit = reverse("team_edit", kwargs={"org_id": partner_org.pk, "team_id": desk.pk})
+    assert client.post(edit, {"name": "Desk Romandie", "members": []}).status_code == 302
+    listing = client.get(reverse("teams", kwargs={"org_id": partner_org.pk})).content.decode()
+    assert "Desk Romandie" in listing
+
+    delete = reverse("team_delete", kwargs={"org_id": partner_org.pk, "team_id": desk.pk})
+    assert "Delete the team Desk Romandie?" in client.get(delete).content.decode()
+    assert client.post(delete, {"confirmed": "yes"}).status_code == 302
+    assert not PartnerTeam.objects.exists()
+    sentences = [
+        described.sentence
+        for described in describe_events(audit_events_visible_to(resolve_access(partner_legal, partner_org)))
+    ]
+    name = partner_legal.get_full_name()
+    assert f"{name} created the team Desk." in sentences
+    assert f"{name} changed the team Desk Romandie." in sentences
+    assert f"{name} deleted the team Desk Romandie." in sentences
+
+
+def test_the_api_keeps_teams_and_assigns_them(
+    clients, partner_org, partner_legal, partner_user, partner_admin
+):
+    scripts = APIClient()
+    scripts.force_login(partner_legal)
+    teams = f"/api/v1/organizations/{partner_org.pk}/teams"
+    user_membership = membership_of(partner_user, partner_org).pk
+
+    created = scripts.post(teams, {"name": "Desk", "members": [user_membership]}, format="json")
+    assert created.status_code == 201, created.content
+    team_id = created.json()["id"]
+    assert created.json()["members"] == [user_membership]
+    assert scripts.post(teams, {"name": "DESK"}, format="json").status_code == 400
+    alpine = clients["alpine"].client
+    assignment = f"/api/v1/organizations/{partner_org.pk}/managed-clients/{alpine.pk}/assignment"
+    answer = scripts.put(assignment, {"assigned_members_only": True, "teams": [team_id]}, format="json")
+    assert answer.json() == {"assigned_members_only": True, "members": [], "teams": [team_id]}
+    assert scripts.get(f"{teams}/{team_id}").json()["client_count"] == 1
+    assert resolve_access(partner_user, alpine) is not None
+
+    assert scripts.delete(f"{teams}/{team_id}").status_code == 204
+    assert resolve_access(partner_user, alpine) is None
+    other = APIClient()
+    other.force_login(partner_admin)
+    assert other.get(teams).status_code == 403
