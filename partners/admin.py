@@ -14,7 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_countries.filters import CountryFilter
 
-from partners.models import PartnerProfile, Partnership, PartnershipReminder, TransferCode
+from partners.models import (
+    BulkRun,
+    BulkRunItem,
+    PartnerProfile,
+    Partnership,
+    PartnershipReminder,
+    TransferCode,
+)
 from partners.services import partner_profile_save
 
 PROFILE_FIELDS = (
@@ -216,6 +223,43 @@ class TransferCodeAdmin(admin.ModelAdmin):
         "new_partnership",
     )
     readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class BulkRunItemInline(admin.TabularInline):
+    model = BulkRunItem
+    fields = ("client_name", "partnership", "outcome", "reason", "processed_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BulkRun)
+class BulkRunAdmin(admin.ModelAdmin):
+    """Bulk actions of Managed Clients and the result per client (read-only: the background task writes
+    them)."""
+
+    list_display = ("organization", "action", "created_by", "created_at", "finished_at")
+    list_select_related = ("organization", "created_by")
+    list_filter = ("action", "created_at")
+    search_fields = ("organization__name", "created_by__email")
+    fields = ("organization", "action", "until", "created_by", "language", "created_at", "finished_at")
+    readonly_fields = fields
+    inlines = [BulkRunItemInline]
 
     def has_add_permission(self, request):
         return False
