@@ -469,9 +469,9 @@ class BulkRun(models.Model):
 
 
 class BulkOutcome(models.TextChoices):
-    PENDING = "pending", gettext_lazy("Waiting")
-    DONE = "done", gettext_lazy("Done")
-    REFUSED = "refused", gettext_lazy("Refused")
+    PENDING = "pending", pgettext_lazy("bulk outcome", "Waiting")
+    DONE = "done", pgettext_lazy("bulk outcome", "Done")
+    REFUSED = "refused", pgettext_lazy("bulk outcome", "Refused")
 
 
 class BulkRunItem(models.Model):
