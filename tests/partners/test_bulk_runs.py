@@ -15,7 +15,8 @@ from organizations.models import Membership, Role
 from partners import services
 from partners.models import BulkRun, BulkRunItem, Partnership
 from tests.factories import PASSWORD, OrganizationFactory, PartnerProfileFactory, PartnershipFactory, member
-from tests.queue import run_queued_tasks
+from tests.partners.test_concurrency import run_together
+from tests.queue import DATABASE_QUEUE, run_queued_tasks
 
 ONLY_LEGAL = "Only a legal representative of the partner organization can do this."
 
@@ -244,3 +245,17 @@ def test_the_partners_accountant_does_not_see_its_runs(client, clients, partner_
     response = client.get(run_url(partner_org, run))
     assert response.status_code == 403
     assert "Alpha AG" not in response.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_on_the_same_run_act_on_each_client_once(shared_database, settings, clients, start):
+    settings.TASKS = DATABASE_QUEUE  # the run waits for its workers
+    run = start(clients)
+
+    def worker():
+        return lambda: services.bulk_run_process(run_id=run.pk)
+
+    outcomes_of_workers = run_together(worker, worker)
+    assert all(isinstance(outcome, BulkRun) for outcome in outcomes_of_workers), outcomes_of_workers
+    assert AuditEvent.objects.filter(action="partnership.stopped").count() == 3
+    assert outcomes(run) == {name: ("done", "") for name in ("Alpha AG", "Beta AG", "Gamma AG")}
