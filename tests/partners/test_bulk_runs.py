@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
+from rest_framework.test import APIClient
 
 from console.models import MailboxMessage
 from core.models import AuditEvent
@@ -259,3 +260,37 @@ def test_two_workers_on_the_same_run_act_on_each_client_once(shared_database, se
     assert all(isinstance(outcome, BulkRun) for outcome in outcomes_of_workers), outcomes_of_workers
     assert AuditEvent.objects.filter(action="partnership.stopped").count() == 3
     assert outcomes(run) == {name: ("done", "") for name in ("Alpha AG", "Beta AG", "Gamma AG")}
+
+
+def test_the_api_tells_how_far_a_run_got(clients, partner_org, partner_user, start, mail_on_commit):
+    run = start(clients)
+
+    def api_url(org):
+        return f"/api/v1/organizations/{org.pk}/managed-clients/bulk-runs/{run.pk}"
+
+    url = api_url(partner_org)
+    api = APIClient()
+    api.force_login(partner_user)
+    waiting = api.get(url).json()
+    assert waiting["finished"] is False
+    assert [(item["name"], item["outcome"]) for item in waiting["items"]] == [
+        ("Alpha AG", "pending"),
+        ("Beta AG", "pending"),
+        ("Gamma AG", "pending"),
+    ]
+    clients[1].status = "stopped"
+    clients[1].save(update_fields=["status"])
+    mail_on_commit(services.bulk_run_process, run_id=run.pk)
+    done = api.get(url).json()
+    assert done["finished"] is True
+    assert done["action"] == "stop"
+    assert [(item["client_id"], item["outcome"], item["reason"]) for item in done["items"]] == [
+        (clients[0].client_id, "done", ""),
+        (clients[1].client_id, "refused", "Only an active partnership can be stopped."),
+        (clients[2].client_id, "done", ""),
+    ]
+    other_partner = OrganizationFactory(name="Jura Web Sàrl", is_referenced_partner=True)
+    PartnerProfileFactory(organization=other_partner)
+    api.force_login(member(other_partner, Role.LEGAL_REPRESENTATIVE, email="legal@jura.example"))
+    assert api.get(url).status_code == 404
+    assert api.get(api_url(other_partner)).status_code == 404
