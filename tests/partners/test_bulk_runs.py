@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
@@ -294,3 +296,18 @@ def test_the_api_tells_how_far_a_run_got(clients, partner_org, partner_user, sta
     api.force_login(member(other_partner, Role.LEGAL_REPRESENTATIVE, email="legal@jura.example"))
     assert api.get(url).status_code == 404
     assert api.get(api_url(other_partner)).status_code == 404
+
+
+def test_the_page_costs_the_same_queries_for_3_and_30_clients(
+    client, partner_org, partner_user, start, django_assert_max_num_queries
+):
+    """The page is asked for every 2 seconds while a run goes on: its cost must not grow with the clients."""
+    small = start([PartnershipFactory(partner=partner_org) for _ in range(3)])
+    large = start([PartnershipFactory(partner=partner_org) for _ in range(30)])
+    client.force_login(partner_user)
+    client.get(run_url(partner_org, small))  # the session's first read
+    with CaptureQueriesContext(connection) as for_3:
+        client.get(run_url(partner_org, small), headers={"HX-Request": "true"})
+    with django_assert_max_num_queries(len(for_3)):
+        response = client.get(run_url(partner_org, large), headers={"HX-Request": "true"})
+    assert "0 of 30 clients done" in response.text
