@@ -810,11 +810,11 @@ def managed_clients_bulk(request):
 @organization_view(Permission.VIEW_MANAGED_CLIENTS)
 def managed_clients_bulk_run(request, run_id):
     """A bulk action carried out in the background: how far it got, refreshed while it runs (the page's
-    progress region alone, for the refresh), then the result per client."""
+    progress region and title alone, for the refresh), then the result per client."""
     access = request.access
-    # Only the organization's own runs, for those who see its managed clients.
+    # Only the organization's own runs (the decorator lets in only those who see its managed clients).
     run = BulkRun.objects.filter(pk=run_id, organization=access.organization).first()
-    if run is None or not access.can(Permission.VIEW_MANAGED_CLIENTS):
+    if run is None:
         raise Http404("No such bulk action.")
     items = list(run.items.order_by("client_name", "pk"))
     counts = Counter(item.outcome for item in items)
@@ -827,7 +827,7 @@ def managed_clients_bulk_run(request, run_id):
     }
     template = "partners/managed_clients_bulk_run.html"
     if request.headers.get("HX-Request") == "true":
-        template += "#run_progress"
+        template += "#run_refresh"
     return render(request, template, context)
 
 

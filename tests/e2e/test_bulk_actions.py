@@ -93,6 +93,7 @@ def test_a_bulk_stop_of_three_clients(new_page, sign_in, screenshot, settings, g
     for route in held:
         route.continue_()
     expect(heading(page)).to_have_text("Done for 3 of 3 clients")
+    expect(page).to_have_title("Result · Manager")
     expect(page.get_by_test_id("bulk-results").get_by_text("Collaboration stopped")).to_have_count(3)
     screenshot(page, "bulk-4-results-dark")
     light = new_page(color_scheme="light")

@@ -204,14 +204,16 @@ def test_the_page_shows_the_progress_then_the_result_per_client(
     assert waiting.text.count("Waiting") == 3
     assert set(statuses(partner_org).values()) == {"active"}
 
-    # The refresh asks for the progress region alone.
+    # The refresh asks for the progress region alone, and the page's title.
     region = client.get(response.url, headers={"HX-Request": "true"})
     assert "0 of 3 clients done" in region.text
+    assert region.text.startswith("<title>Stop Collaboration · Manager</title>")
     assert "<html" not in region.text
 
     run_queued_tasks()  # the run, then the emails it sent
     done = client.get(response.url)
     assert "Done for 3 of 3 clients" in done.text
+    assert "<title>Result · Manager</title>" in done.text
     assert done.text.count("Collaboration stopped") == 3
     assert "hx-trigger" not in done.text
     assert set(statuses(partner_org).values()) == {"stopped"}
