@@ -17,7 +17,14 @@ from core.models import AuditEvent
 from organizations.models import Membership, Role
 from partners import services
 from partners.models import BulkRun, BulkRunItem, Partnership
-from tests.factories import PASSWORD, OrganizationFactory, PartnerProfileFactory, PartnershipFactory, member
+from tests.factories import (
+    PASSWORD,
+    OrganizationFactory,
+    PartnerProfileFactory,
+    PartnershipFactory,
+    UserFactory,
+    member,
+)
 from tests.partners.test_concurrency import run_together
 from tests.queue import DATABASE_QUEUE, run_queued_tasks
 
@@ -313,3 +320,15 @@ def test_the_page_costs_the_same_queries_for_3_and_30_clients(
     with django_assert_max_num_queries(len(for_3)):
         response = client.get(run_url(partner_org, large), headers={"HX-Request": "true"})
     assert "0 of 30 clients done" in response.text
+
+
+def test_staff_read_a_run_and_its_clients_in_the_admin(client, clients, start):
+    run = start(clients)
+    services.bulk_run_process(run_id=run.pk)
+    client.force_login(UserFactory(email="staff@manager.example", is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:partners_bulkrun_change", args=[run.pk]))
+    assert page.status_code == 200
+    for name in ("Alpha AG", "Beta AG", "Gamma AG"):
+        assert name in page.text
+    assert 'name="_save"' not in page.text  # read-only
+    assert client.get(reverse("admin:partners_bulkrun_changelist")).status_code == 200
