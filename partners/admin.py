@@ -15,7 +15,16 @@ from django.utils.translation import gettext_lazy
 from django_countries.filters import CountryFilter
 
 from core.admin import ReadOnlyAdmin
-from partners.models import PartnerProfile, Partnership, PartnershipReminder, PartnerTeam, TransferCode
+from organizations.admin import ReadOnlyInline
+from partners.models import (
+    BulkRun,
+    BulkRunItem,
+    PartnerProfile,
+    Partnership,
+    PartnershipReminder,
+    PartnerTeam,
+    TransferCode,
+)
 from partners.services import partner_profile_save
 
 PROFILE_FIELDS = (
@@ -226,3 +235,24 @@ class TransferCodeAdmin(ReadOnlyAdmin):
         "new_partnership",
     )
     readonly_fields = fields
+
+
+class BulkRunItemInline(ReadOnlyInline):
+    model = BulkRunItem
+    fields = ("client_name", "partnership", "outcome", "reason", "processed_at")
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(BulkRun)
+class BulkRunAdmin(ReadOnlyAdmin):
+    """Bulk actions of Managed Clients and the result per client (read-only: the background task writes
+    them)."""
+
+    list_display = ("organization", "action", "created_by", "created_at", "finished_at")
+    list_select_related = ("organization", "created_by")
+    list_filter = ("action", "created_at")
+    search_fields = ("organization__name", "created_by__email")
+    fields = ("organization", "action", "until", "created_by", "language", "created_at", "finished_at")
+    readonly_fields = fields
+    inlines = [BulkRunItemInline]

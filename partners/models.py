@@ -526,3 +526,65 @@ class TransferCode(models.Model):
 
     def __str__(self):
         return f"{self.partnership_id}: {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class BulkAction(models.TextChoices):
+    STOP = "stop", gettext_lazy("Stop Collaboration")
+    RENEWAL = "renewal", gettext_lazy("Ask for a renewal")
+
+
+class BulkRun(models.Model):
+    """A bulk action of Managed Clients carried out in the background, one client after another."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="bulk_runs",
+        help_text=gettext_lazy("The partner organization acting on its managed clients."),
+    )
+    action = models.CharField(max_length=10, choices=BulkAction.choices)
+    # The end asked for by a renewal (empty: no end, or a stop).
+    until = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The reasons of refusals are written in the language of the person who started the run.
+    language = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.organization_id}: {self.action} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None
+
+
+class BulkOutcome(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("bulk outcome", "Waiting")
+    DONE = "done", pgettext_lazy("bulk outcome", "Done")
+    REFUSED = "refused", pgettext_lazy("bulk outcome", "Refused")
+
+
+class BulkRunItem(models.Model):
+    """One client of a bulk run and what happened to it."""
+
+    run = models.ForeignKey(BulkRun, on_delete=models.CASCADE, related_name="items")
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="+")
+    client_name = models.CharField(max_length=200, help_text=gettext_lazy("The client's name when started."))
+    outcome = models.CharField(max_length=10, choices=BulkOutcome.choices, default=BulkOutcome.PENDING)
+    reason = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "partnership"], name="bulk_run_item_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.run_id}: {self.client_name} ({self.outcome})"

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,6 +40,10 @@ from partners.models import (
     ASSIGNABLE_ROLES,
     GRANTABLE_FOR_REQUEST,
     PARTNER_MAY_PAY,
+    BulkAction,
+    BulkOutcome,
+    BulkRun,
+    BulkRunItem,
     ClientAssignment,
     ClientRequest,
     InitiatedBy,
@@ -1463,6 +1467,11 @@ def partnership_handover_accept(*, access: Access, code: str) -> Partnership:
 BULK_MAX = 200
 
 
+def _refusal_reason(refusal: ValidationError | PermissionDenied) -> str:
+    reason = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
+    return reason or _("Refused.")
+
+
 def _each(partnerships, call) -> list[tuple[Partnership, str]]:
     """(partnership, "" when done, else the reason) for each partnership."""
     results = []
@@ -1470,8 +1479,7 @@ def _each(partnerships, call) -> list[tuple[Partnership, str]]:
         try:
             call(partnership)
         except (ValidationError, PermissionDenied) as refusal:
-            reason = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
-            results.append((partnership, reason or _("Refused.")))
+            results.append((partnership, _refusal_reason(refusal)))
         else:
             results.append((partnership, ""))
     return results
@@ -1509,3 +1517,93 @@ def client_requests_resend_all(*, access: Access) -> int:
     for client_request in pending:
         client_request_resend(access=access, client_request=client_request)
     return len(pending)
+
+
+# Bulk runs: the same bulk actions carried out in the background, one client after another, with a page that
+# shows how far they got. The password is checked once when the run starts; each client is then acted on in
+# its own transaction, through the same services and with the starter's access as it is at that moment.
+
+
+@transaction.atomic
+def bulk_run_start(
+    *,
+    access: Access,
+    action: str,
+    partnerships,
+    until: datetime | None = None,
+    password: str = "",
+    password_confirmed: bool = False,
+) -> BulkRun:
+    """Start Stop Collaboration (`action` "stop", the password asked once for all) or a renewal request
+    (`action` "renewal", until `until`) for several managed clients; the work is done in the background."""
+    _require(access, Permission.MANAGE_CLIENTS, ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+    if action not in BulkAction.values:
+        raise ValidationError({"action": _("Choose Stop Collaboration or a renewal request.")})
+    partnerships = list(partnerships)
+    if not partnerships:
+        raise ValidationError(_("No client matches: nothing was done."))
+    if len(partnerships) > BULK_MAX:
+        raise ValidationError(_("Choose at most %(count)s clients at a time.") % {"count": BULK_MAX})
+    if any(partnership.partner_id != access.organization.pk for partnership in partnerships):
+        raise PermissionDenied(_("This partnership belongs to other organizations."))
+    if action == BulkAction.STOP:
+        require_password(user=access.user, password=password, password_confirmed=password_confirmed)
+        until = None
+    else:
+        until = clean_end(until, field="until")
+    run = BulkRun.objects.create(
+        organization=access.organization,
+        action=action,
+        until=until,
+        created_by=access.user,
+        language=translation.get_language() or "",
+    )
+    BulkRunItem.objects.bulk_create(
+        BulkRunItem(run=run, partnership=partnership, client_name=partnership.client.name)
+        for partnership in partnerships
+    )
+    from partners.tasks import run_bulk_action  # the tasks module imports this one
+
+    enqueue_with_transaction(run_bulk_action, run_id=run.pk)
+    return run
+
+
+def _bulk_item_process(*, item_id: int, run: BulkRun) -> None:
+    """Act on one client of the run, once: the item row is locked, and an item already processed (by an
+    earlier attempt of the task) is left as it is."""
+    with transaction.atomic():
+        item = BulkRunItem.objects.select_for_update().filter(pk=item_id, outcome=BulkOutcome.PENDING).first()
+        if item is None:
+            return
+        # Resolved again for every client: a starter who lost the right meanwhile acts on no one more.
+        access = resolve_access(run.created_by, run.organization_id) if run.created_by else None
+        try:
+            if access is None or not access.can(Permission.MANAGE_CLIENTS):
+                raise PermissionDenied(ONLY_PARTNER_LEGAL_REPRESENTATIVE)
+            if run.action == BulkAction.STOP:
+                partnership_stop(access=access, partnership=item.partnership, password_confirmed=True)
+            else:
+                partnership_request_renewal(access=access, partnership=item.partnership, until=run.until)
+        except (ValidationError, PermissionDenied) as refusal:
+            item.outcome = BulkOutcome.REFUSED
+            item.reason = _refusal_reason(refusal)
+        else:
+            item.outcome = BulkOutcome.DONE
+        item.processed_at = timezone.now()
+        item.save(update_fields=["outcome", "reason", "processed_at"])
+
+
+def bulk_run_process(*, run_id: int) -> BulkRun | None:
+    """Carry out a bulk run (the background task): each client still waiting, one after another, each in its
+    own transaction; one refusal stops nothing else. Safe to run again: what was done is not done twice."""
+    run = BulkRun.objects.select_related("organization", "created_by").filter(pk=run_id).first()
+    if run is None:
+        return None
+    with translation.override(run.language or None):
+        pending = run.items.filter(outcome=BulkOutcome.PENDING).order_by("pk").values_list("pk", flat=True)
+        for item_id in list(pending):
+            _bulk_item_process(item_id=item_id, run=run)
+    if run.finished_at is None:
+        run.finished_at = timezone.now()
+        run.save(update_fields=["finished_at"])
+    return run

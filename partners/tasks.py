@@ -3,8 +3,9 @@
 from django.tasks import task
 
 from organizations.models import User
-from partners.models import ClientRequest
+from partners.models import BulkOutcome, ClientRequest
 from partners.services import (
+    bulk_run_process,
     partnership_request_deliver,
     partnerships_end_due,
     partnerships_expire_stale,
@@ -33,3 +34,10 @@ def deliver_client_request(*, client_request_id: int, user_id: int) -> None:
     if client_request is None or user is None:
         return
     partnership_request_deliver(client_request=client_request, by=user)
+
+
+@task()
+def run_bulk_action(*, run_id: int) -> int:
+    """Carry out a bulk action of Managed Clients, one client after another; how many clients it did."""
+    run = bulk_run_process(run_id=run_id)
+    return 0 if run is None else run.items.filter(outcome=BulkOutcome.DONE).count()

@@ -23,6 +23,9 @@ urlpatterns = [
     path("reseller/clients/add/", views.client_request, name="client_request"),
     path("reseller/clients/take-over/", views.client_handover, name="client_handover"),
     path("reseller/clients/bulk/", views.managed_clients_bulk, name="managed_clients_bulk"),
+    path(
+        "reseller/clients/bulk/<id:run_id>/", views.managed_clients_bulk_run, name="managed_clients_bulk_run"
+    ),
     path("reseller/clients/<id:partnership_id>/stop/", views.partnership_stop, name="managed_client_stop"),
     path(
         "reseller/clients/<id:partnership_id>/renewal/",

@@ -1,3 +1,5 @@
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,6 +36,8 @@ from partners.models import (
     GRANTABLE_FOR_REQUEST,
     PARTNER_MAY_PAY,
     Access,
+    BulkOutcome,
+    BulkRun,
     ClientRequest,
     InitiatedBy,
     Partnership,
@@ -747,8 +751,8 @@ def _bulk_partnerships(access, form: BulkActionForm):
 @require_POST
 def managed_clients_bulk(request):
     """Bulk actions of Managed Clients on the ticked clients or every client matching the filters: Stop
-    Collaboration (a summary, then one password), ask for a renewal (a summary and the end asked); then a
-    result per client."""
+    Collaboration (a summary, then one password), ask for a renewal (a summary and the end asked); then the
+    run goes on in the background, its page showing the progress and a result per client."""
     access = request.access
     form = BulkActionForm(request.POST)
     if not form.is_valid():
@@ -771,23 +775,31 @@ def managed_clients_bulk(request):
     end_form = EndOfAccessForm(
         request.POST if confirmed and action == "renewal" else None, prefix="end", initial={"limit": "until"}
     )
-    results = None
-    if confirmed and action == "stop":
-        password_confirmed = sudo_active(request) and "password" not in request.POST
-        if not password_confirmed and password_form.is_valid():
-            refusal = sudo_refusal(request, password_form.cleaned_data["password"])
-            if refusal:
-                password_form.add_error("password", refusal)
-            else:
-                password_confirmed = True
-        if password_confirmed:
-            results = services.partnerships_stop_many(
-                access=access, partnerships=partnerships, password_confirmed=True
+    run = None
+    try:
+        if confirmed and action == "stop":
+            password_confirmed = sudo_active(request) and "password" not in request.POST
+            if not password_confirmed and password_form.is_valid():
+                refusal = sudo_refusal(request, password_form.cleaned_data["password"])
+                if refusal:
+                    password_form.add_error("password", refusal)
+                else:
+                    password_confirmed = True
+            if password_confirmed:
+                run = services.bulk_run_start(
+                    access=access, action=action, partnerships=partnerships, password_confirmed=True
+                )
+        elif confirmed and action == "renewal" and end_form.is_valid():
+            run = services.bulk_run_start(
+                access=access, action=action, partnerships=partnerships, until=end_form.ends_at()
             )
-    elif confirmed and action == "renewal" and end_form.is_valid():
-        results = services.partnerships_request_renewal_many(
-            access=access, partnerships=partnerships, until=end_form.ends_at()
-        )
+    except ValidationError as error:
+        if "until" in getattr(error, "error_dict", {}):
+            end_form.add_error("last_day", error.error_dict.pop("until"))
+        else:
+            messages.error(request, " ".join(error.messages))
+    if run is not None:
+        return redirect("managed_clients_bulk_run", org_id=access.organization.pk, run_id=run.pk)
     context = {
         "action": action,
         "form": form,
@@ -799,10 +811,31 @@ def managed_clients_bulk(request):
         "end_form": end_form,
         "ask_password": not sudo_active(request),
     }
-    if results is not None:
-        context.update(results=results, done=sum(1 for _row, reason in results if not reason))
-        return render(request, "partners/managed_clients_bulk_results.html", context)
     return render(request, "partners/managed_clients_bulk.html", context)
+
+
+@organization_view(Permission.VIEW_MANAGED_CLIENTS)
+def managed_clients_bulk_run(request, run_id):
+    """A bulk action carried out in the background: how far it got, refreshed while it runs (the page's
+    progress region and title alone, for the refresh), then the result per client."""
+    access = request.access
+    # Only the organization's own runs (the decorator lets in only those who see its managed clients).
+    run = BulkRun.objects.filter(pk=run_id, organization=access.organization).first()
+    if run is None:
+        raise Http404("No such bulk action.")
+    items = list(run.items.order_by("client_name", "pk"))
+    counts = Counter(item.outcome for item in items)
+    context = {
+        "run": run,
+        "items": items,
+        "count": len(items),
+        "processed": len(items) - counts[BulkOutcome.PENDING],
+        "done": counts[BulkOutcome.DONE],
+    }
+    template = "partners/managed_clients_bulk_run.html"
+    if request.headers.get("HX-Request") == "true":
+        template += "#run_refresh"
+    return render(request, template, context)
 
 
 @organization_view(Permission.MANAGE_CLIENTS)

@@ -16,6 +16,8 @@ from partners import selectors
 from partners.models import (
     ACCESS_DESCRIPTIONS,
     Access,
+    BulkRun,
+    BulkRunItem,
     ClientRequest,
     PartnerProfile,
     Partnership,
@@ -423,3 +425,29 @@ class BulkResultSerializer(serializers.Serializer):
     name = serializers.CharField()
     done = serializers.BooleanField()
     reason = serializers.CharField(help_text="Why it was not done; empty when done.")
+
+
+class BulkRunItemSerializer(serializers.ModelSerializer):
+    client_id = serializers.IntegerField(source="partnership.client_id", read_only=True)
+    name = serializers.CharField(source="client_name", read_only=True, help_text="The client's name.")
+    reason = serializers.CharField(read_only=True, help_text="Why it was refused; empty otherwise.")
+
+    class Meta:
+        model = BulkRunItem
+        fields = ["client_id", "name", "outcome", "reason", "processed_at"]
+        read_only_fields = fields
+
+
+class BulkRunSerializer(serializers.ModelSerializer):
+    """A bulk action of Managed Clients started in the console, carried out in the background."""
+
+    finished = serializers.BooleanField(source="is_finished", read_only=True)
+    until = serializers.DateTimeField(
+        read_only=True, help_text="The end a renewal asked for; null otherwise."
+    )
+    items = BulkRunItemSerializer(many=True, read_only=True, help_text="A result per client, in name order.")
+
+    class Meta:
+        model = BulkRun
+        fields = ["id", "action", "until", "created_at", "finished_at", "finished", "items"]
+        read_only_fields = fields

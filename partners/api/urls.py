@@ -80,6 +80,11 @@ urlpatterns = [
         name="managed-client-bulk-renewal-request",
     ),
     path(
+        "organizations/<id:org_id>/managed-clients/bulk-runs/<id:id>",
+        views.BulkRunViewSet.as_view({"get": "retrieve"}),
+        name="managed-client-bulk-run",
+    ),
+    path(
         "organizations/<id:org_id>/managed-clients/take-over",
         _action(views.ManagedClientViewSet, "take_over"),
         name="managed-client-take-over",

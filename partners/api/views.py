@@ -8,7 +8,7 @@ organizations is a 404.
 """
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -24,7 +24,15 @@ from organizations.api.views import ORG_ID, OrganizationScopedMixin
 from partners import selectors, services
 from partners.api import serializers
 from partners.models import Access as AccessLevel
-from partners.models import ClientRequest, InitiatedBy, PartnerProfile, Partnership, PartnerTeam
+from partners.models import (
+    BulkRun,
+    BulkRunItem,
+    ClientRequest,
+    InitiatedBy,
+    PartnerProfile,
+    Partnership,
+    PartnerTeam,
+)
 
 # How a 403 says what the caller's role does not allow: a whole sentence per permission, with the role.
 PERMISSION_WORDING = {
@@ -851,3 +859,36 @@ class ManagedClientViewSet(PartnerProgramMixin, mixins.ListModelMixin, viewsets.
                 access=self.access, partnerships=targets, until=data.get("until")
             )
         )
+
+
+@extend_schema(tags=["reseller area"], parameters=[ORG_ID])
+class BulkRunViewSet(PartnerProgramMixin, viewsets.GenericViewSet):
+    """Reseller Area → Managed Clients: the bulk actions started in the console, which run in the
+    background."""
+
+    model = BulkRun
+    serializer_class = serializers.BulkRunSerializer
+    permissions = {"retrieve": Permission.VIEW_MANAGED_CLIENTS}
+
+    def scoped_queryset(self, access):
+        items = BulkRunItem.objects.select_related("partnership").order_by("client_name", "pk")
+        return BulkRun.objects.filter(organization=access.organization).prefetch_related(
+            Prefetch("items", queryset=items)
+        )
+
+    @extend_schema(
+        summary="A bulk action of Managed Clients",
+        description=(
+            "A bulk action started in the console (Stop Collaboration or a renewal request for several "
+            "clients), carried out in the background: `finished` once every client has its `outcome` "
+            "(`pending`, `done` or `refused` with the `reason`). The bulk endpoints of the API answer at "
+            "once instead."
+        ),
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The bulk action's id.")],
+        responses={200: serializers.BulkRunSerializer, **error_responses(403, 404)},
+    )
+    def retrieve(self, request, org_id, id):
+        run = self.get_queryset().filter(pk=id).first()
+        if run is None:
+            raise NotFound(_("No such bulk action."))
+        return Response(self.get_serializer(run).data)

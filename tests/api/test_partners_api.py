@@ -1294,6 +1294,13 @@ CASES = [
         {"until": None},
     ),
     Case(
+        "a bulk action started in the console",
+        "partner",
+        "get",
+        lambda w: f"/managed-clients/bulk-runs/{w.bulk_run().pk}",
+        SEES_RESELLER_AREA,
+    ),
+    Case(
         "ask for a renewal",
         "partner",
         "post",
@@ -1351,6 +1358,12 @@ def world(
             until=timezone.now() + timedelta(days=60),
         )
 
+    def _bulk_run():
+        """A renewal request for one client, waiting for its worker."""
+        return services.bulk_run_start(
+            access=resolve_access(partner_legal, partner), action="renewal", partnerships=[_ending()]
+        )
+
     partner_callers = {
         "legal_representative": partner_legal,
         "administrator": partner_admin,
@@ -1369,6 +1382,7 @@ def world(
         ending=_ending,
         renewal_asked=_renewal_asked,
         transfer_code=_transfer_code,
+        bulk_run=_bulk_run,
         callers={
             "client": {**callers, "partner_acting": manager},
             "partner": partner_callers,

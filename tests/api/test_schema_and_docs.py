@@ -63,6 +63,7 @@ def test_the_schema_describes_every_endpoint(client):
         "/api/v1/organizations/{org_id}/managed-clients/take-over",
         "/api/v1/organizations/{org_id}/managed-clients/bulk-stop",
         "/api/v1/organizations/{org_id}/managed-clients/bulk-renewal-request",
+        "/api/v1/organizations/{org_id}/managed-clients/bulk-runs/{id}",
         "/api/v1/organizations/{org_id}/orders",
         "/api/v1/organizations/{org_id}/products/{id}/renew",
         "/api/v1/organizations/{org_id}/products/{id}/subscription",

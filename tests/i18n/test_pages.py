@@ -39,6 +39,7 @@ from core.sudo import SESSION_KEY as SUDO_SESSION_KEY
 from organizations import services as organization_services
 from organizations.access import resolve_access
 from organizations.models import Membership, ProductType, Role, User
+from partners import services as partner_services
 from partners.models import ClientRequest, PartnerTeam
 from tests.factories import (
     BillingAddressFactory,
@@ -300,6 +301,15 @@ def world(
         ),
         stream=False,
     )
+    # A bulk renewal request still waiting for its task, and one carried out (refused: the access has no end).
+    partner_access = resolve_access(partner_legal, partner_org)
+    bulk_running = partner_services.bulk_run_start(
+        access=partner_access, action="renewal", partnerships=[partnership]
+    )
+    bulk_finished = partner_services.bulk_run_start(
+        access=partner_access, action="renewal", partnerships=[partnership]
+    )
+    partner_services.bulk_run_process(run_id=bulk_finished.pk)
     invited = User.objects.get(email="new@helvetia.example")
     message = MailboxMessage.objects.filter(recipients__contains=f",{legal_representative.email},").first()
     return World(
@@ -332,6 +342,8 @@ def world(
             "token": token.pk,
             "certificate_number": certificate.number,
             "job": job.pk,
+            "bulk_running": bulk_running.pk,
+            "bulk_finished": bulk_finished.pk,
             "message": message.pk,
             "jura": jura.organization_id,
             "reset_uid": urlsafe_base64_encode(force_bytes(invited.pk)),
@@ -544,6 +556,10 @@ PAGES: dict[str, list[Visit]] = {
             org("managed_clients_bulk", "partner"),
             data={"action": "renewal", "scope": "matching", "confirmed": "yes", "end-limit": "none"},
         ),
+    ],
+    "managed_clients_bulk_run": [
+        Visit("partner_legal", org("managed_clients_bulk_run", "partner", run_id="bulk_running")),
+        Visit("partner_legal", org("managed_clients_bulk_run", "partner", run_id="bulk_finished")),
     ],
     "partner_handover": [Visit("client_legal", org("partner_handover", partnership_id="partnership"))],
     "managed_client_renewal": [

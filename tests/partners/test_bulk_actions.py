@@ -1,6 +1,7 @@
 """Bulk actions of Managed Clients: the ticked clients or every client matching the filters; Stop
-Collaboration with a summary and one password, a result per client; renewal requests; resending every
-pending request; nothing for clients of another partner."""
+Collaboration with a summary and one password, a result per client (the run itself: tests/partners/
+test_bulk_runs.py); renewal requests; resending every pending request; nothing for clients of another
+partner."""
 
 from datetime import timedelta
 
@@ -30,12 +31,23 @@ def clients(partner_org):
     return rows
 
 
-def bulk(client, partner_org, **data):
-    return client.post(reverse("managed_clients_bulk", kwargs={"org_id": partner_org.pk}), data)
+@pytest.fixture
+def bulk(mail_on_commit):
+    """Post the bulk form; once confirmed, the run it starts is carried out (as the request commits) and its
+    page followed."""
+
+    def _bulk(client, partner_org, **data):
+        url = reverse("managed_clients_bulk", kwargs={"org_id": partner_org.pk})
+        response = mail_on_commit(client.post, url, data)
+        if response.status_code == 302 and "/bulk/" in response.url:
+            return client.get(response.url)
+        return response
+
+    return _bulk
 
 
 def test_stop_with_ticked_clients_shows_a_summary_then_asks_the_password_once(
-    client, clients, partner_org, partner_legal
+    bulk, client, clients, partner_org, partner_legal
 ):
     client.force_login(partner_legal)
     ticked = [str(row.client_id) for row in clients]
@@ -68,7 +80,7 @@ def test_stop_with_ticked_clients_shows_a_summary_then_asks_the_password_once(
 
 
 def test_all_matching_follows_the_filters_and_never_reaches_another_partners_client(
-    client, clients, partner_org, partner_legal
+    bulk, client, clients, partner_org, partner_legal
 ):
     client.force_login(partner_legal)
     other = Partnership.objects.exclude(partner=partner_org).get()
@@ -92,7 +104,9 @@ def test_all_matching_follows_the_filters_and_never_reaches_another_partners_cli
     assert other.status == "active"
 
 
-def test_renewal_for_several_clients_with_a_result_per_client(client, clients, partner_org, partner_legal):
+def test_renewal_for_several_clients_with_a_result_per_client(
+    bulk, client, clients, partner_org, partner_legal
+):
     client.force_login(partner_legal)
     ticked = [str(row.client_id) for row in clients]
     done = bulk(
@@ -139,7 +153,7 @@ def test_resending_every_request_is_for_the_partners_legal_representative(client
     assert unanswered.sent_at < timezone.now() - timedelta(days=6)
 
 
-def test_only_the_partners_legal_representative(client, clients, partner_org, partner_admin):
+def test_only_the_partners_legal_representative(bulk, client, clients, partner_org, partner_admin):
     client.force_login(partner_admin)
     response = bulk(client, partner_org, action="stop", scope="matching", confirmed="yes", password=PASSWORD)
     assert response.status_code == 403
