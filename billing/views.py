@@ -78,8 +78,11 @@ def invoices(request):
     page.object_list = list(page.object_list)
     detail_url = row_url_format("invoice_detail", "invoice_id", org_id=access.organization.pk)
     pdf_url = row_url_format("invoice_pdf", "invoice_id", org_id=access.organization.pk)
+    # Translated once for the page, not once per row.
+    pdf_label = _("Download %(number)s as PDF")
     for invoice in page.object_list:
         invoice.detail_url, invoice.pdf_url = detail_url.format(invoice.pk), pdf_url.format(invoice.pk)
+        invoice.pdf_label = pdf_label % {"number": invoice.display_number}
         invoice.first_line = (
             line_description(invoice.first_line) if invoice.first_line else invoice.first_line
         )

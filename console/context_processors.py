@@ -3,10 +3,11 @@ from functools import partial
 from django.conf import settings
 from django.db.models import F
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from console.management.commands.seed_demo import DEMO_PASSWORD, demo_accounts
 from core.row_urls import row_url_format
-from organizations.access import PARTNER_ACTING_ROLES, managed_clients_of
+from organizations.access import PARTNER_ACTING_ROLES, Permission, managed_clients_of
 from organizations.models import Organization
 
 # Which sidebar entry and which secondary-menu entry each page belongs to.
@@ -65,11 +66,71 @@ NAVIGATION = {
 SWITCHER_MANAGED_LIMIT = 10
 
 
-def _organization_switcher(user) -> dict:
+# The sidebar's entries, in order: (section, permission needed or None, view, icon, label).
+SIDEBAR = (
+    ("dashboard", None, "dashboard", "speedometer2", gettext_lazy("Dashboard")),
+    ("products", Permission.VIEW_PRODUCTS, "products", "box-seam", gettext_lazy("Products")),
+    ("billing", Permission.VIEW_INVOICES, "invoices", "receipt", gettext_lazy("Billing")),
+    (
+        "partners",
+        Permission.VIEW_PARTNERS,
+        "partners",
+        "people",
+        pgettext_lazy("the sidebar entry of the partner pages", "Partner"),
+    ),
+    (
+        "reseller",
+        Permission.VIEW_MANAGED_CLIENTS,
+        "managed_clients",
+        "briefcase",
+        gettext_lazy("Reseller Area"),
+    ),
+    ("settings", Permission.VIEW_SETTINGS, "organization_settings", "gear", gettext_lazy("Settings")),
+)
+
+
+def _sidebar(access, nav_section: str, nav_page: str) -> list[dict]:
+    """The sidebar's entries for this access, built once per page: a `{% url %}`, `{% if %}` and
+    `{% translate %}` per entry in the template cost more than the whole list here."""
+    org_kwargs = {"org_id": access.organization.pk}
+    entries = []
+    for section, permission, view, icon, label in SIDEBAR:
+        if permission is not None and not access.can(permission):
+            if section == "settings":
+                # Without the settings, a user still reaches their own API tokens.
+                entries.append(
+                    {
+                        "url": reverse("api_tokens", kwargs=org_kwargs),
+                        "icon": "key",
+                        "label": gettext("API tokens"),
+                        "active": nav_page == "api_tokens",
+                    }
+                )
+            continue
+        entry = {
+            "url": reverse(view, kwargs=org_kwargs),
+            "icon": icon,
+            "label": str(label),
+            "active": nav_section == section,
+        }
+        if section == "reseller":
+            entry["children"] = [
+                {
+                    "url": entry["url"],
+                    "label": gettext("Managed Clients"),
+                    "active": nav_page == "managed_clients",
+                }
+            ]
+        entries.append(entry)
+    return entries
+
+
+def _organization_switcher(user, current_id=None) -> dict:
     """The switcher's entries: the user's own organizations, then the first clients their partners manage.
 
     Two queries, however many clients, read from the user's memberships and the active partnerships of their
-    partner organizations: past the first few clients, a link leads to the Managed Clients page."""
+    partner organizations: past the first few clients, a link leads to the Managed Clients page. The entry of
+    the organization shown (`current_id`) is marked current, the first managed client starts their group."""
     own = list(
         Organization.objects.filter(memberships__user=user)
         .only("name", "is_referenced_partner")
@@ -91,9 +152,15 @@ def _organization_switcher(user) -> dict:
         more_url = reverse("managed_clients", kwargs={"org_id": partner.pk}) if partner else ""
     dashboard_url = row_url_format("dashboard", "org_id")
     entries = [
-        {"organization": organization, "managed": is_managed, "url": dashboard_url.format(organization.pk)}
+        {
+            "organization": organization,
+            "managed": is_managed,
+            "first_managed": is_managed and index == 0,
+            "current": organization.pk == current_id,
+            "url": dashboard_url.format(organization.pk),
+        }
         for organizations, is_managed in ((own, False), (managed, True))
-        for organization in organizations
+        for index, organization in enumerate(organizations)
     ]
     return {"entries": entries, "more_url": more_url}
 
@@ -114,7 +181,11 @@ def console(request):
         access=access,
         permissions={permission.value for permission in access.permissions} if access else set(),
         # Called only by templates that show the switcher (not the admin's).
-        organization_switcher=partial(_organization_switcher, user),
+        organization_switcher=partial(
+            _organization_switcher, user, access.organization.pk if access else None
+        ),
+        # Called only by the layout's sidebar, which shows it when an organization is shown.
+        sidebar=partial(_sidebar, access, nav_section, nav_page) if access else list,
         nav_section=nav_section,
         nav_page=nav_page,
     )

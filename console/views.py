@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format, localize
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -16,6 +17,7 @@ from compliance import selectors as compliance_selectors
 from compliance.activity import describe_events
 from console.models import MailboxMessage
 from core.row_urls import row_url_format
+from core.templatetags.money import format_money
 from organizations import selectors, services
 from organizations.access import Permission, organizations_of
 from organizations.forms import ThemeForm
@@ -55,7 +57,7 @@ def dashboard(request):
         context["member_count"] = selectors.members_visible_to(access).count()
     if access.can(Permission.VIEW_BILLING):
         context["billing_address_count"] = selectors.billing_addresses_visible_to(access).count()
-    context["figures"] = dashboard_figures(access)
+    context["figures"] = monthly_charts(dashboard_figures(access))
     context["ending_soon"] = billing_selectors.products_ending_soon(
         [product for category in categories for product in category.visible_products]
     )
@@ -69,6 +71,34 @@ def dashboard(request):
     # Time-limited partner access that ends soon, on either side, to renew in time (one query).
     context["ending_partners"], context["ending_clients"] = partner_selectors.ending_soon(access)
     return render(request, "console/dashboard.html", context)
+
+
+def monthly_charts(figures) -> list[dict]:
+    """Each monthly series with its bars and table rows written out: the charts share their months, whose
+    names are formatted once for all of them; the bars' coordinates unlocalized (SVG reads "47.5", never
+    "47,5")."""
+    names = {}
+    charts = []
+    for series in figures:
+        bars = []
+        for bar in series.bars:
+            month = bar["month"]
+            if month not in names:
+                names[month] = (date_format(month, "M Y"), date_format(month, "M"), date_format(month, "F Y"))
+            short, abbreviation, _long = names[month]
+            bars.append(
+                {
+                    "title": f"{short}: {format_money(bar['amount'], series.currency)}",
+                    "x": localize(bar["x"], use_l10n=False),
+                    "y": localize(bar["y"], use_l10n=False),
+                    "height": localize(bar["height"], use_l10n=False),
+                    # A month's name under every third bar.
+                    "label": abbreviation if bar["index"] % 3 == 0 else "",
+                }
+            )
+        rows = [(names[month][2], amount) for month, amount in series.months]
+        charts.append({"series": series, "bars": bars, "rows": rows})
+    return charts
 
 
 @login_required

@@ -647,8 +647,10 @@ def managed_clients(request):
     renewal_url = row_url_format("managed_client_renewal", "partnership_id", org_id=access.organization.pk)
     timeline_url = row_url_format("partnership_timeline", "partnership_id", org_id=access.organization.pk)
     members_url = row_url_format("managed_client_members", "partnership_id", org_id=access.organization.pk)
+    who_pays_url = row_url_format("managed_client_who_pays", "partnership_id", org_id=access.organization.pk)
     for partnership in page.object_list:
         partnership.members_url = members_url.format(partnership.pk)
+        partnership.who_pays_url = who_pays_url.format(partnership.pk)
         partnership.open_url = open_url.format(partnership.client_id)
         partnership.stop_url = stop_url.format(partnership.pk)
         partnership.renewal_url = renewal_url.format(partnership.pk)

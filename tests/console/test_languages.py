@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from billing.figures import MonthlySeries
+from console.views import monthly_charts
 from organizations.access import Permission
 from organizations.api.views import PERMISSION_WORDING, permission_refusal
 from organizations.forms import BillingAddressForm, OrganizationForm, SignUpForm
@@ -27,7 +28,7 @@ SERIES = MonthlySeries(
 
 def test_the_chart_keeps_machine_coordinates_while_its_table_writes_french_numbers():
     with translation.override("fr"):
-        chart = render_to_string("console/_monthly_chart.html", {"series": SERIES})
+        chart = render_to_string("console/_monthly_chart.html", {"chart": monthly_charts([SERIES])[0]})
 
     svg = chart[chart.index("<svg") : chart.index("</svg>")]
     coordinates = re.findall(r' (?:x|y|height)="([^"]*)"', svg)

@@ -44,8 +44,8 @@ SIZES = ("small", "large", "huge")
 # The pages and endpoints measured under load, and whose growth from large to huge is budgeted.
 LOADED = ("Managed Clients page", "API invoice list")
 # Under load, a page or endpoint must serve at least this share of the requests per second of its plain view
-# (the same queries, a minimal template), the throughput side of REFERENCE_FACTOR. Its share of the minimal
-# view's is shown for the record: a plain Django view doing the page's work reaches 2 to 8 % of it.
+# (the same queries and information, one flat template), the throughput side of REFERENCE_FACTOR. Its share
+# of the minimal view's is shown for the record: a plain Django view doing the page's work reaches 2 to 8 %.
 THROUGHPUT_SHARE = 1 / 1.2
 # A page may cost at most this many times what a plain view running the same queries costs.
 REFERENCE_FACTOR = 1.2
