@@ -59,6 +59,8 @@ NAVIGATION = {
     "team_add": ("reseller", "managed_clients"),
     "team_edit": ("reseller", "managed_clients"),
     "team_delete": ("reseller", "managed_clients"),
+    "managed_clients_bulk": ("reseller", "managed_clients"),
+    "managed_clients_bulk_run": ("reseller", "managed_clients"),
 }
 
 
