@@ -152,3 +152,11 @@ _._built_fields  # billing/api/serializers.py, DirectReadMixin
 _.is_current  # PaymentChoicePreview (billing/selectors.py) and its serializer
 _.credited  # TypeChangeOption, read by the change-of-type page
 _.possible  # billing/selectors.py, read by the Pay now block of the invoice page
+# Partner staff assigned to clients and bulk runs: columns staff read in the admin, a form hook Django calls.
+_.label_from_instance  # partners/forms.py, ModelMultipleChoiceField labels
+_.assigned_at  # ClientAssignment
+_.assigned_by  # ClientAssignment
+_.processed_at  # BulkRunItem
+_._bound_writers  # billing/api/serializers.py, DirectReadMixin, per serializer instance
+_.extra_kwargs  # DRF ModelSerializer Meta
+_.finished  # partners/api/serializers.py, BulkRunSerializer field
